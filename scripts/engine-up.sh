@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Make sure a Docker engine answers on /var/run/docker.sock, installing Debian's docker.io and the
+# tools cx's tests use when they are missing. Idempotent: does nothing when an engine already answers.
+# The engine runs with --bridge=none --iptables=false so the machine's network is left untouched.
+set -euo pipefail
+
+log() { printf 'engine-up: %s\n' "$*" >&2; }
+
+need_pkgs=()
+command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
+[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_pkgs+=(busybox-static)
+command -v runc >/dev/null 2>&1 || need_pkgs+=(runc)
+command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
+command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing ${need_pkgs[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+sock=/var/run/docker.sock
+ping() { curl -s --max-time 2 --unix-socket "$sock" http://localhost/_ping 2>/dev/null | grep -q OK; }
+
+if ping; then
+  exit 0
+fi
+
+if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+  log "dockerd $(cat /var/run/docker.pid) runs but does not answer; waiting"
+else
+  rm -f /var/run/docker.pid
+  log "starting dockerd (log: /var/log/cx-dockerd.log)"
+  # setsid: the daemon must outlive the shell (and the test run) that started it.
+  setsid dockerd --bridge=none --iptables=false --ip-masq=false >/var/log/cx-dockerd.log 2>&1 < /dev/null &
+fi
+
+for _ in $(seq 1 60); do
+  if ping; then log "engine ready"; exit 0; fi
+  sleep 0.5
+done
+log "dockerd did not answer within 30 s; see /var/log/cx-dockerd.log"
+tail -n 20 /var/log/cx-dockerd.log >&2 || true
+exit 1

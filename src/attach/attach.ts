@@ -1,0 +1,95 @@
+import type { IO } from '../cli/io.js';
+import type { ExitStatus, Session } from '../backends/types.js';
+import { RawModeGuard } from './raw-mode.js';
+
+export interface AttachOptions {
+  /** Forward cx's stdin to the session. */
+  stdin: boolean;
+}
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * Drive a session from cx's terminal until it exits: raw mode when the session has a TTY and stdin
+ * is one, stdin -> session (EOF included), output -> stdout/stderr with backpressure, live resize,
+ * and the terminal restored on every path.
+ */
+export async function attach(session: Session, io: IO, opts: AttachOptions): Promise<ExitStatus> {
+  const raw = new RawModeGuard(io.stdin);
+  const cleanups: Array<() => void> = [];
+  try {
+    if (session.tty && opts.stdin && io.stdinIsTTY) raw.enter();
+
+    const exited = new Promise<ExitStatus>((resolve) => {
+      const sub = session.onExit((status) => {
+        sub.dispose();
+        resolve(status);
+      });
+    });
+
+    const dataSub = session.onData((data, stream) => {
+      const out = stream === 'stderr' ? io.stderr : io.stdout;
+      if (!out.write(data)) {
+        session.pause();
+        out.once('drain', () => session.resume());
+      }
+    });
+    cleanups.push(() => dataSub.dispose());
+
+    if (session.tty) {
+      const resizeSub = io.onResize((size) => session.resize(size));
+      cleanups.push(() => resizeSub.dispose());
+    }
+
+    if (opts.stdin) cleanups.push(pipeStdin(session, io));
+
+    // A signal to cx itself: pass it on to the process in the container (restoring the terminal
+    // happens in finally). In raw mode Ctrl-C arrives as a byte on stdin instead.
+    let signalled: NodeJS.Signals | undefined;
+    for (const sig of FORWARDED_SIGNALS) {
+      const handler = (): void => {
+        signalled = sig;
+        raw.restore();
+        session.kill(sig);
+      };
+      process.on(sig, handler);
+      cleanups.push(() => process.off(sig, handler));
+    }
+
+    session.resume();
+    const status = await exited;
+    await flush(io);
+    if (signalled && status.exitCode === 0) return { exitCode: 128 + (SIGNAL_NUMBER[signalled] ?? 0) };
+    return status;
+  } finally {
+    for (const c of cleanups.reverse()) c();
+    raw.restore();
+  }
+}
+
+function pipeStdin(session: Session, io: IO): () => void {
+  const onData = (chunk: Buffer | string): void => {
+    if (!session.write(chunk)) io.stdin.pause();
+  };
+  const onEnd = (): void => session.end();
+  const drainSub = session.onDrain(() => io.stdin.resume());
+  io.stdin.on('data', onData);
+  io.stdin.once('end', onEnd);
+  io.stdin.resume();
+  return () => {
+    drainSub.dispose();
+    io.stdin.off('data', onData);
+    io.stdin.off('end', onEnd);
+    io.stdin.pause();
+  };
+}
+
+/** Resolve once everything written so far has been handed to the OS. */
+function flush(io: IO): Promise<void> {
+  const one = (s: NodeJS.WritableStream): Promise<void> =>
+    new Promise((resolve) => {
+      if (!s.write('', () => resolve())) s.once('drain', () => resolve());
+    });
+  return Promise.all([one(io.stdout), one(io.stderr)]).then(() => undefined);
+}

@@ -1,0 +1,162 @@
+import type net from 'node:net';
+import type { DockerClient } from '../../engine/docker-client.js';
+import { EngineError } from '../../errors.js';
+import { Emitter } from '../../util/emitter.js';
+import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
+import { FrameDemuxer } from './demux.js';
+import { START_FAILURE_PREFIX, classifyStartFailure } from './start-errors.js';
+
+interface ExecInspect {
+  Running: boolean;
+  ExitCode: number | null;
+  Pid: number;
+}
+
+/** A docker exec over a hijacked Engine API connection. */
+export class DockerSession implements Session {
+  readonly tty: boolean;
+  private readonly data = new Emitter<[Buffer, StreamName]>();
+  private readonly exit = new Emitter<[ExitStatus]>();
+  private readonly demux: FrameDemuxer;
+  /** The first stdout bytes, held until we know whether they are a runtime start failure. */
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private holding = false;
+  private ended = false;
+
+  constructor(
+    private readonly client: DockerClient,
+    readonly execId: string,
+    private readonly socket: net.Socket,
+    tty: boolean,
+  ) {
+    this.tty = tty;
+    this.demux = new FrameDemuxer((d, s) => this.deliver(d, s));
+    socket.on('data', (chunk: Buffer) => (tty ? this.deliver(chunk, 'stdout') : this.demux.push(chunk)));
+    socket.on('end', () => this.finish());
+    socket.on('close', () => this.finish());
+    // A reset after the process ended is normal; finish() reports the exit either way.
+    socket.on('error', () => this.finish());
+  }
+
+  write(data: Buffer | string): boolean {
+    if (this.socket.destroyed || !this.socket.writable) return true;
+    return this.socket.write(data);
+  }
+
+  onDrain(listener: () => void): Disposable {
+    this.socket.on('drain', listener);
+    return { dispose: () => this.socket.off('drain', listener) };
+  }
+
+  end(): void {
+    // Half-close only without a TTY: on a TTY the daemon would close the output at once.
+    if (!this.tty && this.socket.writable) this.socket.end();
+  }
+
+  resize(size: TermSize, attempts = 1): void {
+    void this.resizeWithRetry(size, attempts);
+  }
+
+  /** The first resize may race the process start; retry like the docker CLI (10x, (n+1)*10 ms). */
+  async resizeWithRetry(size: TermSize, attempts: number): Promise<boolean> {
+    for (let n = 0; n < attempts; n++) {
+      try {
+        await this.client.call('POST', `/exec/${this.execId}/resize?h=${size.rows}&w=${size.cols}`);
+        return true;
+      } catch {
+        if (this.ended) return false;
+        await new Promise((r) => setTimeout(r, (n + 1) * 10));
+      }
+    }
+    return false;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    // The API has no "kill exec"; the exec's host PID is in its inspect, and cx runs on that host.
+    this.inspect().then(
+      (i) => {
+        if (i.Running && i.Pid > 0) process.kill(i.Pid, signal);
+      },
+      () => undefined,
+    );
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
+    return this.data.on(listener);
+  }
+
+  onExit(listener: (status: ExitStatus) => void): Disposable {
+    return this.exit.on(listener);
+  }
+
+  private deliver(chunk: Buffer, stream: StreamName): void {
+    if (this.head !== undefined && stream === 'stdout') {
+      this.head = Buffer.concat([this.head, chunk]);
+      const prefix = this.head.subarray(0, START_FAILURE_PREFIX.length).toString('latin1');
+      if (!START_FAILURE_PREFIX.startsWith(prefix) && !prefix.startsWith(START_FAILURE_PREFIX)) {
+        const held = this.head;
+        this.head = undefined;
+        this.data.fire(held, 'stdout');
+      } else {
+        this.holding = this.head.length >= START_FAILURE_PREFIX.length;
+      }
+      return;
+    }
+    this.data.fire(chunk, stream);
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    void this.exitStatus().then((status) => {
+      this.socket.destroy();
+      this.exit.fire(status);
+    });
+  }
+
+  private async exitStatus(): Promise<ExitStatus> {
+    let info: ExecInspect | undefined;
+    try {
+      info = await this.waitForExit();
+    } catch (err) {
+      this.flushHead();
+      const error = err instanceof EngineError ? err : new EngineError(`lost the exec's exit code: ${String(err)}`);
+      return { exitCode: 1, error };
+    }
+    const code = info.ExitCode ?? 1;
+    if (this.head !== undefined && this.holding && code !== 0) {
+      const error = classifyStartFailure(this.head.toString('utf8'));
+      this.head = undefined;
+      return { exitCode: error.exitCode, error };
+    }
+    this.flushHead();
+    return { exitCode: code };
+  }
+
+  private flushHead(): void {
+    if (this.head !== undefined && this.head.length > 0) this.data.fire(this.head, 'stdout');
+    this.head = undefined;
+  }
+
+  /** The stream can end a moment before the daemon records the exit code; poll briefly. */
+  private async waitForExit(): Promise<ExecInspect> {
+    for (let n = 0; ; n++) {
+      const info = await this.inspect();
+      if (!info.Running && info.ExitCode !== null) return info;
+      if (n >= 100) return info;
+      await new Promise((r) => setTimeout(r, Math.min(5 + n * 5, 50)));
+    }
+  }
+
+  private inspect(): Promise<ExecInspect> {
+    return this.client.json<ExecInspect>('GET', `/exec/${this.execId}/json`);
+  }
+}

@@ -1,0 +1,100 @@
+import type { CxError } from '../errors.js';
+import type { Container } from '../discovery/types.js';
+
+export type BackendName = 'docker';
+
+export interface TermSize {
+  cols: number;
+  rows: number;
+}
+
+/** What to run in the container and how; the same for every backend. */
+export interface ExecRequest {
+  cmd: string[];
+  /** Allocate a terminal for the process. */
+  tty: boolean;
+  /** Attach cx's stdin to the process. */
+  stdin: boolean;
+  /** `user`, `uid`, `user:group` or `uid:gid`; empty means the container's configured user. */
+  user: string;
+  /** Empty means the container's configured working directory. */
+  workdir: string;
+  /** `K=V` entries applied over the session's environment (`K` alone unsets). */
+  env: string[];
+  /** The terminal size to start with (TTY only). */
+  size: TermSize | undefined;
+}
+
+/** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */
+export interface Availability {
+  ok: boolean;
+  reason: string;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** How a session ended. `error` is set when the command could not be started at all. */
+export interface ExitStatus {
+  exitCode: number;
+  error?: CxError;
+}
+
+export type StreamName = 'stdout' | 'stderr';
+
+/**
+ * A running process in a container, shaped like a pty (node-pty's IPty): whatever the backend (a
+ * hijacked Engine API stream, a local pty, ssh), src/attach drives it the same way.
+ * A session starts paused: nothing is delivered before the first resume(), so no output is lost
+ * between open() and the listeners being attached.
+ */
+export interface Session {
+  readonly tty: boolean;
+  /** Input for the process; false means "buffer full": stop writing until onDrain fires. */
+  write(data: Buffer | string): boolean;
+  /** Stdin EOF. In TTY mode this is a no-op: closing a pty's input would end its output too. */
+  end(): void;
+  resize(size: TermSize): void;
+  /** Signal the process itself (best effort; Ctrl-C in TTY mode travels as a byte instead). */
+  kill(signal?: NodeJS.Signals): void;
+  pause(): void;
+  resume(): void;
+  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable;
+  onDrain(listener: () => void): Disposable;
+  /** Fires once, after the last onData. */
+  onExit(listener: (status: ExitStatus) => void): Disposable;
+}
+
+/** One environment variable a session gets, and which layer set it. */
+export interface EnvEntry {
+  name: string;
+  value: string;
+  source: EnvSource;
+}
+
+export type EnvSource = 'default' | 'hostname' | 'container-config' | 'passwd' | 'tty' | 'exec-option';
+
+/** Reading files of the container's own filesystem, resolved inside the container (never the host's). */
+export interface ContainerFiles {
+  /** The file's bytes, undefined when it does not exist. */
+  readFile(path: string): Promise<Buffer | undefined>;
+  exists(path: string): Promise<boolean>;
+}
+
+/**
+ * A way into a container. Every backend (docker, nsenter, runc, ssh) adapts to this; commands go
+ * through the registry and never construct one.
+ */
+export interface Backend {
+  readonly name: BackendName;
+  readonly summary: string;
+  /** Can this backend work on this machine at all (for `cx doctor`). */
+  probe(): Promise<Availability>;
+  /** Can it enter this particular container. */
+  canEnter(container: Container): Availability;
+  open(container: Container, request: ExecRequest): Promise<Session>;
+  files(container: Container): ContainerFiles;
+  /** The environment a session with this request would get. */
+  environment(container: Container, request: ExecRequest): Promise<EnvEntry[]>;
+}

@@ -1,0 +1,65 @@
+import { Command, Option } from 'commander';
+import { chooseShell } from '../../backends/shell.js';
+import { UsageError } from '../../errors.js';
+import type { Context } from '../context.js';
+import type { Done } from '../program.js';
+import { addSessionOptions, callerTerm, parseSessionFlags, type SessionFlags } from './session-options.js';
+import { runSession } from './run-session.js';
+
+export interface EnterOptions extends SessionFlags {
+  target: string;
+  /** Overrides the shell cx would pick. */
+  shell: string;
+}
+
+export function enterCommand(ctx: Context, done: Done): Command {
+  const cmd = new Command('enter')
+    .summary('open an interactive shell in a container')
+    .description(
+      "Open an interactive shell in a running container, on a real terminal: the user's login shell from\n" +
+        "the container's /etc/passwd when it exists there, else bash, else ash, else sh. The shell's exit\n" +
+        'code becomes cx\'s.',
+    )
+    .argument('<target>', 'container name, id or unique id prefix')
+    .addOption(new Option('-s, --shell <path>', 'the shell to run instead of the automatic choice').default(''));
+  addSessionOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  cx enter web
+  cx enter -u app -w /tmp web
+  cx enter --shell /bin/sh 3f2a`,
+  );
+  cmd.addOption(new Option('--debug').hideHelp());
+  cmd.action(async (target: string, raw: Record<string, unknown>) => {
+    done(await runEnter({ ...parseSessionFlags(raw), target, shell: String(raw['shell'] ?? '') }, ctx));
+  });
+  return cmd;
+}
+
+export async function runEnter(opts: EnterOptions, ctx: Context): Promise<number> {
+  const io = ctx.io;
+  if (!io.stdinIsTTY || !io.stdoutIsTTY) {
+    throw new UsageError('cx enter needs a terminal on stdin and stdout', "for pipes and scripts use: cx exec -i <target> -- sh");
+  }
+  if (opts.shell !== '' && !opts.shell.startsWith('/')) {
+    throw new UsageError(`invalid --shell '${opts.shell}': give an absolute path`, 'e.g. --shell /bin/sh');
+  }
+  return runSession(ctx, opts.target, opts, async (container, backend) => {
+    let shell = opts.shell;
+    if (shell === '') {
+      const choice = await chooseShell(backend.files(container), opts.user || container.config.user);
+      ctx.trace(`shell ${choice.path}: ${choice.reason}`);
+      shell = choice.path;
+    }
+    return {
+      cmd: [shell],
+      tty: true,
+      stdin: true,
+      user: opts.user,
+      workdir: opts.workdir,
+      env: [...callerTerm(io.env), ...opts.env],
+      size: io.size(),
+    };
+  });
+}

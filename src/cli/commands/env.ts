@@ -1,0 +1,75 @@
+import { Command, Option } from 'commander';
+import type { EnvEntry } from '../../backends/types.js';
+import { assertRunning } from '../../discovery/resolve.js';
+import { escapeValue } from '../../util/sanitize.js';
+import type { Context } from '../context.js';
+import type { Done } from '../program.js';
+import { addSessionOptions, parseSessionFlags, type SessionFlags } from './session-options.js';
+
+export interface EnvOptions extends SessionFlags {
+  target: string;
+  json: boolean;
+  sources: boolean;
+  tty: boolean;
+}
+
+export function envCommand(ctx: Context, done: Done): Command {
+  const cmd = new Command('env')
+    .summary('show the environment a session in a container gets')
+    .description(
+      'Show the environment a process started by cx exec / cx enter gets (what docker exec would give):\n' +
+        "Docker's default PATH, HOSTNAME, the container's configured env, HOME of the user from the\n" +
+        "container's /etc/passwd, then -e overrides. Nothing comes from cx's own environment.\n" +
+        'Values are printed with control characters escaped (\\n, \\t, \\x1b, \\\\); --json has them exact.',
+    )
+    .argument('<target>', 'container name, id or unique id prefix')
+    .option('--json', 'print [{"name","value","source"}] as JSON', false)
+    .option('--sources', 'show which layer set each variable', false)
+    .option('-t, --tty', 'as a TTY session would get it (adds TERM)', false);
+  addSessionOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  cx env web
+  cx env web --sources
+  cx env -u app web --json`,
+  );
+  cmd.addOption(new Option('--debug').hideHelp());
+  cmd.action(async (target: string, raw: Record<string, unknown>) => {
+    const opts: EnvOptions = {
+      ...parseSessionFlags(raw),
+      target,
+      json: raw['json'] === true,
+      sources: raw['sources'] === true,
+      tty: raw['tty'] === true,
+    };
+    done(await runEnv(opts, ctx));
+  });
+  return cmd;
+}
+
+export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
+  const container = await ctx.inventory().resolve(opts.target);
+  assertRunning(container);
+  const { backend, why } = ctx.registry().select(opts.backend, container);
+  ctx.trace(`backend ${why}`);
+  const entries = await backend.environment(container, {
+    cmd: [],
+    tty: opts.tty,
+    stdin: false,
+    user: opts.user,
+    workdir: opts.workdir,
+    env: opts.env,
+    size: undefined,
+  });
+  ctx.io.stdout.write(formatEnv(entries, opts));
+  return 0;
+}
+
+export function formatEnv(entries: readonly EnvEntry[], opts: { json: boolean; sources: boolean }): string {
+  if (opts.json) return `${JSON.stringify(entries, null, 2)}\n`;
+  const lines = entries.map((e) => `${escapeValue(e.name)}=${escapeValue(e.value)}`);
+  if (!opts.sources) return lines.map((l) => `${l}\n`).join('');
+  const width = Math.min(60, Math.max(...lines.map((l) => l.length)));
+  return lines.map((l, i) => `${l.padEnd(width)}  [${entries[i]?.source ?? ''}]\n`).join('');
+}

@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { Context } from '../context.js';
+import type { Done } from '../program.js';
+import { addSessionOptions, callerTerm, parseSessionFlags, type SessionFlags } from './session-options.js';
+import { runSession } from './run-session.js';
+
+export interface ExecOptions extends SessionFlags {
+  target: string;
+  cmd: string[];
+  interactive: boolean;
+  /** true = -t, false = -T, undefined = a TTY when stdin and stdout are terminals. */
+  tty: boolean | undefined;
+}
+
+export function execCommand(ctx: Context, done: Done): Command {
+  const cmd = new Command('exec')
+    .summary('run a command in a container')
+    .description(
+      'Run a command in a running container, like docker exec. A TTY is allocated when stdin and stdout are\n' +
+        'terminals (-t/-T force it on/off); stdin is attached with -i, or whenever the session has a TTY\n' +
+        'and stdin is a terminal. The exit code is the command\'s: 126 when it cannot be executed, 127\n' +
+        'when it is not found, 128+n when killed by signal n.',
+    )
+    .argument('<target>', 'container name, id or unique id prefix')
+    .argument('[cmd...]', 'the command and its arguments, after --')
+    .usage('<target> [options] -- <cmd> [args...]')
+    .option('-i, --interactive', 'keep stdin open and send it to the command', false)
+    .option('-t, --tty', 'allocate a TTY even when not on a terminal')
+    .option('-T, --no-tty', 'never allocate a TTY');
+  addSessionOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  cx exec web -- ps aux
+  cx exec -i web -- sh -c 'cat > /tmp/x' < x
+  cx exec -u app -w /tmp -e DEBUG=1 web -- env`,
+  );
+  cmd.addOption(new Option('--debug').hideHelp());
+  cmd.action(async (target: string, rest: string[], raw: Record<string, unknown>) => {
+    const opts: ExecOptions = {
+      ...parseSessionFlags(raw),
+      target,
+      cmd: rest,
+      interactive: raw['interactive'] === true,
+      tty: raw['tty'] as boolean | undefined,
+    };
+    done(await runExec(opts, ctx));
+  });
+  return cmd;
+}
+
+export async function runExec(opts: ExecOptions, ctx: Context): Promise<number> {
+  if (opts.cmd.length === 0 || opts.cmd[0] === '') {
+    throw new UsageError('no command given', "put it after '--': cx exec <target> -- <cmd> [args...]");
+  }
+  const io = ctx.io;
+  const tty = opts.tty ?? (io.stdinIsTTY && io.stdoutIsTTY);
+  const stdin = opts.interactive || (tty && io.stdinIsTTY);
+  return runSession(ctx, opts.target, opts, async () => ({
+    cmd: opts.cmd,
+    tty,
+    stdin,
+    user: opts.user,
+    workdir: opts.workdir,
+    env: tty ? [...callerTerm(io.env), ...opts.env] : opts.env,
+    size: tty ? io.size() : undefined,
+  }));
+}

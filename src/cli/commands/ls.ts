@@ -1,0 +1,108 @@
+import { Command, Option } from 'commander';
+import type { BackendName } from '../../backends/types.js';
+import { isRunning, shortId, type Container } from '../../discovery/types.js';
+import { humanDuration, since } from '../../util/time.js';
+import type { Context } from '../context.js';
+import { ellipsize, renderTable } from '../format/table.js';
+import type { Done } from '../program.js';
+
+export interface LsOptions {
+  all: boolean;
+  json: boolean;
+}
+
+/** One `cx ls --json` object. Field names are stable (documented in README). */
+export interface LsRecord {
+  id: string;
+  shortId: string;
+  name: string;
+  image: string;
+  command: string;
+  state: string;
+  createdAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  pid: number | null;
+  runtime: string;
+  source: string;
+  labels: Record<string, string>;
+  backends: BackendName[];
+}
+
+export function lsCommand(ctx: Context, done: Done): Command {
+  const cmd = new Command('ls')
+    .alias('ps')
+    .summary('list containers')
+    .description('List running containers with the backends that can enter each one.')
+    .option('-a, --all', 'include stopped containers', false)
+    .option('--json', 'print a JSON array of objects (fields documented in README)', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cx ls
+  cx ls --all
+  cx ls --json | jq -r '.[].name'`,
+    );
+  cmd.addOption(new Option('--debug').hideHelp());
+  cmd.action(async (raw: Record<string, unknown>) => {
+    done(await runLs({ all: raw['all'] === true, json: raw['json'] === true }, ctx));
+  });
+  return cmd;
+}
+
+export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
+  const containers = await ctx.inventory().list({ all: opts.all });
+  const registry = ctx.registry();
+  const records = containers
+    .filter((c) => opts.all || isRunning(c))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => toRecord(c, registry.usableFor(c)));
+  ctx.io.stdout.write(opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatLs(records, Date.now()));
+  return 0;
+}
+
+export function toRecord(c: Container, backends: BackendName[]): LsRecord {
+  return {
+    id: c.id,
+    shortId: shortId(c.id),
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    state: c.state,
+    createdAt: c.createdAt ?? null,
+    startedAt: c.startedAt ?? null,
+    finishedAt: c.finishedAt ?? null,
+    exitCode: c.exitCode ?? null,
+    pid: c.pid ?? null,
+    runtime: c.runtime,
+    source: c.source,
+    labels: c.labels,
+    backends,
+  };
+}
+
+export function formatLs(records: readonly LsRecord[], now: number): string {
+  if (records.length === 0) return 'no running containers (cx ls --all shows stopped ones)\n';
+  const rows = records.map((r) => [
+    r.shortId,
+    ellipsize(r.name, 32),
+    ellipsize(r.image, 32),
+    stateText(r, now),
+    r.pid === null ? '-' : String(r.pid),
+    r.backends.length ? r.backends.join(',') : '-',
+  ]);
+  return renderTable(['ID', 'NAME', 'IMAGE', 'STATE', 'PID', 'BACKENDS'], rows);
+}
+
+/** "running 5m", "exited (3) 2h ago", "created". */
+export function stateText(r: Pick<LsRecord, 'state' | 'startedAt' | 'finishedAt' | 'exitCode'>, now: number): string {
+  if (r.state === 'running' || r.state === 'paused' || r.state === 'restarting') {
+    const up = since(r.startedAt ?? undefined, now);
+    return up === undefined ? r.state : `${r.state} ${humanDuration(up)}`;
+  }
+  const ago = since(r.finishedAt ?? undefined, now);
+  const code = r.exitCode === null ? '' : ` (${r.exitCode})`;
+  return `${r.state}${code}${ago === undefined ? '' : ` ${humanDuration(ago)} ago`}`;
+}

@@ -1,0 +1,25 @@
+import { attach } from '../../attach/attach.js';
+import type { Backend, ExecRequest } from '../../backends/types.js';
+import { assertRunning } from '../../discovery/resolve.js';
+import type { Container } from '../../discovery/types.js';
+import type { Context } from '../context.js';
+import type { SessionFlags } from './session-options.js';
+
+/** Resolve the target, pick the backend, build the request, run it attached; returns the exit code. */
+export async function runSession(
+  ctx: Context,
+  target: string,
+  flags: SessionFlags,
+  buildRequest: (container: Container, backend: Backend) => Promise<ExecRequest>,
+): Promise<number> {
+  const container = await ctx.inventory().resolve(target);
+  assertRunning(container);
+  const { backend, why } = ctx.registry().select(flags.backend, container);
+  ctx.trace(`backend ${why}`);
+  const request = await buildRequest(container, backend);
+  ctx.trace(`running ${JSON.stringify(request.cmd)} tty=${request.tty} stdin=${request.stdin}`);
+  const session = await backend.open(container, request);
+  const status = await attach(session, ctx.io, { stdin: request.stdin });
+  if (status.error) throw status.error;
+  return status.exitCode;
+}

@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import { parseBackendChoice, type BackendChoice } from '../../backends/registry.js';
+import { UsageError } from '../../errors.js';
+import { sanitize } from '../../util/sanitize.js';
+
+/** Options shared by every command that starts a process in a container. */
+export interface SessionFlags {
+  user: string;
+  workdir: string;
+  env: string[];
+  backend: BackendChoice;
+}
+
+export function addSessionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-u, --user <user[:group]>', 'run as this user (name or uid, optional group)').default(''))
+    .addOption(new Option('-w, --workdir <dir>', 'working directory inside the container (absolute)').default(''))
+    .addOption(new Option('-e, --env <K=V>', 'set an environment variable; K alone unsets it (repeatable)').argParser(collect).default([]))
+    .addOption(new Option('--backend <name>', 'how to enter: auto or docker').default('auto'));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Validate the raw option values into SessionFlags, with one clear line for each mistake. */
+export function parseSessionFlags(raw: Record<string, unknown>): SessionFlags {
+  const user = String(raw['user'] ?? '');
+  const workdir = String(raw['workdir'] ?? '');
+  const env = (raw['env'] as string[] | undefined) ?? [];
+  if (user !== '' && !/^[^:\s]+(:[^:\s]+)?$/.test(user)) {
+    throw new UsageError(`invalid --user '${sanitize(user)}'`, 'use name, uid, name:group or uid:gid');
+  }
+  if (workdir !== '' && !workdir.startsWith('/')) {
+    throw new UsageError(`invalid --workdir '${sanitize(workdir)}': it must be an absolute path`, 'e.g. -w /tmp');
+  }
+  for (const e of env) {
+    const name = e.split('=')[0] ?? '';
+    if (name === '' || e.includes('\0') || !/^[^\s=]+$/.test(name)) {
+      throw new UsageError(`invalid --env '${sanitize(e)}'`, 'use -e NAME=value (or -e NAME to unset)');
+    }
+  }
+  return { user, workdir, env, backend: parseBackendChoice(String(raw['backend'] ?? 'auto')) };
+}
+
+/** The caller's TERM, passed to TTY sessions so the container's programs draw for the real terminal. */
+export function callerTerm(env: NodeJS.ProcessEnv): string[] {
+  const term = env['TERM'];
+  return term !== undefined && /^[A-Za-z0-9._+-]{1,64}$/.test(term) ? [`TERM=${term}`] : [];
+}

@@ -1,0 +1,80 @@
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { Context } from './context.js';
+import type { IO } from './io.js';
+import { doctorCommand } from './commands/doctor.js';
+import { enterCommand } from './commands/enter.js';
+import { envCommand } from './commands/env.js';
+import { execCommand } from './commands/exec.js';
+import { lsCommand } from './commands/ls.js';
+import { optionArgs, version } from './version.js';
+
+/** Sets the exit code a command's action produced (commander actions cannot return one). */
+export type Done = (code: number) => void;
+
+export function buildProgram(ctx: Context, done: Done): Command {
+  const program = new Command('cx')
+    .description(
+      'Get into running containers: docker exec when the daemon answers, and (soon) its namespaces or runtime when it does not.',
+    )
+    .version(`cx ${version()}`, '-V, --version', 'print the version')
+    .addOption(new Option('--debug', 'explain choices and show stack traces on errors'))
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cx ls                          running containers and the backends that can enter them
+  cx enter web                   an interactive shell in the container named web
+  cx exec 3f2a -- ps aux         run a command (container by id prefix)
+  cx env web                     the environment a session in web gets
+  cx doctor                      what cx can use on this machine
+
+Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
+    );
+  for (const make of [lsCommand, execCommand, enterCommand, envCommand, doctorCommand]) {
+    program.addCommand(make(ctx, done));
+  }
+  return program;
+}
+
+/** Parse argv and run the command; returns the exit code. Usage errors become UsageError. */
+export async function run(argv: string[], io: IO): Promise<number> {
+  const ctx = new Context(io, optionArgs(argv).includes('--debug'));
+  let code = 0;
+  const program = buildProgram(ctx, (c) => (code = c));
+  const commands = [program, ...program.commands];
+  for (const c of commands) {
+    c.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Errors are reported once, by main.ts, as a UsageError.
+      outputError: () => undefined,
+    });
+  }
+  if (argv.length === 0) {
+    // Until the TUI lands, no arguments means help.
+    io.stdout.write(program.helpInformation());
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    throw usageFromCommander(err, argv, program.commands.map((c) => c.name()));
+  } finally {
+    ctx.close();
+  }
+}
+
+function usageFromCommander(err: CommanderError, argv: string[], names: string[]): UsageError {
+  const message = err.message.replace(/^error: /, '').split('\n')[0] ?? err.message;
+  const sub = argv.find((a) => names.includes(a));
+  if (err.code === 'commander.unknownOption' && sub === 'exec' && !argv.includes('--')) {
+    return new UsageError(message, "put the command after '--': cx exec <target> [options] -- <cmd> [args...]");
+  }
+  return new UsageError(message, `see \`cx ${sub ? `${sub} ` : ''}--help\``);
+}

@@ -1,0 +1,101 @@
+import type { DockerClient } from '../engine/docker-client.js';
+import { EngineError } from '../errors.js';
+import type { Container, ContainerState } from './types.js';
+
+/** The subset of GET /containers/{id}/json that cx reads. */
+interface InspectBody {
+  Id: string;
+  Name: string;
+  Created?: string;
+  Path?: string;
+  Args?: string[];
+  State?: {
+    Status?: string;
+    Running?: boolean;
+    Paused?: boolean;
+    Restarting?: boolean;
+    Pid?: number;
+    ExitCode?: number;
+    StartedAt?: string;
+    FinishedAt?: string;
+  };
+  Config?: {
+    Hostname?: string;
+    User?: string;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    Tty?: boolean;
+    Image?: string;
+    Labels?: Record<string, string> | null;
+  };
+}
+
+interface ListItem {
+  Id: string;
+  Names?: string[];
+  State?: string;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Containers as the Engine API reports them (one list call, then an inspect per container). */
+export async function listFromApi(client: DockerClient, opts: { all: boolean }): Promise<Container[]> {
+  const items = await client.json<ListItem[]>('GET', `/containers/json?all=${opts.all ? 1 : 0}`);
+  const inspected = await Promise.all(
+    items.map((item) =>
+      inspectContainer(client, item.Id).catch((err: unknown) => {
+        // Removed between list and inspect: not an error, just gone.
+        if (err instanceof EngineError && err.statusCode === 404) return undefined;
+        throw err;
+      }),
+    ),
+  );
+  return inspected.filter((c): c is Container => c !== undefined);
+}
+
+export async function inspectContainer(client: DockerClient, idOrName: string): Promise<Container> {
+  const body = await client.json<InspectBody>('GET', `/containers/${encodeURIComponent(idOrName)}/json`);
+  return fromInspect(body);
+}
+
+export function fromInspect(b: InspectBody): Container {
+  const s = b.State ?? {};
+  const cfg = b.Config ?? {};
+  const state = stateOf(s);
+  return {
+    id: b.Id,
+    name: b.Name.replace(/^\//, ''),
+    image: cfg.Image ?? '',
+    command: [b.Path ?? '', ...(b.Args ?? [])].join(' ').trim(),
+    state,
+    createdAt: b.Created,
+    startedAt: realTime(s.StartedAt),
+    finishedAt: realTime(s.FinishedAt),
+    exitCode: state === 'exited' || state === 'dead' ? s.ExitCode : undefined,
+    pid: s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined,
+    runtime: 'docker',
+    source: 'docker-api',
+    labels: cfg.Labels ?? {},
+    config: {
+      user: cfg.User ?? '',
+      env: cfg.Env ?? [],
+      workingDir: cfg.WorkingDir ?? '',
+      hostname: cfg.Hostname ?? '',
+      tty: cfg.Tty ?? false,
+    },
+  };
+}
+
+function stateOf(s: NonNullable<InspectBody['State']>): ContainerState {
+  const known: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
+  const status = s.Status as ContainerState | undefined;
+  if (status !== undefined && known.includes(status)) return status;
+  if (s.Paused) return 'paused';
+  if (s.Restarting) return 'restarting';
+  if (s.Running) return 'running';
+  return 'unknown';
+}
+
+function realTime(t: string | undefined): string | undefined {
+  return t === undefined || t === '' || t === ZERO_TIME ? undefined : t;
+}

@@ -1,0 +1,264 @@
+import http from 'node:http';
+import net from 'node:net';
+import { EngineError, PermissionError } from '../errors.js';
+import type { EngineEndpoint } from './endpoint.js';
+
+/** The newest API version cx speaks; the daemon's own may be lower (negotiated through /_ping). */
+export const CLIENT_API_VERSION = '1.45';
+/** Below this the exec endpoints lack Env/WorkingDir. */
+export const MIN_API_VERSION = '1.25';
+/** Every request has a deadline (not an idle timeout): a frozen daemon accepts and never answers. */
+export const DEFAULT_DEADLINE_MS = 2000;
+
+export interface EngineResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  deadlineMs?: number;
+  /** Statuses that are answers rather than failures (default: 2xx). */
+  accept?: (status: number) => boolean;
+}
+
+export interface PingResult {
+  apiVersion: string;
+  serverApiVersion: string;
+  osType: string | undefined;
+}
+
+/** A hijacked exec stream: the raw socket, with any bytes that arrived with the headers put back. */
+export interface HijackedStream {
+  socket: net.Socket;
+  status: number;
+}
+
+export function compareApiVersions(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am !== bm ? am - bm : an - bn;
+}
+
+/**
+ * A small Engine API client over the unix socket. Kept in-house (see engine-facts §1): hijacking,
+ * half-close and deadlines must be exactly right, and dockerode's modem gets each of them wrong.
+ */
+export class DockerClient {
+  readonly endpoint: EngineEndpoint;
+  private readonly deadlineMs: number;
+  private readonly agent: http.Agent;
+  private version: Promise<PingResult> | undefined;
+
+  constructor(endpoint: EngineEndpoint, opts: { deadlineMs?: number } = {}) {
+    this.endpoint = endpoint;
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  /** GET /_ping once per client; the negotiated version prefixes every later path. */
+  ping(): Promise<PingResult> {
+    this.version ??= this.raw('GET', '/_ping').then((res) => {
+      const server = headerValue(res.headers['api-version']) ?? MIN_API_VERSION;
+      if (compareApiVersions(server, MIN_API_VERSION) < 0) {
+        throw new EngineError(`the engine speaks API ${server}, cx needs ${MIN_API_VERSION} or newer`);
+      }
+      const apiVersion = compareApiVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
+      return { apiVersion, serverApiVersion: server, osType: headerValue(res.headers['ostype']) };
+    });
+    this.version.catch(() => {
+      this.version = undefined;
+    });
+    return this.version;
+  }
+
+  async apiVersion(): Promise<string> {
+    return (await this.ping()).apiVersion;
+  }
+
+  /** A versioned API call; non-accepted statuses become EngineErrors carrying the daemon's message. */
+  async call(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
+    const v = await this.apiVersion();
+    const res = await this.raw(method, `/v${v}${path}`, opts);
+    const ok = opts.accept ?? ((s: number) => s >= 200 && s < 300);
+    if (!ok(res.status)) throw engineStatusError(method, path, res);
+    return res;
+  }
+
+  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.call(method, path, opts);
+    if (res.body.length === 0) return undefined as T;
+    return JSON.parse(res.body.toString('utf8')) as T;
+  }
+
+  /** One HTTP request with a hard deadline on the whole exchange. */
+  raw(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
+    const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    return new Promise<EngineResponse>((resolve, reject) => {
+      const req = http.request({
+        socketPath: this.endpoint.socketPath,
+        agent: this.agent,
+        method,
+        path,
+        headers: {
+          Host: 'docker',
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+        },
+      });
+      const timer = setTimeout(() => {
+        req.destroy(this.deadlineError(method, path, deadlineMs));
+      }, deadlineMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err instanceof EngineError ? err : this.connectError(err));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => {
+          clearTimeout(timer);
+          reject(this.connectError(err));
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+      });
+      req.end(payload);
+    });
+  }
+
+  /**
+   * POST and take over the connection (exec start). The daemon answers 101 UPGRADED, or 200 OK on old
+   * daemons, then the raw stream follows on the same socket. The deadline covers the headers only.
+   */
+  async hijack(path: string, body: unknown, opts: { deadlineMs?: number } = {}): Promise<HijackedStream> {
+    const v = await this.apiVersion();
+    const fullPath = `/v${v}${path}`;
+    const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
+    const payload = Buffer.from(JSON.stringify(body));
+    return new Promise<HijackedStream>((resolve, reject) => {
+      const socket = net.connect(this.endpoint.socketPath);
+      let head = Buffer.alloc(0);
+      const timer = setTimeout(() => fail(this.deadlineError('POST', path, deadlineMs)), deadlineMs);
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      const onData = (chunk: Buffer): void => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > 64 * 1024) fail(new EngineError('the engine sent an oversized response header'));
+          return;
+        }
+        socket.off('data', onData);
+        socket.off('error', onError);
+        clearTimeout(timer);
+        const headerText = head.subarray(0, end).toString('latin1');
+        const rest = head.subarray(end + 4);
+        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headerText)?.[1] ?? 0);
+        if (status === 101 || status === 200) {
+          socket.pause();
+          if (rest.length > 0) socket.unshift(rest);
+          resolve({ socket, status });
+          return;
+        }
+        // An error answer: collect its (short) body for the message, then fail.
+        collectRest(socket, rest, deadlineMs).then((bodyBuf) => {
+          const err = engineStatusError('POST', path, { status, headers: {}, body: bodyBuf });
+          fail(err);
+        }, fail);
+      };
+      const onError = (err: Error): void => fail(this.connectError(err));
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.write(
+        `POST ${fullPath} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
+          `Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${payload.length}\r\n\r\n`,
+      );
+      socket.write(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private deadlineError(method: string, path: string, deadlineMs: number): EngineError {
+    return new EngineError(
+      `dockerd accepted the connection on ${this.endpoint.socketPath} but did not answer ${method} ${path.split('?')[0]} within ${(deadlineMs / 1000).toFixed(1)} s`,
+      { hint: 'the daemon looks hung: check `cx doctor`, or retry with another backend (--backend)' },
+    );
+  }
+
+  private connectError(err: NodeJS.ErrnoException): EngineError | PermissionError {
+    const sock = this.endpoint.socketPath;
+    switch (err.code) {
+      case 'ENOENT':
+        return new EngineError(`no Docker engine socket at ${sock}`, {
+          hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket',
+          cause: err,
+        });
+      case 'ECONNREFUSED':
+        return new EngineError(`dockerd is not running: ${sock} refuses connections`, {
+          hint: 'start dockerd (the socket file is left over from a daemon that died)',
+          cause: err,
+        });
+      case 'EACCES':
+      case 'EPERM':
+        return new PermissionError(`permission denied on ${sock}`, {
+          hint: 'run cx as root or as a member of the docker group',
+          cause: err,
+        });
+      default:
+        return new EngineError(`cannot talk to dockerd on ${sock}: ${err.message}`, { cause: err });
+    }
+  }
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}
+
+function collectRest(socket: net.Socket, first: Buffer, deadlineMs: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks = [first];
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    };
+    const timer = setTimeout(done, Math.min(deadlineMs, 500));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // Error bodies are one short JSON object; stop as soon as it is complete.
+      if (Buffer.concat(chunks).includes('}')) done();
+    });
+    socket.on('end', done);
+    socket.on('error', done);
+    socket.resume();
+  });
+}
+
+/** The daemon's own message from an error body ({"message": "..."}), else the raw text. */
+export function engineMessage(body: Buffer): string {
+  const text = body.toString('utf8');
+  const jsonStart = text.indexOf('{');
+  if (jsonStart >= 0) {
+    try {
+      const parsed = JSON.parse(text.slice(jsonStart)) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      // not JSON: fall through to the raw text
+    }
+  }
+  return text.trim();
+}
+
+function engineStatusError(method: string, path: string, res: EngineResponse): EngineError {
+  const message = engineMessage(res.body) || `HTTP ${res.status}`;
+  return new EngineError(`dockerd: ${message}`, { statusCode: res.status, hint: `${method} ${path.split('?')[0]} failed` });
+}

@@ -1,0 +1,19 @@
+import type { Disposable } from '../backends/types.js';
+
+/** A typed listener list whose subscriptions are disposables (node-pty's EventEmitter2 shape). */
+export class Emitter<T extends unknown[]> {
+  private listeners: Array<(...args: T) => void> = [];
+
+  on(listener: (...args: T) => void): Disposable {
+    this.listeners.push(listener);
+    return {
+      dispose: () => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      },
+    };
+  }
+
+  fire(...args: T): void {
+    for (const l of [...this.listeners]) l(...args);
+  }
+}
