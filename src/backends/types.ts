@@ -1,7 +1,8 @@
 import type { CxError } from '../errors.js';
 import type { Container } from '../discovery/types.js';
 
-export type BackendName = 'docker';
+/** Every backend cx knows; the registry lists those that are implemented. */
+export type BackendName = 'docker' | 'nsenter' | 'runc';
 
 export interface TermSize {
   cols: number;

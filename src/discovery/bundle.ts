@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * containerd task state roots that can hold a Docker container's OCI bundle (engine-facts §4):
+ * dockerd's own containerd (Debian docker.io) and a system containerd (docker-ce).
+ */
+export const DOCKER_BUNDLE_ROOTS = [
+  '/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby',
+  '/run/containerd/io.containerd.runtime.v2.task/moby',
+];
+
+/** The parts of an OCI runtime config.json cx reads. */
+export interface OciConfig {
+  process?: {
+    env?: string[];
+    cwd?: string;
+    user?: { uid?: number; gid?: number; additionalGids?: number[] };
+    capabilities?: Record<string, string[]>;
+    noNewPrivileges?: boolean;
+    terminal?: boolean;
+  };
+  hostname?: string;
+  annotations?: Record<string, string>;
+  linux?: { cgroupsPath?: string; namespaces?: Array<{ type: string; path?: string }> };
+}
+
+/** Container ids come from untrusted places (disk, API); only 64 hex may ever become a path. */
+export function isFullId(id: string): boolean {
+  return /^[0-9a-f]{64}$/.test(id);
+}
+
+/** The container's bundle config.json from the first root that has it, with where it was found. */
+export async function readBundleConfig(
+  id: string,
+  roots: readonly string[] = DOCKER_BUNDLE_ROOTS,
+): Promise<{ path: string; config: OciConfig } | undefined> {
+  if (!isFullId(id)) return undefined;
+  for (const root of roots) {
+    const file = path.join(root, id, 'config.json');
+    try {
+      return { path: file, config: JSON.parse(await readFile(file, 'utf8')) as OciConfig };
+    } catch {
+      // not under this root (or unreadable): try the next
+    }
+  }
+  return undefined;
+}
