@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { TermInput } from '../cli/io.js';
 
 /**
@@ -14,6 +15,7 @@ export class RawModeGuard {
     if (this.active || !this.input.isTTY || !this.input.setRawMode) return;
     this.input.setRawMode(true);
     this.active = true;
+    disableOutputProcessing(this.input);
     process.once('exit', this.onExit);
   }
 
@@ -27,4 +29,15 @@ export class RawModeGuard {
       // The terminal is gone (hangup): nothing left to restore.
     }
   }
+}
+
+/**
+ * libuv's raw mode keeps ONLCR, so the session's own "\r\n" reaches the screen as "\r\r\n" and a bare
+ * "\n" (cursor down, as full-screen programs use it) turns into CR LF and breaks their drawing. The
+ * docker CLI clears OPOST (cfmakeraw); Node cannot, so stty does it. setRawMode(false) restores the
+ * termios libuv saved before raw mode, OPOST included.
+ */
+function disableOutputProcessing(input: TermInput): void {
+  if ((input as { fd?: number }).fd !== 0) return;
+  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
 }

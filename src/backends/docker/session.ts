@@ -4,7 +4,7 @@ import { EngineError } from '../../errors.js';
 import { Emitter } from '../../util/emitter.js';
 import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
 import { FrameDemuxer } from './demux.js';
-import { START_FAILURE_PREFIX, classifyStartFailure } from './start-errors.js';
+import { classifyStartFailure, looksLikeStartFailure } from './start-errors.js';
 
 interface ExecInspect {
   Running: boolean;
@@ -100,13 +100,13 @@ export class DockerSession implements Session {
   private deliver(chunk: Buffer, stream: StreamName): void {
     if (this.head !== undefined && stream === 'stdout') {
       this.head = Buffer.concat([this.head, chunk]);
-      const prefix = this.head.subarray(0, START_FAILURE_PREFIX.length).toString('latin1');
-      if (!START_FAILURE_PREFIX.startsWith(prefix) && !prefix.startsWith(START_FAILURE_PREFIX)) {
+      const verdict = looksLikeStartFailure(this.head.subarray(0, 32).toString('latin1'));
+      if (verdict === 'no') {
         const held = this.head;
         this.head = undefined;
         this.data.fire(held, 'stdout');
       } else {
-        this.holding = this.head.length >= START_FAILURE_PREFIX.length;
+        this.holding = verdict === 'yes';
       }
       return;
     }

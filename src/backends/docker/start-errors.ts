@@ -1,8 +1,21 @@
 import { ExecStartError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 
-/** What the runtime prints (inside the stream) when it could not start the command. */
-export const START_FAILURE_PREFIX = 'OCI runtime';
+/**
+ * How the daemon's start failures begin (they arrive inside the output stream): the runtime's own
+ * errors, and the user/group lookup the daemon does before calling the runtime.
+ */
+export const START_FAILURE_PREFIXES = ['OCI runtime', 'unable to find user', 'unable to find group'];
+
+/** 'yes' when the text is a start failure, 'no' when it cannot be one, 'maybe' when too short to tell. */
+export function looksLikeStartFailure(head: string): 'yes' | 'no' | 'maybe' {
+  let maybe = false;
+  for (const p of START_FAILURE_PREFIXES) {
+    if (head.startsWith(p)) return 'yes';
+    if (p.startsWith(head)) maybe = true;
+  }
+  return maybe ? 'maybe' : 'no';
+}
 
 interface KnownFailure {
   pattern: RegExp;

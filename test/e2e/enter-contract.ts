@@ -1,0 +1,91 @@
+/**
+ * `cx enter` in a real pty, the way a person uses it: the same checks for every backend. A backend's
+ * e2e file calls enterContract('<name>').
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CX_BIN } from '../helpers/cx.js';
+import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { PtyRun } from '../helpers/pty.js';
+
+export function enterContract(backend: string): void {
+  describe(`cx enter in a real pty: ${backend}`, () => {
+    const containers = new Containers();
+    let c: TestContainer;
+    let dir: string;
+    const enter = (opts: { cols?: number; rows?: number } = {}) =>
+      new PtyRun(CX_BIN, ['enter', '--backend', backend, c.name], { cols: opts.cols ?? 100, rows: opts.rows ?? 30 });
+    /** Type a command; wait for a marker only its output (not its echo) can contain. */
+    const ask = async (p: PtyRun, cmd: string, re: RegExp): Promise<RegExpMatchArray> => {
+      const from = p.mark();
+      p.type(`${cmd}; echo "@@$((40+2))@@"\r`);
+      const m = await p.expect(new RegExp(`${re.source}[\\s\\S]*@@42@@`), { from });
+      return m;
+    };
+
+    before(async () => {
+      await requireEngine();
+      c = await containers.run();
+      dir = await mkdtemp(path.join(os.tmpdir(), 'cx-e2e-'));
+    });
+    after(async () => {
+      await containers.remove();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('opens the login shell with the right size from the first prompt, and follows resizes', async () => {
+      const p = enter({ cols: 117, rows: 37 });
+      try {
+        await p.expect(/# $/m);
+        const first = await ask(p, 'stty size', /(\d+) (\d+)\r?\n/);
+        assert.deepEqual([first[1], first[2]], ['37', '117']);
+        p.resize(90, 25);
+        const second = await ask(p, 'sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
+        assert.deepEqual([second[1], second[2]], ['25', '90']);
+        await ask(p, 'echo $0', /\/bin\/ash/);
+        // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
+        assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
+        p.type('exit\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
+
+    it('Ctrl-C interrupts the command inside, not cx', async () => {
+      const p = enter();
+      try {
+        await p.expect(/# $/m);
+        const from = p.mark();
+        p.type('sleep 100\r');
+        await p.expect('sleep 100', { from });
+        await new Promise((r) => setTimeout(r, 300));
+        p.type('\x03');
+        await ask(p, 'echo "status=$?"', /status=130/);
+        p.type('exit 0\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
+
+    it("exit 7 makes cx exit 7, and the outer terminal's settings are as before", async () => {
+      const script = `stty -g > ${dir}/before; ${CX_BIN} enter --backend ${backend} ${c.name}; echo "cx-exit=$?"; stty -g > ${dir}/after`;
+      const p = new PtyRun('/bin/sh', ['-c', script]);
+      try {
+        await p.expect(/# $/m);
+        p.type('exit 7\r');
+        await p.expect(/cx-exit=7/);
+        await p.waitExit();
+        const [before, afterSettings] = await Promise.all([readFile(`${dir}/before`, 'utf8'), readFile(`${dir}/after`, 'utf8')]);
+        assert.ok(before.length > 10);
+        assert.equal(afterSettings, before);
+      } finally {
+        p.kill();
+      }
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { enterContract } from './enter-contract.js';
+
+enterContract('docker');

@@ -1,0 +1,126 @@
+/**
+ * The backend contract: what every backend (docker, nsenter, runc, ...) must do the same way, run
+ * through bin/cx against real containers. A backend's test file calls backendContract('<name>').
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { CANARY, cx, text } from '../helpers/cx.js';
+import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+
+export function backendContract(backend: string): void {
+  describe(`backend contract: ${backend}`, () => {
+    const containers = new Containers();
+    let c: TestContainer;
+    const run = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', backend, ...args], opts);
+
+    before(async () => {
+      await requireEngine();
+      c = await containers.run({
+        args: ['-e', 'SPACES=a value with  spaces', '-e', 'EQUALS=k=v=w', '-e', 'MULTI=line1\nline2', '-e', 'CONFIGURED=yes'],
+      });
+    });
+    after(() => containers.remove());
+
+    it('runs a command and returns its stdout', async () => {
+      const r = await run([c.name, '--', 'echo', 'hello']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(text(r), 'hello\n');
+    });
+
+    it("gives the container's environment, exactly, and nothing of cx's own", async () => {
+      const r = await run([c.name, '--', 'cat', '/proc/self/environ']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const env = new Map(
+        text(r)
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
+      );
+      assert.equal(env.get('SPACES'), 'a value with  spaces');
+      assert.equal(env.get('EQUALS'), 'k=v=w');
+      assert.equal(env.get('MULTI'), 'line1\nline2');
+      assert.equal(env.get('HOME'), '/root');
+      assert.equal(env.get('PATH'), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+      assert.equal(env.get(CANARY), undefined, 'cx leaked its own environment into the session');
+      assert.equal(env.get('TERM'), undefined, 'TERM is set only with a TTY');
+    });
+
+    it('applies -e over the configured environment, and -e NAME unsets', async () => {
+      const r = await run(['-e', 'SPACES=over ridden', '-e', 'NEW=1', '-e', 'CONFIGURED', c.name, '--', 'cat', '/proc/self/environ']);
+      const vars = text(r).split('\0');
+      assert.ok(vars.includes('SPACES=over ridden'), text(r));
+      assert.ok(vars.includes('NEW=1'));
+      assert.ok(!vars.some((v) => v.startsWith('CONFIGURED=')));
+    });
+
+    for (const code of [0, 1, 42]) {
+      it(`returns the command's exit code ${code}`, async () => {
+        const r = await run([c.name, '--', 'sh', '-c', `exit ${code}`]);
+        assert.equal(r.exitCode, code, r.stderr);
+      });
+    }
+
+    it('returns 137 when the command is killed by SIGKILL', async () => {
+      const r = await run([c.name, '--', 'sh', '-c', 'kill -9 $$']);
+      assert.equal(r.exitCode, 137, r.stderr);
+    });
+
+    it('returns 127 with one clear line when the command does not exist', async () => {
+      const r = await run([c.name, '--', 'no-such-command']);
+      assert.equal(r.exitCode, 127);
+      assert.equal(text(r), '', 'the runtime error must not appear on stdout');
+      assert.match(r.stderr, /^cx: no-such-command: .*not found/m);
+      assert.doesNotMatch(r.stderr, /OCI runtime|container_linux/);
+    });
+
+    it('returns 126 when the command cannot be executed', async () => {
+      const r = await run([c.name, '--', '/etc/passwd']);
+      assert.equal(r.exitCode, 126, r.stderr);
+      assert.match(r.stderr, /^cx: .*permission denied/m);
+    });
+
+    it('keeps stdout and stderr apart', async () => {
+      const r = await run([c.name, '--', 'sh', '-c', 'echo to-out; echo to-err >&2']);
+      assert.equal(text(r), 'to-out\n');
+      assert.equal(r.stderr, 'to-err\n');
+    });
+
+    it('passes stdin EOF to the command', async () => {
+      const r = await run(['-i', c.name, '--', 'wc', '-c'], { input: 'twelve bytes' });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(text(r).trim(), '12');
+    });
+
+    it('carries 10 MiB of random bytes through cat byte-exact', async () => {
+      const data = randomBytes(10 * 1024 * 1024);
+      const r = await run(['-i', c.name, '--', 'cat'], { input: data, timeoutMs: 120_000 });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(r.stdout.length, data.length);
+      assert.equal(createHash('sha256').update(r.stdout).digest('hex'), createHash('sha256').update(data).digest('hex'));
+    });
+
+    it('runs as another user with -u name, -u uid:gid', async () => {
+      const byName = await run(['-u', 'app', c.name, '--', 'id']);
+      assert.equal(text(byName).trim(), 'uid=1000(app) gid=1000(app) groups=50(staff),1000(app)');
+      const byIds = await run(['-u', '1000:50', c.name, '--', 'id']);
+      assert.match(text(byIds), /^uid=1000\(app\) gid=50\(staff\)/);
+      const home = await run(['-u', 'app', c.name, '--', 'sh', '-c', 'echo $HOME']);
+      assert.equal(text(home), '/home/app\n');
+    });
+
+    it('changes directory with -w', async () => {
+      const r = await run(['-w', '/tmp', c.name, '--', 'pwd']);
+      assert.equal(text(r), '/tmp\n');
+    });
+
+    it('explains an unknown user and a missing working directory', async () => {
+      const user = await run(['-u', 'nosuchuser', c.name, '--', 'true']);
+      assert.notEqual(user.exitCode, 0);
+      assert.match(user.stderr, /^cx: .*nosuchuser/m);
+      const dir = await run(['-w', '/no/such/dir', c.name, '--', 'true']);
+      assert.notEqual(dir.exitCode, 0);
+      assert.match(dir.stderr, /^cx: .*\/no\/such\/dir/m);
+    });
+  });
+}
