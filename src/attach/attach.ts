@@ -1,6 +1,7 @@
 import type { IO } from '../cli/io.js';
 import type { ExitStatus, Session } from '../backends/types.js';
 import { RawModeGuard } from './raw-mode.js';
+import { pumpStdin } from './stdin-pump.js';
 
 export interface AttachOptions {
   /** Forward cx's stdin to the session. */
@@ -16,10 +17,11 @@ const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 1
  * and the terminal restored on every path.
  */
 export async function attach(session: Session, io: IO, opts: AttachOptions): Promise<ExitStatus> {
-  const raw = new RawModeGuard(io.stdin);
+  // Only a terminal stdin is touched here: creating process.stdin for a pipe would make it non-blocking.
+  const raw = session.tty && opts.stdin && io.stdinIsTTY ? new RawModeGuard(io.stdin) : undefined;
   const cleanups: Array<() => void> = [];
   try {
-    if (session.tty && opts.stdin && io.stdinIsTTY) raw.enter();
+    raw?.enter();
 
     const exited = new Promise<ExitStatus>((resolve) => {
       const sub = session.onExit((status) => {
@@ -42,7 +44,11 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
       cleanups.push(() => resizeSub.dispose());
     }
 
-    if (opts.stdin) cleanups.push(pipeStdin(session, io));
+    if (opts.stdin) {
+      const stream = (): (() => void) => pipeStdin(session, io);
+      // Without a terminal on either side, read fd 0 directly (fast, flat memory); else the stream.
+      cleanups.push(!session.tty && io.stdinFd === 0 && !io.stdinIsTTY ? pumpStdin(session, stream) : stream());
+    }
 
     // A signal to cx itself: pass it on to the process in the container (restoring the terminal
     // happens in finally). In raw mode Ctrl-C arrives as a byte on stdin instead.
@@ -50,7 +56,7 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
     for (const sig of FORWARDED_SIGNALS) {
       const handler = (): void => {
         signalled = sig;
-        raw.restore();
+        raw?.restore();
         session.kill(sig);
       };
       process.on(sig, handler);
@@ -64,7 +70,7 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
     return status;
   } finally {
     for (const c of cleanups.reverse()) c();
-    raw.restore();
+    raw?.restore();
   }
 }
 

@@ -52,8 +52,12 @@ export type StreamName = 'stdout' | 'stderr';
  */
 export interface Session {
   readonly tty: boolean;
-  /** Input for the process; false means "buffer full": stop writing until onDrain fires. */
-  write(data: Buffer | string): boolean;
+  /**
+   * Input for the process; false means "buffer full": stop writing until onDrain fires. When given,
+   * `written` MUST be called once the data has been handed to the OS (or dropped because the session
+   * ended): attach reuses the buffer after that, which keeps bulk copies fast and memory flat.
+   */
+  write(data: Buffer | string, written?: () => void): boolean;
   /** Stdin EOF. In TTY mode this is a no-op: closing a pty's input would end its output too. */
   end(): void;
   resize(size: TermSize): void;

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import tty from 'node:tty';
 import type { Disposable, TermSize } from '../backends/types.js';
 
 /** A terminal-capable input (process.stdin when it is a TTY). */
@@ -12,7 +13,10 @@ export interface TermInput extends Readable {
  * Tests build one over their own streams.
  */
 export interface IO {
-  stdin: TermInput;
+  /** Created on first use: touching process.stdin makes a pipe non-blocking. */
+  readonly stdin: TermInput;
+  /** 0 when stdin is the process's own fd 0 (attach may read it directly), else undefined. */
+  stdinFd: number | undefined;
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
@@ -27,11 +31,14 @@ export interface IO {
 export function processIO(): IO {
   const out = process.stdout;
   return {
-    stdin: process.stdin,
+    get stdin(): TermInput {
+      return process.stdin;
+    },
+    stdinFd: 0,
     stdout: out,
     stderr: process.stderr,
     env: process.env,
-    stdinIsTTY: process.stdin.isTTY === true,
+    stdinIsTTY: tty.isatty(0),
     stdoutIsTTY: out.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
     size: () => (out.isTTY && out.columns > 0 && out.rows > 0 ? { cols: out.columns, rows: out.rows } : undefined),

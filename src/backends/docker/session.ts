@@ -38,9 +38,12 @@ export class DockerSession implements Session {
     socket.on('error', () => this.finish());
   }
 
-  write(data: Buffer | string): boolean {
-    if (this.socket.destroyed || !this.socket.writable) return true;
-    return this.socket.write(data);
+  write(data: Buffer | string, written?: () => void): boolean {
+    if (this.socket.destroyed || !this.socket.writable) {
+      written?.();
+      return true;
+    }
+    return this.socket.write(data, written === undefined ? undefined : () => written());
   }
 
   onDrain(listener: () => void): Disposable {
