@@ -10,6 +10,11 @@ export interface AttachOptions {
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+/**
+ * How long a signalled cx waits for the session to end before leaving anyway: a hung-up shell goes
+ * at once; a command given the signal itself may need time to clean up.
+ */
+const SIGNAL_GRACE_MS = { tty: 2000, pipes: 10_000 };
 
 /**
  * Drive a session from cx's terminal until it exits: raw mode when the session has a TTY and stdin
@@ -50,21 +55,27 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
       cleanups.push(!session.tty && io.stdinFd === 0 && !io.stdinIsTTY ? pumpStdin(session, stream) : stream());
     }
 
-    // A signal to cx itself: pass it on to the process in the container (restoring the terminal
-    // happens in finally). In raw mode Ctrl-C arrives as a byte on stdin instead.
+    // A signal to cx itself: the session's process gets it too (restoring the terminal happens in
+    // finally). An interactive shell ignores SIGTERM, so a TTY session gets a hangup, as when a
+    // terminal closes, and cx stops waiting for it after a grace period. In raw mode Ctrl-C arrives
+    // as a byte on stdin instead, and goes to the container's foreground process.
     let signalled: NodeJS.Signals | undefined;
+    let gaveUp: (status: ExitStatus) => void = () => undefined;
+    const abandoned = new Promise<ExitStatus>((resolve) => (gaveUp = resolve));
     for (const sig of FORWARDED_SIGNALS) {
       const handler = (): void => {
         signalled = sig;
         raw?.restore();
-        session.kill(sig);
+        session.kill(session.tty ? 'SIGHUP' : sig);
+        const timer = setTimeout(() => gaveUp({ exitCode: 128 + (SIGNAL_NUMBER[sig] ?? 0) }), session.tty ? SIGNAL_GRACE_MS.tty : SIGNAL_GRACE_MS.pipes);
+        cleanups.push(() => clearTimeout(timer));
       };
       process.on(sig, handler);
       cleanups.push(() => process.off(sig, handler));
     }
 
     session.resume();
-    const status = await exited;
+    const status = await Promise.race([exited, abandoned]);
     await flush(io);
     if (signalled && status.exitCode === 0) return { exitCode: 128 + (SIGNAL_NUMBER[signalled] ?? 0) };
     return status;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { CX_BIN } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
@@ -67,6 +68,48 @@ export function enterContract(backend: string): void {
         await ask(p, 'echo "status=$?"', /status=130/);
         p.type('exit 0\r');
         assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
+
+    it('Ctrl-Z suspends the command inside, and fg resumes it', async () => {
+      const p = enter();
+      try {
+        await p.expect(/# $/m);
+        let from = p.mark();
+        p.type('sleep 100\r');
+        await p.expect('sleep 100', { from });
+        await new Promise((r) => setTimeout(r, 300));
+        from = p.mark();
+        p.type('\x1a');
+        await p.expect(/Stopped/i, { from });
+        await ask(p, 'jobs', /sleep 100/);
+        from = p.mark();
+        p.type('fg\r');
+        await p.expect('sleep 100', { from });
+        p.type('\x03');
+        await ask(p, 'echo "after=$?"', /after=130/);
+        p.type('exit\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
+
+    it('SIGTERM to cx ends the session and restores the terminal', async () => {
+      const script = `stty -g > ${dir}/before-term; ${CX_BIN} enter --backend ${backend} ${c.name}; echo "cx-exit=$?"; stty -g > ${dir}/after-term`;
+      const p = new PtyRun('/bin/sh', ['-c', script]);
+      try {
+        await p.expect(/# $/m);
+        const pgrep = await execa('pgrep', ['-f', `enter --backend ${backend} ${c.name}$`], { reject: false });
+        const pid = Number(pgrep.stdout.trim().split('\n')[0]);
+        assert.ok(pid > 0, `cx not found: ${pgrep.stdout}`);
+        process.kill(pid, 'SIGTERM');
+        await p.expect(/cx-exit=(\d+)/);
+        await p.waitExit();
+        const [before, afterSettings] = await Promise.all([readFile(`${dir}/before-term`, 'utf8'), readFile(`${dir}/after-term`, 'utf8')]);
+        assert.equal(afterSettings, before);
       } finally {
         p.kill();
       }

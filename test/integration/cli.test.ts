@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
-import { CANARY, cx, text } from '../helpers/cx.js';
+import { CANARY, CX_BIN, cx, text } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 
 /** One clear line and a hint: the shape of every user-facing error. */
@@ -165,6 +165,32 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
       assert.equal(text(r), '');
     });
   }
+
+  it('-t forces a TTY without a terminal; -T keeps it off', async () => {
+    const forced = await cx(['exec', '-t', web.name, '--', 'sh', '-c', 'tty; echo "term=$TERM"'], { env: { TERM: 'vt220' } });
+    assert.equal(forced.exitCode, 0, forced.stderr);
+    assert.match(text(forced), /^\/dev\/pts\/\d+\r\nterm=vt220\r\n$/);
+    const off = await cx(['exec', '-T', web.name, '--', 'sh', '-c', 'tty']);
+    assert.equal(text(off), 'not a tty\n');
+  });
+
+  it('a signal to cx reaches the command (non-TTY) and cx exits 128+n', async () => {
+    const child = execa(CX_BIN, ['exec', web.name, '--', 'sh', '-c', 'trap "echo got-term; exit 143" TERM; echo ready; while :; do sleep 0.1; done'], {
+      reject: false,
+      stdin: 'ignore',
+      forceKillAfterDelay: false,
+    });
+    await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    child.kill('SIGTERM');
+    const r = await child;
+    assert.equal(r.exitCode, 143);
+    assert.match(String(r.stdout), /got-term/);
+  });
+
+  it('--debug explains the backend and shell choice', async () => {
+    const r = await cx(['exec', '--debug', web.name, '--', 'true']);
+    assert.match(r.stderr, /^cx: debug: backend auto: docker \(dockerd manages it\)$/m);
+  });
 
   it('--help is complete for every command', async () => {
     const root = text(await cx(['--help']));
