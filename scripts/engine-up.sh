@@ -12,6 +12,7 @@ command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v runc >/dev/null 2>&1 || need_pkgs+=(runc)
 command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
 command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

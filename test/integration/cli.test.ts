@@ -144,6 +144,18 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     assertOneLineError(r.stderr, new RegExp(`container ${stopped.name} is not running \\(exited with code 3 \\d+[smhd] ago\\)`));
   });
 
+  it('a paused target says so, with the way out', async () => {
+    const paused = await containers.run();
+    await execa('docker', ['pause', paused.id]);
+    try {
+      const r = await cx(['exec', paused.name, '--', 'true']);
+      assert.equal(r.exitCode, 1);
+      assertOneLineError(r.stderr, new RegExp(`container ${paused.name} is paused[\\s\\S]*docker unpause ${paused.name}`));
+    } finally {
+      await execa('docker', ['unpause', paused.id]);
+    }
+  });
+
   const badInputs: Array<[string, string[], RegExp, number]> = [
     ['no command', ['exec', 'x', '--'], /no command given/, 2],
     ['command without --', ['exec', 'x', 'ls', '-la'], /unknown option '-la'[\s\S]*put the command after '--'/, 2],
