@@ -1,9 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-/** cx's version from package.json (read, not imported: no JSON module loader on the start-up path). */
+/**
+ * cx's version from package.json (read, not imported: no JSON module loader on the start-up path).
+ * Found by walking up from this file, which lives at dist/src/cli/ or, bundled, at dist/bundle/.
+ */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let up = '../'; up.length <= 12; up += '../') {
+    const url = new URL(`${up}package.json`, import.meta.url);
+    if (existsSync(url)) return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
 }
 
 /** The part of argv before '--' (what follows belongs to the command run in the container). */
