@@ -1,19 +1,28 @@
 import type { DockerClient } from '../engine/docker-client.js';
+import { describeHealth, type DaemonHealth } from '../engine/health.js';
 import { BackendUnavailableError, UsageError } from '../errors.js';
 import type { Container } from '../discovery/types.js';
 import { sanitize } from '../util/sanitize.js';
 import { DockerBackend } from './docker/backend.js';
+import { RuncBackend } from './runc/backend.js';
 import type { Backend, BackendName } from './types.js';
 
 /** What backends need from the outside world; built once per cx run. */
 export interface BackendContext {
   docker: DockerClient;
+  /** The daemon's health once learned (undefined before): docker is only usable when it is ok. */
+  health?: () => DaemonHealth | undefined;
+  /** One line on stderr (the fallback warning). */
+  warn?: (line: string) => void;
 }
 
 type Factory = (ctx: BackendContext) => Backend;
 
 /** Name -> factory, in auto-selection order (best first). */
-const FACTORIES: ReadonlyArray<[BackendName, Factory]> = [['docker', (ctx) => new DockerBackend(ctx.docker)]];
+const FACTORIES: ReadonlyArray<[BackendName, Factory]> = [
+  ['docker', (ctx) => new DockerBackend(ctx.docker)],
+  ['runc', () => new RuncBackend()],
+];
 
 export const BACKEND_NAMES: readonly string[] = FACTORIES.map(([n]) => n);
 export type BackendChoice = BackendName | 'auto';
@@ -27,13 +36,25 @@ export function parseBackendChoice(value: string): BackendChoice {
 export interface Selection {
   backend: Backend;
   why: string;
+  /** Set when auto chose something other than docker because the daemon is not ok. */
+  fallback?: string;
 }
 
 export class Registry {
   private readonly backends: Backend[];
 
-  constructor(ctx: BackendContext) {
+  constructor(private readonly ctx: BackendContext) {
     this.backends = FACTORIES.map(([, make]) => make(ctx));
+  }
+
+  /**
+   * The backend's own answer, except that docker needs a daemon that answers: with a frozen or
+   * dead dockerd every API call would hang or fail, whatever the record says.
+   */
+  canEnter(backend: Backend, c: Container): { ok: boolean; reason: string } {
+    const health = this.ctx.health?.();
+    if (backend.name === 'docker' && health && health.state !== 'ok') return { ok: false, reason: describeHealth(health) };
+    return backend.canEnter(c);
   }
 
   all(): readonly Backend[] {
@@ -48,13 +69,13 @@ export class Registry {
 
   /** Names of the backends that could enter this container (for `cx ls`). */
   usableFor(c: Container): BackendName[] {
-    return this.backends.filter((b) => b.canEnter(c).ok).map((b) => b.name);
+    return this.backends.filter((b) => this.canEnter(b, c).ok).map((b) => b.name);
   }
 
   select(choice: BackendChoice, c: Container): Selection {
     if (choice !== 'auto') {
       const backend = this.get(choice);
-      const can = backend.canEnter(c);
+      const can = this.canEnter(backend, c);
       if (!can.ok) {
         throw new BackendUnavailableError(`the ${choice} backend cannot enter ${sanitize(c.name)}: ${can.reason}`, {
           hint: 'try --backend auto, or see `cx doctor`',
@@ -64,8 +85,15 @@ export class Registry {
     }
     const reasons: string[] = [];
     for (const backend of this.backends) {
-      const can = backend.canEnter(c);
-      if (can.ok) return { backend, why: `auto: ${backend.name} (${can.reason})` };
+      const can = this.canEnter(backend, c);
+      if (can.ok) {
+        const health = this.ctx.health?.();
+        const why = `auto: ${backend.name} (${can.reason})${reasons.length ? `; not ${reasons.join('; not ')}` : ''}`;
+        if (backend.name === 'docker' || !health || health.state === 'ok') return { backend, why };
+        const fallback = `${describeHealth(health)}: entering ${sanitize(c.name)} through ${backend.name}`;
+        this.ctx.warn?.(fallback);
+        return { backend, why, fallback };
+      }
       reasons.push(`${backend.name}: ${can.reason}`);
     }
     throw new BackendUnavailableError(`no backend can enter ${sanitize(c.name)} (${reasons.join('; ')})`, {

@@ -1,7 +1,9 @@
 import { Registry } from '../backends/registry.js';
 import { DockerClient } from '../engine/docker-client.js';
 import { endpointFromEnv } from '../engine/endpoint.js';
+import { checkDaemon, describeHealth, type DaemonHealth } from '../engine/health.js';
 import { Inventory } from '../discovery/inventory.js';
+import { sanitize } from '../util/sanitize.js';
 import type { IO } from './io.js';
 
 /** What commands need, built lazily so a command pays only for what it uses. */
@@ -9,6 +11,9 @@ export class Context {
   private dockerClient: DockerClient | undefined;
   private inv: Inventory | undefined;
   private reg: Registry | undefined;
+  private healthCheck: Promise<DaemonHealth> | undefined;
+  private knownHealth: DaemonHealth | undefined;
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly io: IO,
@@ -20,14 +25,31 @@ export class Context {
     return this.dockerClient;
   }
 
+  /** The daemon's state, learned once per run (about 1.5 s at worst), so no later call waits on a hung daemon. */
+  health(): Promise<DaemonHealth> {
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath).then((h) => {
+      this.knownHealth = h;
+      this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms; state roots: ${h.roots ? `${h.roots.dataRoot}, ${h.roots.execRoot} (${h.roots.how})` : 'unknown'}`);
+      return h;
+    });
+    return this.healthCheck;
+  }
+
   inventory(): Inventory {
-    this.inv ??= new Inventory(this.docker());
+    this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l) });
     return this.inv;
   }
 
   registry(): Registry {
-    this.reg ??= new Registry({ docker: this.docker() });
+    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) });
     return this.reg;
+  }
+
+  /** One line on stderr, once per run per text. Text from disk is untrusted: sanitized here. */
+  warn(line: string): void {
+    if (this.warned.has(line)) return;
+    this.warned.add(line);
+    this.io.stderr.write(`cx: warning: ${sanitize(line)}\n`);
   }
 
   /** A line for --debug only. */

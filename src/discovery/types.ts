@@ -11,17 +11,47 @@ export interface Container {
   startedAt: string | undefined;
   finishedAt: string | undefined;
   exitCode: number | undefined;
-  /** Host PID of the container's init process, when running. */
+  /** Host PID of the container's init process, when running (validated for non-API sources). */
   pid: number | undefined;
-  runtime: 'docker';
-  /** Where this record came from. */
+  /** Which engine manages it. */
+  runtime: ContainerRuntime;
+  /** The source the record's main data came from (the best one that saw it). */
   source: ContainerSource;
   labels: Record<string, string>;
   config: ContainerConfig;
+  /** Every source that saw this container, best first (provenance). Absent means [source]. */
+  sources?: ContainerSource[];
+  /** How the low-level runtime can be reached without the daemon (runc backend). */
+  oci?: OciRuntimeRef;
+  /** Kubernetes names from the CRI annotations (containerd k8s.io namespace). */
+  k8s?: { namespace: string; pod: string; container: string };
+  /**
+   * Set when a non-API record said "running" but the process is gone or is no longer the
+   * container's (exited while the daemon was not watching, PID reused): state is then 'exited'.
+   */
+  stale?: string;
+}
+
+/** Where the OCI runtime keeps this container's state, and the bundle it was created from. */
+export interface OciRuntimeRef {
+  /** runc or crun. */
+  binary: 'runc' | 'crun';
+  /** The runtime's --root (its state directory holds <root>/<id>/). */
+  root: string;
+  /** The OCI bundle directory (config.json), when known. */
+  bundle: string | undefined;
+  /** /proc/<pid>/stat start time recorded by the runtime, when known. */
+  pidStart: number | undefined;
 }
 
 export type ContainerState = 'running' | 'paused' | 'restarting' | 'created' | 'exited' | 'dead' | 'removing' | 'unknown';
-export type ContainerSource = 'docker-api';
+export type ContainerRuntime = 'docker' | 'containerd' | 'podman';
+/**
+ * docker-api: the Engine API. docker-disk: the data-root's config.v2.json. runc-state: an OCI
+ * runtime's state dir. containerd: a containerd task bundle. podman: podman's runtime files.
+ * proc: recognised in /proc by its cgroup path (last resort: no name, no config).
+ */
+export type ContainerSource = 'docker-api' | 'docker-disk' | 'runc-state' | 'containerd' | 'podman' | 'proc';
 
 /** The parts of the container's configuration a session inherits, as docker exec applies them. */
 export interface ContainerConfig {
@@ -39,3 +69,11 @@ export function isRunning(c: Container): boolean {
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/** Sources of a record, best first. */
+export function sourcesOf(c: Container): ContainerSource[] {
+  return c.sources ?? [c.source];
+}
+
+/** One line for stderr: something on disk could not be read; the rest of the listing goes on. */
+export type Warn = (line: string) => void;

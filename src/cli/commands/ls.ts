@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { BackendName } from '../../backends/types.js';
-import { isRunning, shortId, type Container } from '../../discovery/types.js';
+import { isRunning, shortId, sourcesOf, type Container } from '../../discovery/types.js';
+import { describeHealth } from '../../engine/health.js';
 import { humanDuration, since } from '../../util/time.js';
 import type { Context } from '../context.js';
 import { ellipsize, renderTable } from '../format/table.js';
@@ -26,6 +27,12 @@ export interface LsRecord {
   pid: number | null;
   runtime: string;
   source: string;
+  /** Every source that saw it, best first (docker-api, docker-disk, containerd, podman, proc). */
+  sources: string[];
+  /** Why a record the disk called running is reported exited (process gone, PID reused), else null. */
+  stale: string | null;
+  /** Kubernetes names (containerd k8s.io), else null. */
+  k8s: { namespace: string; pod: string; container: string } | null;
   labels: Record<string, string>;
   backends: BackendName[];
 }
@@ -54,6 +61,8 @@ Examples:
 
 export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
   const containers = await ctx.inventory().list({ all: opts.all });
+  const health = await ctx.health();
+  if (health.state !== 'ok') ctx.warn(`${describeHealth(health)}: listing from on-disk and runtime state`);
   const registry = ctx.registry();
   const records = containers
     .filter((c) => opts.all || isRunning(c))
@@ -78,6 +87,9 @@ export function toRecord(c: Container, backends: BackendName[]): LsRecord {
     pid: c.pid ?? null,
     runtime: c.runtime,
     source: c.source,
+    sources: sourcesOf(c),
+    stale: c.stale ?? null,
+    k8s: c.k8s ?? null,
     labels: c.labels,
     backends,
   };
@@ -85,16 +97,28 @@ export function toRecord(c: Container, backends: BackendName[]): LsRecord {
 
 export function formatLs(records: readonly LsRecord[], now: number): string {
   if (records.length === 0) return 'no running containers (cx ls --all shows stopped ones)\n';
+  // Rows not from the Engine API are marked: their data may be older than the daemon's would be.
+  const marked = records.some((r) => r.source !== 'docker-api');
   const rows = records.map((r) => [
     r.shortId,
     ellipsize(r.name, 32),
     ellipsize(r.image, 32),
-    stateText(r, now),
+    r.stale === null ? stateText(r, now) : `${r.state} (stale)`,
     r.pid === null ? '-' : String(r.pid),
     r.backends.length ? r.backends.join(',') : '-',
+    ...(marked ? [SOURCE_LABEL[r.source] ?? r.source] : []),
   ]);
-  return renderTable(['ID', 'NAME', 'IMAGE', 'STATE', 'PID', 'BACKENDS'], rows);
+  return renderTable(['ID', 'NAME', 'IMAGE', 'STATE', 'PID', 'BACKENDS', ...(marked ? ['SOURCE'] : [])], rows);
 }
+
+const SOURCE_LABEL: Record<string, string> = {
+  'docker-api': 'api',
+  'docker-disk': 'disk',
+  containerd: 'containerd',
+  podman: 'podman',
+  'runc-state': 'runtime',
+  proc: 'proc',
+};
 
 /** "running 5m", "exited (3) 2h ago", "created". */
 export function stateText(r: Pick<LsRecord, 'state' | 'startedAt' | 'finishedAt' | 'exitCode'>, now: number): string {

@@ -1,0 +1,96 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Container } from '../../discovery/types.js';
+import { isRunning } from '../../discovery/types.js';
+import { stateFile } from '../../discovery/runtime-state.js';
+import { composeExecEnv, envToList } from '../exec-env.js';
+import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
+import { runcFiles } from './files.js';
+import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
+import { RuncSession } from './session.js';
+import { resolveExecUser } from './user.js';
+
+/** The first executable `name` on PATH (sync: canEnter is synchronous, and this runs once). */
+function which(name: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Enter through the OCI runtime itself: `runc --root <root> exec --process <spec> <id>`, the call
+ * containerd makes for docker exec. The runtime joins the container's namespaces and cgroup and
+ * applies its capabilities, seccomp and no_new_privs, with no daemon involved.
+ */
+export class RuncBackend implements Backend {
+  readonly name = 'runc' as const;
+  readonly summary = 'the OCI runtime (runc/crun exec) from its state dir: works while dockerd is frozen or dead';
+  private readonly binaries = new Map<string, string | undefined>();
+  private readonly fileCache = new Map<string, ContainerFiles>();
+
+  async probe(): Promise<Availability> {
+    const found = ['runc', 'crun'].filter((b) => this.binary(b));
+    return found.length
+      ? { ok: true, reason: `${found.map((b) => this.binary(b)).join(', ')} found` }
+      : { ok: false, reason: 'neither runc nor crun is on PATH' };
+  }
+
+  canEnter(c: Container): Availability {
+    if (!isRunning(c)) return { ok: false, reason: `container is ${c.state}${c.stale ? ` (${c.stale})` : ''}` };
+    if (!c.oci) return { ok: false, reason: 'no OCI runtime state known for it' };
+    if (!this.binary(c.oci.binary)) return { ok: false, reason: `${c.oci.binary} is not on PATH` };
+    if (!existsSync(stateFile(c.oci.binary, c.oci.root, c.id))) return { ok: false, reason: `no runtime state under ${c.oci.root}` };
+    if (!c.oci.bundle) return { ok: false, reason: 'its OCI bundle is unknown' };
+    return { ok: true, reason: `${c.oci.binary} state in ${c.oci.root}` };
+  }
+
+  files(c: Container): ContainerFiles {
+    let f = this.fileCache.get(c.id);
+    if (!f) {
+      f = runcFiles(this.binary(c.oci?.binary ?? 'runc') ?? 'runc', c);
+      this.fileCache.set(c.id, f);
+    }
+    return f;
+  }
+
+  async environment(c: Container, req: ExecRequest): Promise<EnvEntry[]> {
+    const user = await this.user(c, req);
+    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: user.home });
+  }
+
+  async open(c: Container, req: ExecRequest): Promise<Session> {
+    const [base, user, env] = await Promise.all([loadBundleProcess(c), this.user(c, req), this.environment(c, req)]);
+    const proc = execProcess(base, {
+      args: req.cmd,
+      env: envToList(env),
+      // docker exec: the exec's WorkingDir, else the container's, else "/".
+      cwd: req.workdir || c.config.workingDir || base.cwd || '/',
+      user,
+      tty: req.tty,
+      size: req.size,
+    });
+    const scratch = await writeScratch(proc);
+    const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
+    return new RuncSession(req.tty, binary, runcExecArgs(c, scratch), scratch, { stdin: req.stdin, size: req.size });
+  }
+
+  /** The exec user, resolved in the container's own passwd/group as docker exec does. */
+  private async user(c: Container, req: ExecRequest): Promise<ReturnType<typeof resolveExecUser>> {
+    const spec = req.user || c.config.user;
+    const files = this.files(c);
+    const [passwd, group] = await Promise.all([files.readFile('/etc/passwd'), files.readFile('/etc/group')]);
+    return resolveExecUser(spec, passwd?.toString('utf8'), group?.toString('utf8'));
+  }
+
+  private binary(name: string): string | undefined {
+    if (!this.binaries.has(name)) this.binaries.set(name, which(name));
+    return this.binaries.get(name);
+  }
+}

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import type { Container } from '../../discovery/types.js';
+import { DEFAULT_PATH } from '../exec-env.js';
+import type { ContainerFiles } from '../types.js';
+import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
+
+const MAX_FILE = 4 * 1024 * 1024;
+
+/** Run a helper program inside the container (root, no terminal) and collect its stdout. */
+async function runInside(binary: string, c: Container, args: string[]): Promise<{ code: number; stdout: Buffer }> {
+  const base = await loadBundleProcess(c);
+  const proc = execProcess(base, {
+    args,
+    env: [`PATH=${DEFAULT_PATH}`],
+    cwd: '/',
+    user: { uid: 0, gid: 0, additionalGids: [], home: '/' },
+    tty: false,
+    size: undefined,
+  });
+  const scratch = await writeScratch(proc);
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(binary, runcExecArgs(c, scratch), { stdio: ['ignore', 'pipe', 'ignore'], cwd: '/' });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size <= MAX_FILE) chunks.push(d);
+        else child.kill('SIGKILL');
+      });
+      child.on('error', () => resolve({ code: 127, stdout: Buffer.alloc(0) }));
+      child.on('close', (code) => resolve({ code: size > MAX_FILE ? 1 : (code ?? 1), stdout: Buffer.concat(chunks) }));
+    });
+  } finally {
+    await scratch.cleanup().catch(() => undefined);
+  }
+}
+
+/**
+ * Container files read INSIDE the container, through the runtime: `runc exec <id> cat <path>` (and
+ * `test -e`). Never through /proc/<pid>/root from the host, where the container's absolute symlinks
+ * would resolve against the host's root. An image without `cat`/`test` (distroless, scratch) reads as
+ * having no such file: callers then fall back (cx enter tries /bin/sh; cx env uses HOME=/).
+ */
+export function runcFiles(binary: string, c: Container): ContainerFiles {
+  const cache = new Map<string, Promise<Buffer | undefined>>();
+  return {
+    readFile(p) {
+      let hit = cache.get(p);
+      if (!hit) {
+        hit = runInside(binary, c, ['cat', p]).then((r) => (r.code === 0 ? r.stdout : undefined));
+        cache.set(p, hit);
+      }
+      return hit;
+    },
+    async exists(p) {
+      const r = await runInside(binary, c, ['test', '-e', p]);
+      return r.code === 0;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BackendUnavailableError } from '../../errors.js';
+import type { Container } from '../../discovery/types.js';
+import { sanitize } from '../../util/sanitize.js';
+import type { TermSize } from '../types.js';
+import type { ExecUser } from './user.js';
+
+/** An OCI runtime-spec `process` (what `runc exec --process <file>` reads). */
+export interface OciProcess {
+  terminal?: boolean;
+  consoleSize?: { height: number; width: number };
+  user: { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+  args: string[];
+  env?: string[];
+  cwd: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The container's own process spec from its OCI bundle: capabilities, rlimits, no_new_privs,
+ * AppArmor and oom score come from here, exactly as containerd passes them to runc for docker exec.
+ */
+export async function loadBundleProcess(c: Container): Promise<OciProcess> {
+  const bundle = c.oci?.bundle;
+  if (!bundle) {
+    throw new BackendUnavailableError(`the runc backend cannot find the OCI bundle of ${sanitize(c.name)}`, {
+      hint: 'its runtime state names no bundle; try --backend nsenter',
+    });
+  }
+  try {
+    const config = JSON.parse(await readFile(path.join(bundle, 'config.json'), 'utf8')) as { process?: OciProcess };
+    if (!config.process) throw new Error('no process section');
+    return config.process;
+  } catch (err) {
+    throw new BackendUnavailableError(`cannot read the OCI bundle of ${sanitize(c.name)} (${path.join(bundle, 'config.json')})`, {
+      hint: 'try --backend nsenter',
+      cause: err,
+    });
+  }
+}
+
+/** The exec process: the container's spec with the command, env, cwd, user and terminal of this session. */
+export function execProcess(
+  base: OciProcess,
+  opts: { args: string[]; env: string[]; cwd: string; user: ExecUser; tty: boolean; size: TermSize | undefined },
+): OciProcess {
+  const proc: OciProcess = {
+    ...base,
+    args: opts.args,
+    env: opts.env,
+    cwd: opts.cwd,
+    user: { ...base.user, uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids },
+    terminal: opts.tty,
+  };
+  delete proc.consoleSize;
+  if (opts.tty && opts.size) proc.consoleSize = { height: opts.size.rows, width: opts.size.cols };
+  return proc;
+}
+
+/** A private directory for one runc call: the process file and runc's own log (its errors). */
+export interface RuncScratch {
+  processFile: string;
+  logFile: string;
+  cleanup(): Promise<void>;
+}
+
+export async function writeScratch(proc: OciProcess): Promise<RuncScratch> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cx-runc-'));
+  const processFile = path.join(dir, 'process.json');
+  await writeFile(processFile, JSON.stringify(proc), { mode: 0o600 });
+  return { processFile, logFile: path.join(dir, 'log.json'), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** runc's last error from its JSON log (start failures: command not found, bad cwd...). */
+export async function lastRuncError(logFile: string): Promise<string | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  let last: string | undefined;
+  for (const line of text.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if ((entry.level === 'error' || entry.level === 'fatal') && entry.msg) last = entry.msg;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return last;
+}
+
+/** argv for `runc exec` with a process file. */
+export function runcExecArgs(c: Container, scratch: RuncScratch): string[] {
+  const oci = c.oci;
+  if (!oci) throw new BackendUnavailableError(`no runtime state known for ${sanitize(c.name)}`);
+  const log = oci.binary === 'runc' ? ['--log', scratch.logFile, '--log-format', 'json'] : [];
+  return ['--root', oci.root, ...log, 'exec', '--process', scratch.processFile, c.id];
+}

@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import * as pty from 'node-pty';
+import { classifyStartFailure } from '../docker/start-errors.js';
+import { Emitter } from '../../util/emitter.js';
+import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
+import { lastRuncError, type RuncScratch } from './process-spec.js';
+
+/** runc's own start failures begin like this on its stderr (or the pty); held until we know. */
+const RUNC_PREFIXES = ['exec failed', 'runc exec failed', 'time="'];
+/** runc exits 255 when it could not start the process (its errors go to the JSON log too). */
+const RUNC_FAILED = 255;
+
+function looksLikeRunc(head: string): 'yes' | 'no' | 'maybe' {
+  let maybe = false;
+  for (const p of RUNC_PREFIXES) {
+    if (head.startsWith(p)) return 'yes';
+    if (p.startsWith(head)) maybe = true;
+  }
+  return maybe ? 'maybe' : 'no';
+}
+
+/**
+ * A `runc exec` child. TTY: under a node-pty terminal (runc relays its own pty inside the container
+ * and follows our SIGWINCH). Pipes: stdout and stderr stay apart, stdin EOF is passed on. runc exits
+ * with the process's code (128+n for a signal), or 255 when it could not start it: then its JSON log
+ * says why and that becomes the same ExecStartError (126/127) the docker backend gives.
+ */
+export class RuncSession implements Session {
+  private readonly data = new Emitter<[Buffer, StreamName]>();
+  private readonly exit = new Emitter<[ExitStatus]>();
+  private readonly drain = new Emitter<[]>();
+  private readonly term: pty.IPty | undefined;
+  private readonly child: ChildProcess | undefined;
+  /** The first bytes of the stream runc's errors would land in, until they cannot be one. */
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private readonly headStream: StreamName;
+  private ended = false;
+
+  constructor(
+    readonly tty: boolean,
+    binary: string,
+    args: string[],
+    private readonly scratch: RuncScratch,
+    opts: { stdin: boolean; size: TermSize | undefined },
+  ) {
+    const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+    this.headStream = tty ? 'stdout' : 'stderr';
+    if (tty) {
+      this.term = pty.spawn(binary, args, {
+        name: 'xterm',
+        cols: opts.size?.cols ?? 80,
+        rows: opts.size?.rows ?? 24,
+        cwd: '/',
+        env,
+        encoding: null,
+      } as pty.IPtyForkOptions);
+      this.term.pause();
+      this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
+      this.term.onExit((e) => this.finish(e.signal ? 128 + e.signal : e.exitCode));
+    } else {
+      const child = spawn(binary, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
+      this.child = child;
+      child.stdout?.pause();
+      child.stderr?.pause();
+      child.stdout?.on('data', (d: Buffer) => this.deliver(d, 'stdout'));
+      child.stderr?.on('data', (d: Buffer) => this.deliver(d, 'stderr'));
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.on('drain', () => this.drain.fire());
+      child.on('error', () => this.finish(127));
+      child.on('close', (code, signal) => this.finish(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+    }
+  }
+
+  write(data: Buffer | string, written?: () => void): boolean {
+    if (this.term) {
+      if (!this.ended) this.term.write(typeof data === 'string' ? data : data.toString('latin1'));
+      if (written) setImmediate(written);
+      return true;
+    }
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) {
+      written?.();
+      return true;
+    }
+    return stdin.write(data, () => written?.());
+  }
+
+  end(): void {
+    // A TTY's input is never closed: that would end its output too (as with docker).
+    if (!this.tty) this.child?.stdin?.end();
+  }
+
+  resize(size: TermSize): void {
+    if (this.term && !this.ended) this.term.resize(size.cols, size.rows);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    // runc in the foreground forwards the signals it gets to the container process.
+    try {
+      if (this.term) this.term.kill(signal);
+      else this.child?.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  pause(): void {
+    this.term?.pause();
+    this.child?.stdout?.pause();
+    this.child?.stderr?.pause();
+  }
+
+  resume(): void {
+    this.term?.resume();
+    this.child?.stdout?.resume();
+    this.child?.stderr?.resume();
+  }
+
+  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
+    return this.data.on(listener);
+  }
+
+  onDrain(listener: () => void): Disposable {
+    return this.drain.on(listener);
+  }
+
+  onExit(listener: (status: ExitStatus) => void): Disposable {
+    return this.exit.on(listener);
+  }
+
+  private deliver(chunk: Buffer, stream: StreamName): void {
+    if (this.head !== undefined && stream === this.headStream) {
+      this.head = Buffer.concat([this.head, chunk]);
+      if (looksLikeRunc(this.head.subarray(0, 20).toString('latin1')) === 'no') this.flushHead();
+      return;
+    }
+    this.data.fire(chunk, stream);
+  }
+
+  private flushHead(): void {
+    const held = this.head;
+    this.head = undefined;
+    if (held && held.length > 0) this.data.fire(held, this.headStream);
+  }
+
+  private finish(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    void (async () => {
+      const error = code === RUNC_FAILED ? await lastRuncError(this.scratch.logFile) : undefined;
+      await this.scratch.cleanup().catch(() => undefined);
+      if (error !== undefined) {
+        this.head = undefined;
+        const err = classifyStartFailure(error.replace(/^exec failed: (unable to start container process: )?/, ''));
+        this.exit.fire({ exitCode: err.exitCode, error: err });
+        return;
+      }
+      this.flushHead();
+      this.exit.fire({ exitCode: code });
+    })();
+  }
+}

@@ -1,0 +1,103 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { sanitize } from '../util/sanitize.js';
+import { isFullId, type OciConfig } from './bundle.js';
+import { validatePid } from './proc.js';
+import { listRuntimeIds, readRuntimeState } from './runtime-state.js';
+import type { Container, OciRuntimeRef, Warn } from './types.js';
+
+/** containerd's task state dir under a containerd state root. */
+export const TASK_DIR = 'io.containerd.runtime.v2.task';
+/** A system containerd's state root (docker-ce, Kubernetes). dockerd's own is <exec-root>/containerd/daemon. */
+export const SYSTEM_CONTAINERD_STATE = '/run/containerd';
+
+const CRI = 'io.kubernetes.cri.';
+
+/** The shim's runtime options (options.json): which binary, under which --root (before the namespace). */
+interface ShimOptions {
+  binary_name?: string;
+  root?: string;
+}
+
+/**
+ * Containers from containerd task bundles: <state>/io.containerd.runtime.v2.task/<namespace>/<id>/
+ * {config.json, init.pid, options.json}. CRI sandboxes (pause containers) are skipped; Kubernetes
+ * names come from the CRI annotations. Docker's containers (namespace moby) come back too: the
+ * merge lets the data-root's record (with the real name) win.
+ */
+export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { only?: string } = {}): Promise<Container[]> {
+  const tasks = path.join(stateRoot, TASK_DIR);
+  const namespaces = await readdir(tasks).catch(() => [] as string[]);
+  const out: Container[] = [];
+  for (const ns of namespaces) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ns)) continue;
+    const dir = path.join(tasks, ns);
+    // `only`: one known container (exec's fast path), without listing the directory.
+    const ids = opts.only !== undefined ? (isFullId(opts.only) ? [opts.only] : []) : await listRuntimeIds(dir, warn);
+    const records = await Promise.all(
+      ids.map((id) =>
+        readTask(stateRoot, ns, path.join(dir, id), id).catch((err: unknown) => {
+          if (opts.only !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          warn(`skipping containerd task ${ns}/${id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err))}`);
+          return undefined;
+        }),
+      ),
+    );
+    for (const r of records) if (r) out.push(r);
+  }
+  return out;
+}
+
+async function readTask(stateRoot: string, ns: string, bundle: string, id: string): Promise<Container | undefined> {
+  const config = JSON.parse(await readFile(path.join(bundle, 'config.json'), 'utf8')) as OciConfig;
+  const ann = config.annotations ?? {};
+  if (ann[`${CRI}container-type`] === 'sandbox') return undefined;
+  const opts = await readFile(path.join(bundle, 'options.json'), 'utf8').then(
+    (t) => JSON.parse(t) as ShimOptions,
+    () => ({}) as ShimOptions,
+  );
+  const binary = opts.binary_name?.endsWith('crun') ? 'crun' : 'runc';
+  const base = opts.root && path.isAbsolute(opts.root) ? opts.root : path.join(stateRoot, binary);
+  const root = path.join(base, ns);
+  const rs = await readRuntimeState(binary, root, id).catch(() => undefined);
+  const initPid = Number((await readFile(path.join(bundle, 'init.pid'), 'utf8').catch(() => '')).trim()) || undefined;
+  const pid = rs?.pid ?? initPid;
+  const check = await validatePid(pid, id, rs?.pidStart);
+  const k8s =
+    ann[`${CRI}container-type`] === 'container'
+      ? { namespace: ann[`${CRI}sandbox-namespace`] ?? '', pod: ann[`${CRI}sandbox-name`] ?? '', container: ann[`${CRI}container-name`] ?? '' }
+      : undefined;
+  const oci: OciRuntimeRef = { binary, root, bundle, pidStart: rs?.pidStart };
+  return {
+    id,
+    name: k8s ? `${k8s.namespace}/${k8s.pod}/${k8s.container}` : id.slice(0, 12),
+    image: ann[`${CRI}image-name`] ?? '',
+    command: (config.process as { args?: string[] } | undefined)?.args?.join(' ') ?? '',
+    state: check.ok ? 'running' : 'exited',
+    createdAt: rs?.created,
+    startedAt: rs?.created,
+    finishedAt: undefined,
+    exitCode: undefined,
+    pid: check.ok ? pid : undefined,
+    runtime: ns === 'moby' ? 'docker' : 'containerd',
+    source: 'containerd',
+    labels: k8s ? { 'io.kubernetes.pod.namespace': k8s.namespace, 'io.kubernetes.pod.name': k8s.pod, 'io.kubernetes.container.name': k8s.container } : {},
+    config: configFromBundle(config),
+    oci,
+    ...(k8s ? { k8s } : {}),
+    ...(check.ok ? {} : { stale: check.reason }),
+  };
+}
+
+/** The session-relevant config from an OCI bundle (its process.env is docker's composed env). */
+export function configFromBundle(config: OciConfig): Container['config'] {
+  const user = config.process?.user;
+  return {
+    user: user?.uid !== undefined ? `${user.uid}${user.gid !== undefined ? `:${user.gid}` : ''}` : '',
+    env: config.process?.env ?? [],
+    workingDir: config.process?.cwd ?? '',
+    hostname: config.hostname ?? '',
+    tty: config.process?.terminal ?? false,
+  };
+}
+

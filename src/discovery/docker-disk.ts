@@ -1,0 +1,152 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { sanitize } from '../util/sanitize.js';
+import { isFullId } from './bundle.js';
+import type { DockerRoots } from './docker-roots.js';
+import { validatePid } from './proc.js';
+import { readRuntimeState, type RuntimeState } from './runtime-state.js';
+import type { Container, ContainerState, Warn } from './types.js';
+
+/** The subset of <data-root>/containers/<id>/config.v2.json cx reads (engine-facts §4). */
+interface ConfigV2 {
+  ID?: string;
+  Name?: string;
+  Created?: string;
+  Path?: string;
+  Args?: string[];
+  State?: {
+    Running?: boolean;
+    Paused?: boolean;
+    Restarting?: boolean;
+    Dead?: boolean;
+    RemovalInProgress?: boolean;
+    Pid?: number;
+    ExitCode?: number;
+    StartedAt?: string;
+    FinishedAt?: string;
+  };
+  Config?: {
+    Hostname?: string;
+    User?: string;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    Tty?: boolean;
+    Image?: string;
+    Labels?: Record<string, string> | null;
+  };
+}
+
+interface HostConfig {
+  Runtime?: string;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** The runc root dockerd gives a runtime: <exec-root>/runtime-<name>/moby. */
+export function dockerRuntimeRoot(execRoot: string, runtime = 'runc'): string {
+  return path.join(execRoot, `runtime-${runtime}`, 'moby');
+}
+
+/**
+ * Containers from Docker's data-root, each checked against the runtime's state: a container the
+ * file calls running whose process is gone or reused is reported exited and stale. One bad directory
+ * or file costs one warning and that one container, never the listing.
+ */
+export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, warn: Warn): Promise<Container[]> {
+  const dir = path.join(roots.dataRoot, 'containers');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    warn(`cannot read ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return [];
+  }
+  const records = await Promise.all(
+    names.map(async (name) => {
+      if (!isFullId(name)) {
+        warn(`skipping ${path.join(dir, sanitize(name))}: not a container id`);
+        return undefined;
+      }
+      try {
+        return await readOne(dir, name, roots.execRoot);
+      } catch (err) {
+        warn(`skipping container ${name.slice(0, 12)}: ${describe(err)}`);
+        return undefined;
+      }
+    }),
+  );
+  return records.filter((c): c is Container => c !== undefined);
+}
+
+async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
+  const file = path.join(dir, id, 'config.v2.json');
+  const cfg = JSON.parse(await readFile(file, 'utf8')) as ConfigV2;
+  if (cfg.ID !== id) throw new Error(`${file} names another id`);
+  const host = await readFile(path.join(dir, id, 'hostconfig.json'), 'utf8').then(
+    (t) => JSON.parse(t) as HostConfig,
+    () => ({}) as HostConfig,
+  );
+  const runtimeName = /^[A-Za-z0-9_.-]+$/.test(host.Runtime ?? '') ? (host.Runtime as string) : 'runc';
+  const binary = runtimeName.includes('crun') ? 'crun' : 'runc';
+  const root = dockerRuntimeRoot(execRoot, runtimeName);
+  const s = cfg.State ?? {};
+  const c = cfg.Config ?? {};
+  let state = stateOf(s);
+  let pid = s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined;
+  let stale: string | undefined;
+  let rs: RuntimeState | undefined;
+  if (state === 'running' || state === 'paused' || state === 'restarting') {
+    rs = await readRuntimeState(binary, root, id).catch(() => undefined);
+    const check = rs ? await validatePid(rs.pid, id, rs.pidStart) : await validatePid(pid, id, undefined);
+    if (!check.ok) {
+      stale = rs ? check.reason : `the runtime has no state for it (${check.reason})`;
+      state = 'exited';
+      pid = undefined;
+    } else if (rs) {
+      pid = rs.pid;
+    }
+  }
+  return {
+    id,
+    name: (cfg.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
+    image: c.Image ?? '',
+    command: [cfg.Path ?? '', ...(cfg.Args ?? [])].join(' ').trim(),
+    state,
+    createdAt: cfg.Created,
+    startedAt: realTime(s.StartedAt),
+    finishedAt: stale ? undefined : realTime(s.FinishedAt),
+    exitCode: state === 'exited' && !stale ? s.ExitCode : undefined,
+    pid,
+    runtime: 'docker',
+    source: 'docker-disk',
+    labels: c.Labels ?? {},
+    config: {
+      user: c.User ?? '',
+      env: c.Env ?? [],
+      workingDir: c.WorkingDir ?? '',
+      hostname: c.Hostname ?? '',
+      tty: c.Tty ?? false,
+    },
+    oci: { binary, root, bundle: rs?.bundle, pidStart: rs?.pidStart },
+    ...(stale ? { stale } : {}),
+  };
+}
+
+function stateOf(s: NonNullable<ConfigV2['State']>): ContainerState {
+  if (s.RemovalInProgress) return 'removing';
+  if (s.Dead) return 'dead';
+  if (s.Paused) return 'paused';
+  if (s.Restarting) return 'restarting';
+  if (s.Running) return 'running';
+  return realTime(s.StartedAt) ? 'exited' : 'created';
+}
+
+function realTime(t: string | undefined): string | undefined {
+  return t === undefined || t === '' || t === ZERO_TIME ? undefined : t;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof SyntaxError) return `malformed config.v2.json (${err.message})`;
+  const e = err as NodeJS.ErrnoException;
+  return e.code ? `config.v2.json unreadable (${e.code})` : String(e.message ?? err);
+}

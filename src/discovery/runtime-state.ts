@@ -1,0 +1,78 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { isFullId } from './bundle.js';
+
+/** What an OCI runtime's own state says about a container (runc state.json, crun status). */
+export interface RuntimeState {
+  pid: number;
+  /** /proc start time of `pid` as the runtime recorded it. */
+  pidStart: number | undefined;
+  bundle: string | undefined;
+  created: string | undefined;
+}
+
+interface RuncStateJson {
+  init_process_pid?: number;
+  init_process_start?: number | string;
+  created?: string;
+  config?: { labels?: string[] };
+}
+
+interface CrunStatus {
+  pid?: number;
+  'process-start-time'?: number | string;
+  bundle?: string;
+  created?: string;
+}
+
+/** The state file of one container under a runtime root; undefined when the runtime has none. */
+export function stateFile(binary: 'runc' | 'crun', root: string, id: string): string {
+  return path.join(root, id, binary === 'crun' ? 'status' : 'state.json');
+}
+
+/**
+ * Read <root>/<id>/state.json (runc) or <root>/<id>/status (crun). Missing: undefined (the runtime
+ * removes it when the container is deleted). Malformed: throws, so the caller can warn about it.
+ */
+export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id: string): Promise<RuntimeState | undefined> {
+  if (!isFullId(id)) return undefined;
+  let text: string;
+  try {
+    text = await readFile(stateFile(binary, root, id), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+  if (binary === 'crun') {
+    const s = JSON.parse(text) as CrunStatus;
+    return { pid: Number(s.pid), pidStart: num(s['process-start-time']), bundle: absolute(s.bundle), created: s.created };
+  }
+  const s = JSON.parse(text) as RuncStateJson;
+  const bundleLabel = s.config?.labels?.find((l) => l.startsWith('bundle='));
+  return {
+    pid: Number(s.init_process_pid),
+    pidStart: num(s.init_process_start),
+    bundle: absolute(bundleLabel?.slice('bundle='.length)),
+    created: s.created,
+  };
+}
+
+/** Container ids with a state dir under a runtime root (junk names are reported, not used). */
+export async function listRuntimeIds(root: string, warn?: (line: string) => void): Promise<string[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const ids: string[] = [];
+  for (const n of names) {
+    if (isFullId(n)) ids.push(n);
+    else if (warn && !n.startsWith('.')) warn(`skipping ${path.join(root, n)}: not a container id`);
+  }
+  return ids;
+}
+
+function num(v: number | string | undefined): number | undefined {
+  const n = Number(v);
+  return v !== undefined && Number.isFinite(n) ? n : undefined;
+}
+
+function absolute(p: string | undefined): string | undefined {
+  return p !== undefined && path.isAbsolute(p) ? path.normalize(p) : undefined;
+}

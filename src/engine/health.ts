@@ -1,0 +1,168 @@
+import { stat } from 'node:fs/promises';
+import net from 'node:net';
+import { locateDockerRoots, type DockerRoots } from '../discovery/docker-roots.js';
+import { readStat, stateName } from '../discovery/proc.js';
+import { EngineError } from '../errors.js';
+
+/**
+ * ok: /_ping answers. frozen: the socket accepts but nothing answers (a SIGSTOPped or hung daemon).
+ * dead: the socket file is there but refuses (the daemon died). absent: no socket file.
+ * denied: cx may not use the socket (not root, not in the docker group).
+ */
+export type DaemonState = 'ok' | 'frozen' | 'dead' | 'absent' | 'denied';
+
+/** What cx knows about the daemon behind the socket, with the facts that show it. */
+export interface DaemonHealth {
+  state: DaemonState;
+  socketPath: string;
+  /** The dockerd process serving the socket, when found. */
+  pid: number | undefined;
+  /** Where that engine keeps its state (undefined when it cannot be told). */
+  roots: DockerRoots | undefined;
+  /** Human facts, e.g. "process 2876 state T (stopped)". */
+  evidence: string[];
+  elapsedMs: number;
+}
+
+/** Whole-check deadline: a frozen daemon is only known by its silence (engine-facts §5). */
+export const HEALTH_DEADLINE_MS = 1200;
+const CONNECT_MS = 500;
+
+type PingOutcome =
+  | { kind: 'answer'; status: number; apiVersion: string | undefined }
+  | { kind: 'timeout'; connected: boolean }
+  | { kind: 'error'; code: string; message: string };
+
+/** GET /_ping on a raw socket we can abandon at once (a frozen daemon never answers). */
+function rawPing(socketPath: string, deadlineMs: number): { result: Promise<PingOutcome>; cancel: () => void } {
+  const socket = net.connect(socketPath);
+  let connected = false;
+  let settle: (o: PingOutcome) => void = () => undefined;
+  const result = new Promise<PingOutcome>((resolve) => {
+    settle = (o) => {
+      clearTimeout(connectTimer);
+      clearTimeout(deadline);
+      socket.destroy();
+      resolve(o);
+    };
+  });
+  const connectTimer = setTimeout(() => connected || settle({ kind: 'timeout', connected: false }), CONNECT_MS);
+  const deadline = setTimeout(() => settle({ kind: 'timeout', connected }), deadlineMs);
+  let head = '';
+  socket.on('connect', () => {
+    connected = true;
+    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
+  });
+  socket.on('data', (d: Buffer) => {
+    head += d.toString('latin1');
+    if (!head.includes('\r\n\r\n')) return;
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+    settle({ kind: 'answer', status, apiVersion: /\r\napi-version: *([^\r]+)/i.exec(head)?.[1] });
+  });
+  socket.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'error', code: err.code ?? '', message: err.message }));
+  socket.on('end', () => settle({ kind: 'error', code: 'EOF', message: 'the daemon closed the connection without answering' }));
+  return { result, cancel: () => settle({ kind: 'timeout', connected }) };
+}
+
+/**
+ * Learn the daemon's state once, within about HEALTH_DEADLINE_MS: ping it and, in parallel, find its
+ * process. A stopped process (state T) settles "frozen" at once instead of waiting for the deadline.
+ */
+export async function checkDaemon(
+  socketPath: string,
+  opts: { deadlineMs?: number; locate?: typeof locateDockerRoots } = {},
+): Promise<DaemonHealth> {
+  const started = Date.now();
+  const evidence: string[] = [];
+  const socketExists = await stat(socketPath).then(
+    () => true,
+    () => false,
+  );
+  const rootsP = (opts.locate ?? locateDockerRoots)(socketPath).catch(() => undefined);
+  const done = (state: DaemonState, roots: DockerRoots | undefined): DaemonHealth => ({
+    state,
+    socketPath,
+    pid: roots?.pid,
+    roots,
+    evidence,
+    elapsedMs: Date.now() - started,
+  });
+  if (!socketExists) {
+    const roots = await rootsP;
+    evidence.push(`no socket file at ${socketPath}`);
+    if (roots?.pid) evidence.push(`dockerd ${roots.pid} runs but does not serve it`);
+    return done('absent', roots);
+  }
+  const ping = rawPing(socketPath, opts.deadlineMs ?? HEALTH_DEADLINE_MS);
+  // The process state can answer before the ping's deadline: a stopped dockerd never answers.
+  const stopped = rootsP.then(async (roots) => {
+    const st = roots?.pid ? await readStat(roots.pid) : undefined;
+    if (st && (st.state === 'T' || st.state === 't')) ping.cancel();
+    return st;
+  });
+  const outcome = await ping.result;
+  const roots = await rootsP;
+  const proc = await stopped;
+  const procFact =
+    roots?.pid === undefined
+      ? 'no dockerd process serving this socket was found'
+      : proc
+        ? `dockerd process ${roots.pid} state ${proc.state} (${stateName(proc.state)})`
+        : `dockerd process ${roots.pid} is gone`;
+  switch (outcome.kind) {
+    case 'answer':
+      evidence.push(`/_ping answered HTTP ${outcome.status}${outcome.apiVersion ? ` (API ${outcome.apiVersion})` : ''}`);
+      if (roots?.pid !== undefined) evidence.push(procFact);
+      return done(outcome.status === 200 ? 'ok' : 'frozen', roots);
+    case 'timeout':
+      evidence.push(
+        outcome.connected
+          ? proc?.state === 'T' || proc?.state === 't'
+            ? `${socketPath} accepts connections`
+            : `dockerd accepted the connection on ${socketPath} but did not answer /_ping within ${((opts.deadlineMs ?? HEALTH_DEADLINE_MS) / 1000).toFixed(1)} s`
+          : `connecting to ${socketPath} did not complete within ${CONNECT_MS} ms`,
+      );
+      evidence.push(procFact);
+      return done('frozen', roots);
+    case 'error':
+      if (outcome.code === 'EACCES' || outcome.code === 'EPERM') {
+        evidence.push(`permission denied on ${socketPath}`);
+        return done('denied', roots);
+      }
+      if (outcome.code === 'ENOENT') {
+        evidence.push(`no socket file at ${socketPath}`);
+        return done('absent', roots);
+      }
+      evidence.push(outcome.code === 'ECONNREFUSED' ? `${socketPath} refuses connections` : `${socketPath}: ${outcome.message}`);
+      evidence.push(procFact);
+      return done('dead', roots);
+  }
+}
+
+/**
+ * The error for "the daemon cannot be used and its state cannot be found either", in the words the
+ * Engine API client uses for the same failures.
+ */
+export function daemonUnusableError(h: DaemonHealth): EngineError {
+  const sock = h.socketPath;
+  const where = 'and cx cannot tell where that engine keeps its state';
+  switch (h.state) {
+    case 'absent':
+      return new EngineError(`no Docker engine socket at ${sock}`, { hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket' });
+    case 'dead':
+      return new EngineError(`dockerd is not running: ${sock} refuses connections, ${where}`, {
+        hint: 'start dockerd (cx remembers an engine\'s state dirs once it has seen it running)',
+      });
+    case 'denied':
+      return new EngineError(`permission denied on ${sock}`, { hint: 'run cx as root or as a member of the docker group' });
+    default:
+      return new EngineError(`${describeHealth(h)}, ${where}`, {
+        hint: 'see `cx doctor`; cx finds a frozen engine\'s state from its dockerd command line',
+      });
+  }
+}
+
+/** "frozen (dockerd process 2876 state T (stopped))" for warnings and --debug. */
+export function describeHealth(h: DaemonHealth): string {
+  return `dockerd is ${h.state === 'ok' ? 'up' : h.state} (${h.evidence.join('; ')})`;
+}
