@@ -46,7 +46,8 @@ export async function runDoctor(opts: { json: boolean; target?: string | undefin
     detail: health.roots ? `data-root ${health.roots.dataRoot}, exec-root ${health.roots.execRoot} (${health.roots.how})` : 'unknown: no dockerd serves this socket and cx has not seen one there',
   });
   for (const backend of ctx.registry().all()) {
-    const a = await backend.probe();
+    // The docker backend's probe would wait out the API deadline on a frozen daemon: health already knows.
+    const a = backend.name === 'docker' && health.state !== 'ok' ? { ok: false, reason: describeHealth(health) } : await backend.probe();
     checks.push({ name: `backend ${backend.name}`, ok: a.ok, detail: a.reason });
   }
   if (opts.target !== undefined) checks.push(...(await explainTarget(opts.target, ctx)));

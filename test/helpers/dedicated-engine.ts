@@ -1,0 +1,157 @@
+import { execa } from 'execa';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TEST_IMAGE, uniqueName } from './engine.js';
+
+/**
+ * A second dockerd of the test's own (own data-root, exec-root, socket, pidfile; no bridge, no
+ * iptables), for tests that freeze, kill or restart a daemon: the shared engine is never touched.
+ * Always call stop() (after() hook); a process 'exit' hook also kills it if the test run dies.
+ */
+export class DedicatedEngine {
+  readonly socket: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly pidfile: string;
+  private daemon: ReturnType<typeof execa> | undefined;
+  private readonly killOnExit = (): void => this.hardKill();
+
+  private constructor(
+    readonly dir: string,
+    readonly liveRestore: boolean,
+  ) {
+    // Short paths: containerd's sockets under the exec-root must fit in sun_path (108 bytes).
+    this.socket = path.join(dir, 'docker.sock');
+    this.dataRoot = path.join(dir, 'data');
+    this.execRoot = path.join(dir, 'exec');
+    this.pidfile = path.join(dir, 'docker.pid');
+  }
+
+  static async start(opts: { liveRestore?: boolean } = {}): Promise<DedicatedEngine> {
+    const dir = await mkdtemp('/tmp/cxd-');
+    const e = new DedicatedEngine(dir, opts.liveRestore ?? false);
+    process.once('exit', e.killOnExit);
+    try {
+      await e.launch();
+      await execa('bash', ['-c', `docker save ${TEST_IMAGE} | docker -H unix://${e.socket} load`]);
+    } catch (err) {
+      await e.stop();
+      throw err;
+    }
+    return e;
+  }
+
+  /** DOCKER_HOST for cx and the docker CLI. */
+  get env(): Record<string, string> {
+    return { DOCKER_HOST: `unix://${this.socket}` };
+  }
+
+  get pid(): number {
+    return Number(readFileSync(this.pidfile, 'utf8').trim());
+  }
+
+  /** Start (or restart after a kill) the same dockerd command line, and wait until it answers. */
+  async launch(): Promise<void> {
+    const args = [
+      '--data-root', this.dataRoot,
+      '--exec-root', this.execRoot,
+      '-H', `unix://${this.socket}`,
+      '--pidfile', this.pidfile,
+      '--bridge=none', '--iptables=false', '--ip-masq=false',
+      ...(this.liveRestore ? ['--live-restore'] : []),
+    ];
+    this.daemon = execa('dockerd', args, { reject: false, stdio: ['ignore', 'ignore', 'pipe'], buffer: { stderr: true }, all: false });
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const r = await execa('docker', ['-H', `unix://${this.socket}`, 'version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 5_000 });
+      if (r.exitCode === 0) return;
+      if (this.daemon.exitCode !== undefined && this.daemon.exitCode !== null) {
+        const res = await this.daemon;
+        throw new Error(`dedicated dockerd exited (${String(res.exitCode)}): ${String(res.stderr).slice(-2000)}`);
+      }
+      if (Date.now() > until) throw new Error('dedicated dockerd did not answer within 60 s');
+      await sleep(200);
+    }
+  }
+
+  docker(args: string[]): ReturnType<typeof execa> {
+    return execa('docker', ['-H', `unix://${this.socket}`, ...args], { timeout: 60_000 });
+  }
+
+  /** `docker run -d` on this engine; returns id, name and the init's host PID. */
+  async run(opts: { name?: string; cmd?: string[]; args?: string[] } = {}): Promise<{ id: string; name: string; pid: number }> {
+    const name = opts.name ?? uniqueName('cxd');
+    const r = await this.docker(['run', '-d', '--name', name, '--network', 'none', ...(opts.args ?? []), TEST_IMAGE, ...(opts.cmd ?? ['sleep', '100000'])]);
+    const id = String(r.stdout).trim();
+    const pid = Number(String((await this.docker(['inspect', '--format', '{{.State.Pid}}', id])).stdout).trim());
+    return { id, name, pid };
+  }
+
+  freeze(): void {
+    process.kill(this.pid, 'SIGSTOP');
+  }
+
+  thaw(): void {
+    process.kill(this.pid, 'SIGCONT');
+  }
+
+  /** SIGKILL the daemon (its containerd and shims stay, as after a crash). */
+  async crash(): Promise<void> {
+    const pid = this.pid;
+    process.kill(pid, 'SIGKILL');
+    while (existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')) await sleep(50);
+    await this.daemon?.catch(() => undefined);
+  }
+
+  /** Remove every container, stop the daemon, kill what is left of it, unmount, delete the tree. */
+  async stop(): Promise<void> {
+    try {
+      if (existsSync(this.pidfile)) this.thaw();
+    } catch {
+      // not running
+    }
+    const alive = await execa('docker', ['-H', `unix://${this.socket}`, 'ps', '-aq'], { reject: false, timeout: 10_000 });
+    const ids = String(alive.stdout ?? '').split('\n').filter(Boolean);
+    if (alive.exitCode === 0 && ids.length) await execa('docker', ['-H', `unix://${this.socket}`, 'rm', '-f', ...ids], { reject: false, timeout: 60_000 });
+    if (this.daemon && this.daemon.exitCode === null) {
+      this.daemon.kill('SIGTERM');
+      await Promise.race([this.daemon.catch(() => undefined), sleep(20_000)]);
+    }
+    this.hardKill();
+    await sleep(200);
+    const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
+    for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    process.off('exit', this.killOnExit);
+  }
+
+  /** SIGKILL every process whose command line names this engine's directory (dockerd, containerd, shims, containers' runc). */
+  private hardKill(): void {
+    for (const name of safeReaddir('/proc')) {
+      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+      try {
+        const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+        if (cmd.includes(this.dir)) {
+          try {
+            process.kill(Number(name), 'SIGCONT');
+          } catch {
+            // gone
+          }
+          process.kill(Number(name), 'SIGKILL');
+        }
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
