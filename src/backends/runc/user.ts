@@ -31,7 +31,8 @@ export function parseGroup(text: string): GroupEntry[] {
 /**
  * `user[:group]` to ids the way docker exec does it (moby getUser -> runc libcontainer/user
  * GetExecUser): names are looked up in the container's own passwd/group; a numeric uid need not
- * exist; supplementary groups come from /etc/group membership only when no group was given.
+ * exist; supplementary groups come from /etc/group membership only when no group was given, after
+ * the primary gid (HostConfig.GroupAdd is not applied: it is not in the bundle).
  */
 export function resolveExecUser(spec: string, passwdText: string | undefined, groupText: string | undefined): ExecUser {
   const [userPart = '', groupPart] = spec.split(':', 2);
@@ -60,5 +61,6 @@ export function resolveExecUser(spec: string, passwdText: string | undefined, gr
   } else if (entry) {
     additionalGids = groups.filter((g) => g.members.includes(entry.name)).map((g) => g.gid);
   }
-  return { uid, gid, additionalGids, home: entry?.home };
+  // moby getUser: the primary gid is always the first additional gid, then the passwd/group ones.
+  return { uid, gid, additionalGids: [gid, ...additionalGids.filter((g) => g !== gid)], home: entry?.home };
 }
