@@ -1,4 +1,5 @@
-import type { EnvEntry, EnvSource } from './types.js';
+import type { Container } from '../discovery/types.js';
+import type { EnvEntry, EnvSource, ExecRequest } from './types.js';
 
 /** Docker's default PATH for Linux containers (moby oci/defaults). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -10,6 +11,10 @@ export interface ExecEnvInput {
   overrides: readonly string[];
   /** The exec user's home directory from the container's passwd, if found. */
   home: string | undefined;
+  /** Where containerEnv came from (default: the container's configuration). */
+  containerEnvSource?: EnvSource;
+  /** Further records applied after containerEnv and before the overrides (e.g. /etc/container_environment). */
+  extraLayers?: ReadonlyArray<{ source: EnvSource; entries: readonly string[] }>;
 }
 
 /**
@@ -33,7 +38,8 @@ export function composeExecEnv(input: ExecEnvInput): EnvEntry[] {
   put(`PATH=${DEFAULT_PATH}`, 'default');
   put(`HOSTNAME=${input.hostname}`, 'hostname');
   if (input.tty) put('TERM=xterm', 'tty');
-  for (const e of input.containerEnv) put(e, 'container-config');
+  for (const e of input.containerEnv) put(e, input.containerEnvSource ?? 'container-config');
+  for (const layer of input.extraLayers ?? []) for (const e of layer.entries) put(e, layer.source);
   for (const e of input.overrides) put(e, 'exec-option');
   if (!env.has('HOME')) put(`HOME=${input.home ?? '/'}`, 'passwd');
   return [...env.values()];
@@ -41,4 +47,42 @@ export function composeExecEnv(input: ExecEnvInput): EnvEntry[] {
 
 export function envToList(entries: readonly EnvEntry[]): string[] {
   return entries.map((e) => `${e.name}=${e.value}`);
+}
+
+/** One value a variable has in one source, where sources disagree. */
+export interface EnvAlternative {
+  source: EnvSource;
+  value: string;
+}
+
+/** The session's environment plus, per variable, the values other sources hold when they differ. */
+export interface EnvReport {
+  entries: EnvEntry[];
+  differing: Map<string, EnvAlternative[]>;
+}
+
+/** A backend that sees several records of the container's environment and can compare them. */
+export interface EnvironmentSources {
+  environmentReport(container: Container, request: ExecRequest): Promise<EnvReport>;
+}
+
+export function hasEnvironmentSources(b: object): b is EnvironmentSources {
+  return typeof (b as Partial<EnvironmentSources>).environmentReport === 'function';
+}
+
+/** Variables whose value is not the same in every source that has them. */
+export function compareSources(sources: ReadonlyArray<{ source: EnvSource; entries: readonly string[] }>): Map<string, EnvAlternative[]> {
+  const seen = new Map<string, EnvAlternative[]>();
+  for (const { source, entries } of sources) {
+    for (const e of entries) {
+      const eq = e.indexOf('=');
+      if (eq <= 0) continue;
+      const name = e.slice(0, eq);
+      const list = seen.get(name) ?? [];
+      list.push({ source, value: e.slice(eq + 1) });
+      seen.set(name, list);
+    }
+  }
+  for (const [name, list] of seen) if (new Set(list.map((a) => a.value)).size < 2) seen.delete(name);
+  return seen;
 }

@@ -4,6 +4,7 @@ import { BackendUnavailableError, UsageError } from '../errors.js';
 import type { Container } from '../discovery/types.js';
 import { sanitize } from '../util/sanitize.js';
 import { DockerBackend } from './docker/backend.js';
+import { NsenterBackend } from './nsenter/backend.js';
 import { RuncBackend } from './runc/backend.js';
 import type { Backend, BackendName } from './types.js';
 
@@ -22,6 +23,7 @@ type Factory = (ctx: BackendContext) => Backend;
 const FACTORIES: ReadonlyArray<[BackendName, Factory]> = [
   ['docker', (ctx) => new DockerBackend(ctx.docker)],
   ['runc', () => new RuncBackend()],
+  ['nsenter', () => new NsenterBackend()],
 ];
 
 export const BACKEND_NAMES: readonly string[] = FACTORIES.map(([n]) => n);

@@ -78,7 +78,21 @@ export interface EnvEntry {
   source: EnvSource;
 }
 
-export type EnvSource = 'default' | 'hostname' | 'container-config' | 'passwd' | 'tty' | 'exec-option';
+/**
+ * container-config: the container's configured env (Engine API / its config on disk). bundle: the
+ * runtime bundle's config.json process.env. proc-environ: the init's /proc/PID/environ.
+ * container-environment: baseimage-docker's /etc/container_environment/ record.
+ */
+export type EnvSource =
+  | 'default'
+  | 'hostname'
+  | 'container-config'
+  | 'bundle'
+  | 'proc-environ'
+  | 'container-environment'
+  | 'passwd'
+  | 'tty'
+  | 'exec-option';
 
 /** Reading files of the container's own filesystem, resolved inside the container (never the host's). */
 export interface ContainerFiles {

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import type { EnvEntry } from '../../backends/types.js';
+import { hasEnvironmentSources, type EnvAlternative } from '../../backends/exec-env.js';
+import type { EnvEntry, ExecRequest } from '../../backends/types.js';
 import { assertRunning } from '../../discovery/resolve.js';
 import { escapeValue } from '../../util/sanitize.js';
 import type { Context } from '../context.js';
@@ -24,7 +25,7 @@ export function envCommand(ctx: Context, done: Done): Command {
     )
     .argument('<target>', 'container name, id or unique id prefix')
     .option('--json', 'print [{"name","value","source"}] as JSON', false)
-    .option('--sources', 'show which layer set each variable', false)
+    .option('--sources', 'show which layer set each variable, and mark those whose sources disagree', false)
     .option('-t, --tty', 'as a TTY session would get it (adds TERM)', false);
   addSessionOptions(cmd).addHelpText(
     'after',
@@ -53,7 +54,7 @@ export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
   assertRunning(container);
   const { backend, why } = ctx.registry().select(opts.backend, container);
   ctx.trace(`backend ${why}`);
-  const entries = await backend.environment(container, {
+  const request: ExecRequest = {
     cmd: [],
     tty: opts.tty,
     stdin: false,
@@ -61,15 +62,35 @@ export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
     workdir: opts.workdir,
     env: opts.env,
     size: undefined,
-  });
-  ctx.io.stdout.write(formatEnv(entries, opts));
+  };
+  // A backend that sees several records of the environment (nsenter) also says where they disagree.
+  if (opts.sources && hasEnvironmentSources(backend)) {
+    const report = await backend.environmentReport(container, request);
+    ctx.io.stdout.write(formatEnv(report.entries, opts, report.differing));
+    return 0;
+  }
+  ctx.io.stdout.write(formatEnv(await backend.environment(container, request), opts));
   return 0;
 }
 
-export function formatEnv(entries: readonly EnvEntry[], opts: { json: boolean; sources: boolean }): string {
-  if (opts.json) return `${JSON.stringify(entries, null, 2)}\n`;
+export function formatEnv(
+  entries: readonly EnvEntry[],
+  opts: { json: boolean; sources: boolean },
+  differing: ReadonlyMap<string, EnvAlternative[]> = new Map(),
+): string {
+  if (opts.json) {
+    const rows = opts.sources ? entries.map((e) => (differing.has(e.name) ? { ...e, differs: differing.get(e.name) } : e)) : entries;
+    return `${JSON.stringify(rows, null, 2)}\n`;
+  }
   const lines = entries.map((e) => `${escapeValue(e.name)}=${escapeValue(e.value)}`);
   if (!opts.sources) return lines.map((l) => `${l}\n`).join('');
   const width = Math.min(60, Math.max(...lines.map((l) => l.length)));
-  return lines.map((l, i) => `${l.padEnd(width)}  [${entries[i]?.source ?? ''}]\n`).join('');
+  return lines
+    .map((l, i) => {
+      const e = entries[i];
+      const alts = e ? differing.get(e.name) : undefined;
+      const mark = alts ? `  DIFFERS: ${alts.map((a) => `${a.source}=${escapeValue(a.value)}`).join(', ')}` : '';
+      return `${l.padEnd(width)}  [${e?.source ?? ''}]${mark}\n`;
+    })
+    .join('');
 }

@@ -1,0 +1,886 @@
+/*
+ * cx-nsenter: enter a running container the way `runc exec` does, without the daemon or runc.
+ *
+ * Why a helper at all: Node cannot call setns/capset/prctl/seccomp, and util-linux nsenter 2.38 has
+ * neither --env nor --join-cgroup and keeps every host capability. This program is small on purpose:
+ * cx (Node) decides everything (which user, groups, capabilities, environment, working directory)
+ * from the container's own files and runtime records; the helper only applies it, in the order runc's
+ * setns init uses (libcontainer/setns_init_linux.go + finalizeNamespace), and relays a terminal.
+ *
+ * It is NOT setuid: it only works for a caller that already has CAP_SYS_ADMIN (root), and it
+ * validates every argument anyway. Nothing secret is on its command line: the environment arrives on
+ * the control pipe (fd 3), so host `ps` never shows container values.
+ *
+ * Usage (only ever run by cx):
+ *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
+ *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
+ *                    [--tty --rows R --cols C] -- cmd [args...]
+ *       fd 3 (control, from cx): "<len>\n" + NUL-separated K=V environment, then "R <rows> <cols>\n" resizes.
+ *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs.
+ *       exit status: the command's, or 128+n when it was killed by signal n.
+ *   cx-nsenter query --pid P --start T --id ID -- r:/path s:/path ...
+ *       In the container's mount namespace: r: = read (file bytes or directory names), s: = stat only.
+ *       Output per path: "F <len>\n<bytes>" | "D <len>\n<NUL-separated names>" | "S <f|d|o>\n" | "N\n"
+ *       (missing) | "O\n" (not a regular file or directory) | "B\n" (larger than the 4 MiB limit).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/keyctl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+#define CTL_FD 3
+#define STATUS_FD 4
+#define MAX_FILE (4 * 1024 * 1024)
+#define MAX_ENV (4 * 1024 * 1024)
+#define MAX_GROUPS 256
+#define MAX_FILTERS 16
+
+static int status_fd = -1;
+
+/* One line for cx on the status pipe (or stderr when run by hand); kinds are cx's error table keys. */
+static void report(const char *kind, int err, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  for (char *p = text; *p; p++)
+    if (*p == '\n' || (unsigned char)*p < 0x20) *p = ' ';
+  char line[640];
+  int n = status_fd >= 0 ? snprintf(line, sizeof line, "E %s %d %s\n", kind, err, text)
+                         : snprintf(line, sizeof line, "cx-nsenter: %s: %s%s%s\n", kind, text, err ? ": " : "", err ? strerror(err) : "");
+  if (n > 0) (void)!write(status_fd >= 0 ? status_fd : 2, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
+}
+
+/* Exit codes of the helper's own failures (the command's exit status is passed through as is). */
+enum { EXIT_SETUP = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
+
+static _Noreturn void fail(const char *kind, int err, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  report(kind, err, "%s", text);
+  exit(EXIT_SETUP);
+}
+
+/* ---- argument validation ---- */
+
+static int parse_u64(const char *s, int base, uint64_t max, uint64_t *out) {
+  if (!s || !*s || strlen(s) > 20) return -1;
+  for (const char *p = s; *p; p++)
+    if (!(base == 16 ? ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')) : (*p >= '0' && *p <= '9'))) return -1;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, base);
+  if (errno || *end || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+static int is_hex_id(const char *s) {
+  if (!s || strlen(s) != 64) return 0;
+  for (const char *p = s; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return 0;
+  return 1;
+}
+
+static int is_abs_path(const char *s) { return s && s[0] == '/' && strlen(s) < PATH_MAX; }
+
+struct opts {
+  int exec_mode;
+  pid_t pid;
+  uint64_t start;
+  const char *id;
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[MAX_GROUPS];
+  int ngroups;
+  const char *cwd;
+  uint64_t bnd, eff, prm, inh, amb;
+  int nnp, seccomp, tty;
+  unsigned short rows, cols;
+  char **argv; /* the command (exec) or the paths (query) */
+};
+
+static uint64_t need_num(const char *name, const char *v, int base, uint64_t max) {
+  uint64_t out;
+  if (parse_u64(v, base, max, &out) < 0) fail("usage", 0, "invalid %s", name);
+  return out;
+}
+
+static void parse_groups(struct opts *o, const char *v) {
+  if (!*v) return;
+  char buf[4096];
+  if (strlen(v) >= sizeof buf) fail("usage", 0, "--groups too long");
+  strcpy(buf, v);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (o->ngroups >= MAX_GROUPS) fail("usage", 0, "too many groups");
+    o->groups[o->ngroups++] = (gid_t)need_num("--groups", tok, 10, 0xfffffffeULL);
+  }
+}
+
+static void parse_args(int argc, char **argv, struct opts *o) {
+  memset(o, 0, sizeof *o);
+  o->pid = -1;
+  if (argc < 2) fail("usage", 0, "usage: cx-nsenter exec|query --pid P --start T --id ID ... -- args");
+  if (!strcmp(argv[1], "exec")) o->exec_mode = 1;
+  else if (strcmp(argv[1], "query")) fail("usage", 0, "unknown mode");
+  int have_caps = 0, have_user = 0;
+  int i = 2;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) { i++; break; }
+    if (!strcmp(a, "--nnp")) { o->nnp = 1; continue; }
+    if (!strcmp(a, "--seccomp")) { o->seccomp = 1; continue; }
+    if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
+    if (i + 1 >= argc) fail("usage", 0, "%s needs a value", a);
+    const char *v = argv[++i];
+    if (!strcmp(a, "--pid")) o->pid = (pid_t)need_num(a, v, 10, 0x3fffffff);
+    else if (!strcmp(a, "--start")) o->start = need_num(a, v, 10, UINT64_MAX);
+    else if (!strcmp(a, "--id")) { if (!is_hex_id(v)) fail("usage", 0, "invalid --id"); o->id = v; }
+    else if (!strcmp(a, "--uid")) { o->uid = (uid_t)need_num(a, v, 10, 0xfffffffeULL); have_user |= 1; }
+    else if (!strcmp(a, "--gid")) { o->gid = (gid_t)need_num(a, v, 10, 0xfffffffeULL); have_user |= 2; }
+    else if (!strcmp(a, "--groups")) parse_groups(o, v);
+    else if (!strcmp(a, "--cwd")) { if (!is_abs_path(v)) fail("usage", 0, "invalid --cwd"); o->cwd = v; }
+    else if (!strcmp(a, "--cap-bnd")) { o->bnd = need_num(a, v, 16, UINT64_MAX); have_caps |= 1; }
+    else if (!strcmp(a, "--cap-eff")) { o->eff = need_num(a, v, 16, UINT64_MAX); have_caps |= 2; }
+    else if (!strcmp(a, "--cap-prm")) { o->prm = need_num(a, v, 16, UINT64_MAX); have_caps |= 4; }
+    else if (!strcmp(a, "--cap-inh")) { o->inh = need_num(a, v, 16, UINT64_MAX); have_caps |= 8; }
+    else if (!strcmp(a, "--cap-amb")) { o->amb = need_num(a, v, 16, UINT64_MAX); have_caps |= 16; }
+    else if (!strcmp(a, "--rows")) o->rows = (unsigned short)need_num(a, v, 10, 65535);
+    else if (!strcmp(a, "--cols")) o->cols = (unsigned short)need_num(a, v, 10, 65535);
+    else fail("usage", 0, "unknown option");
+  }
+  if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
+  if (i >= argc) fail("usage", 0, "nothing after --");
+  o->argv = argv + i;
+  if (!o->exec_mode) {
+    for (char **p = o->argv; *p; p++)
+      if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
+    return;
+  }
+  if (have_caps != 31 || have_user != 3 || !o->cwd) fail("usage", 0, "exec needs --uid, --gid, --cwd and all five --cap-* masks");
+  /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
+  if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
+  if (o->argv[0][0] == '\0') fail("usage", 0, "empty command");
+}
+
+/* ---- the target process: pinned, and proven to be the container's init ---- */
+
+static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t off = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + off, size - 1 - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += (size_t)n;
+    if (off >= size - 1) break;
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  buf[off] = '\0';
+  return (ssize_t)off;
+}
+
+struct target {
+  int procfd; /* /proc/PID, which stays bound to this very process (ESRCH once it is gone) */
+  int pidfd;  /* pidfd_open(2), -1 on kernels before 5.3 */
+  uint64_t ns_flags;
+};
+
+static const struct { const char *name; int flag; } NAMESPACES[] = {
+  {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+  {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+/*
+ * Open the target and check, through handles that cannot be redirected to another process, that it
+ * is the one cx resolved: same start time (a reused PID has another), alive, in the container's cgroup.
+ * The pidfd is opened FIRST and /proc/PID is checked after, so the pidfd refers to the checked process.
+ */
+static void open_target(const struct opts *o, struct target *t) {
+  t->pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
+  if (t->pidfd < 0 && errno == ESRCH) fail("gone", ESRCH, "process %d no longer exists", o->pid);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d", o->pid);
+  t->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (t->procfd < 0) fail("gone", errno, "process %d no longer exists", o->pid);
+  char buf[8192];
+  if (read_at(t->procfd, "stat", buf, sizeof buf) <= 0) fail("gone", errno, "process %d no longer exists", o->pid);
+  char *rp = strrchr(buf, ')');
+  if (!rp) fail("internal", 0, "unreadable /proc/%d/stat", o->pid);
+  /* After "comm)": state is field 3, starttime field 22. */
+  char *fields[24] = {0};
+  int nf = 0;
+  for (char *save = NULL, *tok = strtok_r(rp + 1, " ", &save); tok && nf < 24; tok = strtok_r(NULL, " ", &save)) fields[nf++] = tok;
+  if (nf < 20) fail("internal", 0, "unreadable /proc/%d/stat", o->pid);
+  if (fields[0][0] == 'Z' || fields[0][0] == 'X') fail("gone", 0, "process %d has exited", o->pid);
+  uint64_t start;
+  if (parse_u64(fields[19], 10, UINT64_MAX, &start) < 0 || start != o->start)
+    fail("reused", 0, "process %d is not the container's init any more (start time %s, expected %llu)", o->pid, fields[19],
+         (unsigned long long)o->start);
+  if (read_at(t->procfd, "cgroup", buf, sizeof buf) <= 0) fail("gone", errno, "process %d no longer exists", o->pid);
+  if (!strstr(buf, o->id)) fail("reused", 0, "process %d is not in the container's cgroup", o->pid);
+  if (t->pidfd >= 0 && syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0 && errno == ESRCH)
+    fail("gone", ESRCH, "process %d has exited", o->pid);
+  /* Only namespaces that differ from ours: re-entering our own user namespace is an error. */
+  for (size_t i = 0; i < sizeof NAMESPACES / sizeof NAMESPACES[0]; i++) {
+    struct stat theirs, ours;
+    char self[64], rel[32];
+    snprintf(rel, sizeof rel, "ns/%s", NAMESPACES[i].name);
+    snprintf(self, sizeof self, "/proc/self/ns/%s", NAMESPACES[i].name);
+    if (fstatat(t->procfd, rel, &theirs, 0) < 0) {
+      if (errno == ENOENT) continue; /* namespace type not in this kernel */
+      fail("gone", errno, "cannot read the namespaces of process %d", o->pid);
+    }
+    if (stat(self, &ours) < 0 || theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) t->ns_flags |= (uint64_t)NAMESPACES[i].flag;
+  }
+}
+
+/* setns(pidfd, flags) joins all namespaces at once (5.8+); older kernels: one fd per namespace. */
+static void enter_namespaces(const struct target *t, uint64_t flags) {
+  if (!flags) return;
+  if (t->pidfd >= 0 && setns(t->pidfd, (int)flags) == 0) return;
+  if (t->pidfd >= 0 && errno != EINVAL) fail("ns", errno, "cannot enter the container's namespaces");
+  int fds[8];
+  size_t n = sizeof NAMESPACES / sizeof NAMESPACES[0];
+  for (size_t i = 0; i < n; i++) {
+    char rel[32];
+    snprintf(rel, sizeof rel, "ns/%s", NAMESPACES[i].name);
+    fds[i] = (flags & (uint64_t)NAMESPACES[i].flag) ? openat(t->procfd, rel, O_RDONLY | O_CLOEXEC) : -1;
+    if ((flags & (uint64_t)NAMESPACES[i].flag) && fds[i] < 0) fail("gone", errno, "cannot open namespace %s", NAMESPACES[i].name);
+  }
+  /* user first (it grants the rights for the rest), as util-linux nsenter does */
+  for (size_t i = 0; i < n; i++) {
+    if (fds[i] < 0) continue;
+    if (setns(fds[i], NAMESPACES[i].flag) < 0) fail("ns", errno, "cannot enter the container's %s namespace", NAMESPACES[i].name);
+    close(fds[i]);
+  }
+}
+
+/* ---- cgroups: open every hierarchy's cgroup.procs of the target, on the host, before setns ---- */
+
+#define MAX_CGROUPS 32
+struct cgroups {
+  int fds[MAX_CGROUPS];
+  int n;
+};
+
+static int safe_cgroup_path(const char *p) {
+  if (p[0] != '/' || strlen(p) > 1024) return 0;
+  return !strstr(p, "/../") && !strstr(p, "/./") && strcmp(p + (strlen(p) >= 3 ? strlen(p) - 3 : 0), "/..") && !strchr(p, '\n');
+}
+
+/* Does a cgroup v1 mount's super options name every controller of "cpu,cpuacct" / "name=systemd"? */
+static int options_have(const char *superopts, const char *ctrls) {
+  char want[256], have[1040];
+  snprintf(want, sizeof want, "%s", ctrls);
+  snprintf(have, sizeof have, ",%s,", superopts);
+  for (char *save = NULL, *c = strtok_r(want, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+    char needle[300];
+    snprintf(needle, sizeof needle, ",%s,", c);
+    if (!strstr(have, needle)) return 0;
+  }
+  return 1;
+}
+
+/* The host mount point for a hierarchy (cgroup2 when ctrls is empty), or NULL. */
+static int find_cgroup_mount(const char *ctrls, char *mnt, size_t size) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return -1;
+  char line[4096];
+  int found = -1;
+  while (found < 0 && fgets(line, sizeof line, f)) {
+    char *sep = strstr(line, " - ");
+    if (!sep) continue;
+    *sep = '\0';
+    char fstype[64], source[256], superopts[1024];
+    if (sscanf(sep + 3, "%63s %255s %1023s", fstype, source, superopts) != 3) continue;
+    char root[1024], point[1024];
+    if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) != 2 || strcmp(root, "/")) continue;
+    if (*ctrls ? (!strcmp(fstype, "cgroup") && options_have(superopts, ctrls)) : !strcmp(fstype, "cgroup2")) {
+      snprintf(mnt, size, "%s", point);
+      found = 0;
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+static void open_cgroups(const struct target *t, const struct opts *o, struct cgroups *cg) {
+  char buf[8192];
+  cg->n = 0;
+  if (read_at(t->procfd, "cgroup", buf, sizeof buf) <= 0) fail("gone", errno, "process %d no longer exists", o->pid);
+  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) continue;
+    *c2 = '\0';
+    const char *ctrls = c1 + 1, *path = c2 + 1;
+    char mnt[1024], file[2200];
+    if (find_cgroup_mount(ctrls, mnt, sizeof mnt) < 0) continue; /* hierarchy not mounted on the host */
+    if (!safe_cgroup_path(path)) fail("cgroup", 0, "unexpected cgroup path for %s", *ctrls ? ctrls : "cgroup2");
+    snprintf(file, sizeof file, "%s%s/cgroup.procs", mnt, strcmp(path, "/") ? path : "");
+    if (cg->n >= MAX_CGROUPS) break;
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail("cgroup", errno, "cannot open %s", file);
+    cg->fds[cg->n++] = fd;
+  }
+}
+
+static void join_cgroups(struct cgroups *cg, pid_t child) {
+  char num[32];
+  int len = snprintf(num, sizeof num, "%d", child);
+  for (int i = 0; i < cg->n; i++) {
+    if (write(cg->fds[i], num, (size_t)len) != len) fail("cgroup", errno, "cannot move the process into the container's cgroup");
+    close(cg->fds[i]);
+  }
+  cg->n = 0;
+}
+
+/* ---- seccomp: copy the init's filters (PTRACE_SECCOMP_GET_FILTER), oldest first ---- */
+
+struct filters {
+  struct sock_fprog prog[MAX_FILTERS];
+  int n;
+};
+
+static void fetch_seccomp(pid_t pid, struct filters *f) {
+  f->n = 0;
+  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) fail("seccomp", errno, "cannot attach to the container's init to copy its seccomp filter");
+  int passsig = 0, st;
+  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 || waitpid(pid, &st, __WALL) < 0) {
+    int e = errno;
+    ptrace(PTRACE_DETACH, pid, 0, 0);
+    fail("seccomp", e, "cannot stop the container's init briefly to copy its seccomp filter");
+  }
+  /* A signal that arrived at the same moment must be delivered on detach, not lost. */
+  if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP && (st >> 16) == 0) passsig = WSTOPSIG(st);
+  struct sock_filter *tmp[MAX_FILTERS];
+  unsigned short lens[MAX_FILTERS];
+  int count = 0, err = 0;
+  for (; count < MAX_FILTERS; count++) {
+    long len = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)(long)count, NULL);
+    if (len < 0) { err = errno == ENOENT ? 0 : errno; break; }
+    tmp[count] = calloc((size_t)len, sizeof(struct sock_filter));
+    if (!tmp[count] || ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)(long)count, tmp[count]) != len) { err = errno ? errno : EIO; break; }
+    lens[count] = (unsigned short)len;
+  }
+  ptrace(PTRACE_DETACH, pid, 0, (void *)(long)passsig);
+  if (err) fail("seccomp", err, "cannot copy the container's seccomp filter (kernel needs CONFIG_CHECKPOINT_RESTORE)");
+  if (count == 0) fail("seccomp", 0, "the container's init reports seccomp but has no filter to copy");
+  /* index 0 is the most recent filter: install in reverse so the stack ends up the same */
+  for (int i = 0; i < count; i++) f->prog[i] = (struct sock_fprog){.len = lens[count - 1 - i], .filter = tmp[count - 1 - i]};
+  f->n = count;
+}
+
+static int install_seccomp(const struct filters *f) {
+  for (int i = 0; i < f->n; i++)
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f->prog[i]) < 0) return -1;
+  return 0;
+}
+
+/* ---- the environment, from the control pipe (never argv: host `ps` would show it) ---- */
+
+static char **read_environment(void) {
+  char head[32];
+  size_t h = 0;
+  while (h < sizeof head - 1) {
+    ssize_t n = read(CTL_FD, head + h, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("usage", errno, "no environment on the control pipe");
+    if (head[h] == '\n') break;
+    h++;
+  }
+  head[h] = '\0';
+  uint64_t len;
+  if (parse_u64(head, 10, MAX_ENV, &len) < 0) fail("usage", 0, "invalid environment length");
+  char *blob = malloc(len + 1);
+  if (!blob) fail("internal", ENOMEM, "out of memory");
+  for (size_t off = 0; off < len;) {
+    ssize_t n = read(CTL_FD, blob + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("usage", errno, "short environment on the control pipe");
+    off += (size_t)n;
+  }
+  blob[len] = '\0';
+  size_t count = 0;
+  for (size_t i = 0; i < len; i++) count += blob[i] == '\0';
+  if (len > 0 && blob[len - 1] != '\0') fail("usage", 0, "environment must end with NUL");
+  char **env = calloc(count + 1, sizeof *env);
+  if (!env) fail("internal", ENOMEM, "out of memory");
+  size_t k = 0;
+  for (char *p = blob; p < blob + len; p += strlen(p) + 1) {
+    char *eq = strchr(p, '=');
+    if (!eq || eq == p) fail("usage", 0, "invalid environment entry");
+    env[k++] = p;
+  }
+  return env;
+}
+
+static const char *env_get(char **env, const char *name) {
+  size_t n = strlen(name);
+  for (char **e = env; *e; e++)
+    if (!strncmp(*e, name, n) && (*e)[n] == '=') return *e + n + 1;
+  return NULL;
+}
+
+/* ---- query mode: read container files from INSIDE its mount namespace ---- */
+
+static void put(const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = write(1, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) exit(EXIT_SETUP);
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+static void put_header(char kind, size_t len, int with_len) {
+  char h[48];
+  int n = with_len ? snprintf(h, sizeof h, "%c %zu\n", kind, len) : snprintf(h, sizeof h, "%c\n", kind);
+  put(h, (size_t)n);
+}
+
+static void query_one(const char *arg) {
+  int read_it = arg[0] == 'r';
+  const char *path = arg + 2;
+  /* O_PATH first: opening a device or FIFO for real could block or have side effects. */
+  int pfd = open(path, O_PATH | O_CLOEXEC);
+  struct stat st;
+  if (pfd < 0 || fstat(pfd, &st) < 0) {
+    if (pfd >= 0) close(pfd);
+    put_header('N', 0, 0);
+    return;
+  }
+  if (!read_it) {
+    char h[8];
+    int n = snprintf(h, sizeof h, "S %c\n", S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : 'o');
+    put(h, (size_t)n);
+    close(pfd);
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    size_t cap = 4096, len = 0;
+    char *names = malloc(cap);
+    struct dirent *de;
+    while (d && names && (de = readdir(d))) {
+      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+      size_t l = strlen(de->d_name) + 1;
+      if (len + l > MAX_FILE) break;
+      if (len + l > cap) names = realloc(names, cap = (len + l) * 2);
+      if (!names) break;
+      memcpy(names + len, de->d_name, l);
+      len += l;
+    }
+    if (d) closedir(d);
+    close(pfd);
+    if (!names) exit(EXIT_SETUP);
+    put_header('D', len, 1);
+    put(names, len);
+    free(names);
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) { close(pfd); put_header('O', 0, 0); return; }
+  if (st.st_size > MAX_FILE) { close(pfd); put_header('B', 0, 0); return; }
+  int fd = openat(pfd, ".", O_RDONLY | O_CLOEXEC); /* fails for a regular file: reopen by path and compare */
+  if (fd < 0) fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st2;
+  if (fd < 0 || fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+    if (fd >= 0) close(fd);
+    close(pfd);
+    put_header('N', 0, 0);
+    return;
+  }
+  char *buf = malloc((size_t)st.st_size + 1);
+  size_t off = 0;
+  while (buf && off <= (size_t)st.st_size) {
+    ssize_t n = read(fd, buf + off, (size_t)st.st_size + 1 - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += (size_t)n;
+  }
+  close(fd);
+  close(pfd);
+  if (!buf) exit(EXIT_SETUP);
+  if (off > (size_t)st.st_size) { put_header('B', 0, 0); free(buf); return; } /* grew while read */
+  put_header('F', off, 1);
+  put(buf, off);
+  free(buf);
+}
+
+/* ---- the child: runc's setns init order ---- */
+
+/* What the child tells the parent when it cannot exec: the stage and errno. */
+struct child_error {
+  int stage;
+  int err;
+};
+enum { ST_SETUP = 1, ST_TTY, ST_SECCOMP, ST_CAPS, ST_USER, ST_CHDIR, ST_NOT_FOUND, ST_EXEC };
+
+static _Noreturn void child_fail(int errfd, int stage, int err) {
+  struct child_error ce = {stage, err};
+  (void)!write(errfd, &ce, sizeof ce);
+  _exit(stage == ST_NOT_FOUND || (stage == ST_EXEC && err == ENOENT) ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/* exec.LookPath, as runc uses it: a name with a slash is taken as is, else the first executable regular file in PATH. */
+static const char *look_path(const char *cmd, char **env, char *buf, size_t size, int *err) {
+  if (strchr(cmd, '/')) return cmd;
+  const char *path = env_get(env, "PATH");
+  *err = ENOENT;
+  if (!path) return NULL;
+  for (const char *p = path;; p++) {
+    const char *end = strchr(p, ':');
+    size_t dl = end ? (size_t)(end - p) : strlen(p);
+    if (dl == 0) snprintf(buf, size, "./%s", cmd);
+    else snprintf(buf, size, "%.*s/%s", (int)dl, p, cmd);
+    struct stat st;
+    if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) return buf;
+    if (!end) break;
+    p = end;
+  }
+  return NULL;
+}
+
+struct prepared {
+  struct rlimit limits[RLIM_NLIMITS];
+  int have_limits;
+  char oom[32];
+  int umask_val;
+  int last_cap;
+};
+
+static _Noreturn void child_main(const struct opts *o, char **env, const struct prepared *pre, const struct filters *flt, int syncfd,
+                                 int errfd, int slave) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  char go;
+  if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
+  close(syncfd);
+
+  /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
+  syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
+  setsid();
+  if (o->tty) {
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) child_fail(errfd, ST_TTY, errno);
+    for (int fd = 0; fd < 3; fd++)
+      if (dup2(slave, fd) < 0) child_fail(errfd, ST_TTY, errno);
+    if (slave > 2) close(slave);
+  }
+  /* runc's fixStdioPermissions: the user must be able to reopen its own stdio (/dev/stdout). */
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) && st.st_uid != o->uid) (void)!fchown(fd, o->uid, (gid_t)-1);
+  }
+  if (pre->have_limits)
+    for (int r = 0; r < RLIM_NLIMITS; r++) setrlimit(r, &pre->limits[r]);
+  if (pre->oom[0]) {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      (void)!write(fd, pre->oom, strlen(pre->oom));
+      close(fd);
+    }
+  }
+  if (pre->umask_val >= 0) umask((mode_t)pre->umask_val);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (o->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_SETUP, errno);
+  /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it before the caps go. */
+  if (o->seccomp && !o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
+  for (int c = 0; c <= pre->last_cap; c++)
+    if (!(o->bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
+  if (setgroups((size_t)o->ngroups, o->groups) < 0) child_fail(errfd, ST_USER, errno);
+  if (setresgid(o->gid, o->gid, o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0) child_fail(errfd, ST_USER, errno);
+  /* chdir as the user, after the switch (runc: a directory the user cannot enter is an error). */
+  if (chdir(o->cwd) < 0) child_fail(errfd, ST_CHDIR, errno);
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {
+    {(uint32_t)o->eff, (uint32_t)o->prm, (uint32_t)o->inh},
+    {(uint32_t)(o->eff >> 32), (uint32_t)(o->prm >> 32), (uint32_t)(o->inh >> 32)},
+  };
+  if (syscall(SYS_capset, &hdr, data) < 0) child_fail(errfd, ST_CAPS, errno);
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  for (int c = 0; c <= pre->last_cap; c++)
+    if ((o->amb & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
+  prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  char pathbuf[PATH_MAX];
+  int lerr = 0;
+  const char *file = look_path(o->argv[0], env, pathbuf, sizeof pathbuf, &lerr);
+  if (!file) child_fail(errfd, ST_NOT_FOUND, lerr);
+  /* No host file descriptor may survive into the container (CVE-2024-21626 class): all fds > 2 close on exec. */
+  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  /* With no_new_privs, the filter goes on as late as possible: fewer syscalls it must allow. */
+  if (o->seccomp && o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
+  execve(file, o->argv, env);
+  child_fail(errfd, ST_EXEC, errno);
+}
+
+static void report_child_error(const struct opts *o, const struct child_error *ce) {
+  switch (ce->stage) {
+    case ST_NOT_FOUND: report("notfound", ce->err, "%s", o->argv[0]); break;
+    case ST_EXEC: report(ce->err == ENOENT ? "notfound" : "noexec", ce->err, "%s", o->argv[0]); break;
+    case ST_CHDIR: report("chdir", ce->err, "%s", o->cwd); break;
+    case ST_USER: report("user", ce->err, "cannot switch to uid %u gid %u", (unsigned)o->uid, (unsigned)o->gid); break;
+    case ST_CAPS: report("caps", ce->err, "cannot apply the container's capabilities"); break;
+    case ST_SECCOMP: report("seccomp", ce->err, "cannot install the container's seccomp filter"); break;
+    case ST_TTY: report("tty", ce->err, "cannot make the container pty the controlling terminal"); break;
+    default: report("internal", ce->err, "cannot prepare the process"); break;
+  }
+}
+
+/* ---- the parent: relay the terminal, forward signals, pass on the exit status ---- */
+
+static void write_all(int fd, const char *p, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return; /* the reader is gone: drop, as a closed terminal would */
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Resize lines on the control pipe: "R <rows> <cols>\n". Returns 0 at EOF. */
+static int handle_control(int master, char *buf, size_t *have, size_t size) {
+  ssize_t n = read(CTL_FD, buf + *have, size - *have - 1);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return 0;
+  *have += (size_t)n;
+  char *nl;
+  while ((nl = memchr(buf, '\n', *have))) {
+    *nl = '\0';
+    unsigned rows, cols;
+    if (master >= 0 && sscanf(buf, "R %u %u", &rows, &cols) == 2 && rows < 65536 && cols < 65536) {
+      struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+      ioctl(master, TIOCSWINSZ, &ws);
+    }
+    size_t used = (size_t)(nl - buf) + 1;
+    memmove(buf, nl + 1, *have - used);
+    *have -= used;
+  }
+  if (*have >= size - 1) *have = 0; /* garbage without newlines: drop */
+  return 1;
+}
+
+static int exit_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1; }
+
+static int supervise(pid_t child, int master, int sfd) {
+  char buf[65536], ctl[256];
+  size_t ctl_have = 0;
+  int stdin_open = master >= 0, master_open = master >= 0, ctl_open = 1, status = -1;
+  while (status < 0 || master_open) {
+    struct pollfd p[4] = {{sfd, POLLIN, 0}, {CTL_FD, ctl_open ? POLLIN : 0, 0}, {master, master_open ? POLLIN : 0, 0}, {0, stdin_open ? POLLIN : 0, 0}};
+    if (!ctl_open) p[1].fd = -1;
+    if (!master_open) p[2].fd = -1;
+    if (!stdin_open) p[3].fd = -1;
+    /* Once the command has exited, only drain what the terminal still holds. */
+    int r = poll(p, 4, status >= 0 ? 50 : -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) break;
+    if (p[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) {
+          int st;
+          if (waitpid(child, &st, WNOHANG) == child) status = exit_code(st);
+        } else if (status < 0) {
+          kill(child, (int)si.ssi_signo);
+        }
+      }
+    }
+    if (p[1].revents & (POLLIN | POLLHUP)) ctl_open = handle_control(master, ctl, &ctl_have, sizeof ctl);
+    if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n > 0) write_all(1, buf, (size_t)n);
+      else if (n < 0 && errno == EINTR) continue;
+      else master_open = 0; /* EIO: every holder of the slave closed it */
+    }
+    if (p[3].revents & (POLLIN | POLLHUP)) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n > 0) write_all(master, buf, (size_t)n);
+      else if (!(n < 0 && errno == EINTR)) stdin_open = 0; /* never close the pty's input: that would end its output too */
+    }
+  }
+  if (status < 0) {
+    int st;
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
+    status = exit_code(st);
+  }
+  return status;
+}
+
+static void prepare(const struct target *t, const struct opts *o, struct prepared *pre) {
+  memset(pre, 0, sizeof *pre);
+  pre->umask_val = -1;
+  pre->have_limits = 1;
+  for (int r = 0; r < RLIM_NLIMITS; r++)
+    if (prlimit(o->pid, r, NULL, &pre->limits[r]) < 0) pre->have_limits = 0;
+  char buf[4096];
+  if (read_at(t->procfd, "oom_score_adj", buf, sizeof buf) > 0) snprintf(pre->oom, sizeof pre->oom, "%.*s", (int)strcspn(buf, "\n"), buf);
+  if (read_at(t->procfd, "status", buf, sizeof buf) > 0) {
+    char *u = strstr(buf, "\nUmask:\t");
+    if (u) pre->umask_val = (int)strtol(u + 8, NULL, 8) & 0777;
+  }
+  pre->last_cap = 40;
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t n = read(fd, buf, 15);
+    if (n > 0) {
+      buf[n] = '\0';
+      pre->last_cap = atoi(buf);
+    }
+    close(fd);
+  }
+  if (pre->last_cap > 63) pre->last_cap = 63;
+}
+
+static int run_exec(const struct opts *o, struct target *t) {
+  char **env = read_environment();
+  struct prepared pre;
+  prepare(t, o, &pre);
+  struct filters flt = {.n = 0};
+  if (o->seccomp) fetch_seccomp(o->pid, &flt);
+  struct cgroups cg;
+  open_cgroups(t, o, &cg);
+  enter_namespaces(t, t->ns_flags);
+
+  int master = -1, slave = -1;
+  if (o->tty) {
+    /* The container's own devpts (we are in its mount namespace now): `tty` inside names a node that exists there. */
+    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+    int unlock = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail("tty", errno, "cannot unlock the container pty");
+    slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) fail("tty", errno, "cannot open the container pty");
+    struct winsize ws = {.ws_row = o->rows, .ws_col = o->cols};
+    if (o->rows && o->cols) ioctl(master, TIOCSWINSZ, &ws);
+  }
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  int forwarded[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&mask, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0) fail("internal", errno, "signalfd");
+
+  int sync[2], errp[2];
+  if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) fail("internal", errno, "pipe");
+  pid_t child = fork();
+  if (child < 0) fail("internal", errno, "fork");
+  if (child == 0) {
+    close(sync[1]);
+    close(errp[0]);
+    child_main(o, env, &pre, &flt, sync[0], errp[1], slave);
+  }
+  close(sync[0]);
+  close(errp[1]);
+  if (slave >= 0) close(slave);
+  /* Into the container's cgroups before it runs anything: its pids and memory limits apply. */
+  join_cgroups(&cg, child);
+  if (write(sync[1], "g", 1) != 1) fail("internal", errno, "cannot start the process");
+  close(sync[1]);
+  struct child_error ce;
+  ssize_t n;
+  while ((n = read(errp[0], &ce, sizeof ce)) < 0 && errno == EINTR) {}
+  close(errp[0]);
+  if (n == (ssize_t)sizeof ce) {
+    int st;
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
+    report_child_error(o, &ce);
+    return ce.stage == ST_NOT_FOUND || (ce.stage == ST_EXEC && ce.err == ENOENT) ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+  }
+  if (status_fd >= 0) close(status_fd); /* the command runs: nothing more to report */
+  status_fd = -1;
+  fcntl(CTL_FD, F_SETFL, O_NONBLOCK);
+  return supervise(child, master, sfd);
+}
+
+static int has_cap(int cap) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &hdr, data) < 0) return 0;
+  return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int main(int argc, char **argv) {
+  if (fcntl(STATUS_FD, F_GETFD) >= 0) status_fd = STATUS_FD;
+  if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+  if (fcntl(CTL_FD, F_GETFD) >= 0) fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
+  struct opts o;
+  parse_args(argc, argv, &o);
+  if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
+  if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
+  struct target t = {-1, -1, 0};
+  open_target(&o, &t);
+  if (!o.exec_mode) {
+    /* Only the mount namespace: paths resolve against the container's root, its symlinks stay inside it. */
+    enter_namespaces(&t, t.ns_flags & CLONE_NEWNS);
+    for (char **p = o.argv; *p; p++) query_one(*p);
+    return 0;
+  }
+  return run_exec(&o, &t);
+}

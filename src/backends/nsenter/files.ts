@@ -1,0 +1,40 @@
+import type { ContainerFiles } from '../types.js';
+import { query, type QueryResult } from './helper.js';
+import type { Target } from './target.js';
+
+/** Container files read by the helper from inside the container's mount namespace, memoized per cx run. */
+export interface NsenterFiles extends ContainerFiles {
+  /** Several reads in one helper run (r:/path or s:/path specs). */
+  batch(specs: readonly string[]): Promise<QueryResult[]>;
+}
+
+/**
+ * Never /proc/<pid>/root/...: there the container's absolute symlinks resolve against the HOST root
+ * (an /etc/passwd -> /etc/shadow symlink would make cx read the host's shadow file). Inside its mount
+ * namespace they resolve against the container's own root.
+ */
+export function nsenterFiles(target: () => Promise<Target>, containerName: string): NsenterFiles {
+  const cache = new Map<string, QueryResult>();
+  const batch = async (specs: readonly string[]): Promise<QueryResult[]> => {
+    const todo = specs.filter((s) => !cache.has(s));
+    if (todo.length > 0) {
+      const results = await query(await target(), containerName, todo);
+      todo.forEach((s, i) => {
+        const r = results[i];
+        if (r) cache.set(s, r);
+      });
+    }
+    return specs.map((s) => cache.get(s) ?? { kind: 'missing' });
+  };
+  return {
+    batch,
+    async readFile(p) {
+      const [r] = await batch([`r:${p}`]);
+      return r?.kind === 'file' ? r.data : undefined;
+    },
+    async exists(p) {
+      const [r] = await batch([`s:${p}`]);
+      return r?.kind === 'stat';
+    },
+  };
+}

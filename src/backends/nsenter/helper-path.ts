@@ -1,0 +1,32 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RELATIVE = path.join('native', 'build', 'cx-nsenter');
+
+/**
+ * Where the helper built at install time lives: native/build/ of the package cx runs from. The built
+ * code sits at different depths (dist/src/backends/nsenter/ unbundled, dist/bundle/ bundled), so walk
+ * up from this module to the package root instead of hard-coding one layout. Never from $PATH or the
+ * environment: cx runs it as root.
+ */
+export function findHelper(from: string = fileURLToPath(import.meta.url)): string | undefined {
+  let dir = path.dirname(from);
+  for (let depth = 0; depth < 8; depth++) {
+    if (existsSync(path.join(dir, 'package.json'))) {
+      const candidate = path.join(dir, RELATIVE);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        return undefined;
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+export const HELPER_BUILD_HINT = 'build it with `npm run build:native` (needs a C compiler), or use --backend docker';

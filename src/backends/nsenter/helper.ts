@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { BackendUnavailableError, CxError } from '../../errors.js';
+import { failureToError, parseFailure } from './helper-errors.js';
+import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
+import type { Target } from './target.js';
+
+export function requireHelper(): string {
+  const helper = findHelper();
+  if (!helper) throw new BackendUnavailableError('the nsenter helper (native/build/cx-nsenter) is not built', { hint: HELPER_BUILD_HINT });
+  return helper;
+}
+
+/** The arguments that pin the helper to the target process (checked again by the helper itself). */
+export function targetArgs(t: Target): string[] {
+  return ['--pid', String(t.pid), '--start', String(t.startTime), '--id', t.id];
+}
+
+/** One path's answer from `cx-nsenter query`. */
+export type QueryResult =
+  | { kind: 'file'; data: Buffer }
+  | { kind: 'dir'; names: string[] }
+  | { kind: 'stat'; type: 'f' | 'd' | 'o' }
+  | { kind: 'missing' | 'other' | 'too-big' };
+
+/**
+ * Read or stat paths inside the container's mount namespace (r:/path reads, s:/path stats), in one
+ * helper run. The helper's environment is empty: nothing of cx's reaches it.
+ */
+export async function query(t: Target, containerName: string, specs: readonly string[]): Promise<QueryResult[]> {
+  const helper = requireHelper();
+  const out: Buffer[] = [];
+  let status = '';
+  const child = spawn(helper, ['query', ...targetArgs(t), '--', ...specs], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'], env: {} });
+  child.stdout?.on('data', (d: Buffer) => out.push(d));
+  child.stderr?.on('data', (d: Buffer) => (status += d.toString('utf8')));
+  child.stdio[4]?.on('data', (d: Buffer) => (status += d.toString('utf8')));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  const failure = parseFailure(status);
+  if (failure) throw failureToError(failure, { container: containerName, cmd: '' });
+  if (code !== 0) throw new CxError(`reading files in ${containerName} failed (helper exit ${code})`, { hint: 'see `cx doctor`' });
+  return parseQuery(Buffer.concat(out), specs.length);
+}
+
+export function parseQuery(buf: Buffer, count: number): QueryResult[] {
+  const results: QueryResult[] = [];
+  let off = 0;
+  while (results.length < count) {
+    const nl = buf.indexOf(0x0a, off);
+    if (nl < 0) throw new CxError('the nsenter helper answered a file query incompletely');
+    const head = buf.subarray(off, nl).toString('latin1');
+    off = nl + 1;
+    const [kind = '', arg = ''] = head.split(' ');
+    if (kind === 'F' || kind === 'D') {
+      const len = Number(arg);
+      const data = buf.subarray(off, off + len);
+      off += len;
+      results.push(kind === 'F' ? { kind: 'file', data: Buffer.from(data) } : { kind: 'dir', names: data.toString('utf8').split('\0').filter(Boolean) });
+    } else if (kind === 'S') results.push({ kind: 'stat', type: arg === 'f' || arg === 'd' ? arg : 'o' });
+    else if (kind === 'N') results.push({ kind: 'missing' });
+    else if (kind === 'B') results.push({ kind: 'too-big' });
+    else results.push({ kind: 'other' });
+  }
+  return results;
+}

@@ -1,0 +1,115 @@
+import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { CxError } from '../../errors.js';
+import { Emitter } from '../../util/emitter.js';
+import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
+import { failureToError, parseFailure } from './helper-errors.js';
+
+/**
+ * A process started by cx-nsenter. Plain pipes in both modes: without a TTY the command inherits
+ * them directly (stdout and stderr apart, stdin EOF passes through, no copy in between); with a TTY
+ * the helper relays between these pipes and a pty it opened INSIDE the container, so no host pty is
+ * involved at all (no second line discipline, Ctrl-C/Ctrl-Z reach the container's foreground job as
+ * bytes). Resizes travel on the control pipe (fd 3); start failures come back on fd 4.
+ */
+export class NsenterSession implements Session {
+  private readonly data = new Emitter<[Buffer, StreamName]>();
+  private readonly exit = new Emitter<[ExitStatus]>();
+  private readonly drain = new Emitter<[]>();
+  private status = '';
+  private started = false;
+  private ended = false;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly tty: boolean,
+    private readonly ctx: { container: string; cmd: string; notice: string | undefined },
+  ) {
+    const out = child.stdout as Readable;
+    const err = child.stderr as Readable;
+    out.pause();
+    err.pause();
+    (child.stdio[4] as Readable | undefined)?.on('data', (d: Buffer) => (this.status += d.toString('utf8')));
+    child.stdin?.on('drain', () => this.drain.fire());
+    // EPIPE when the command exits without reading all its input: normal, like a closed pipe.
+    child.stdin?.on('error', () => undefined);
+    this.control?.on('error', () => undefined);
+    child.on('close', (code, signal) => this.finish(code, signal));
+    child.on('error', (e) => this.finish(null, null, e));
+  }
+
+  private get control(): Writable | undefined {
+    return this.child.stdio[3] as Writable | undefined;
+  }
+
+  write(data: Buffer | string, written?: () => void): boolean {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) {
+      written?.();
+      return true;
+    }
+    return stdin.write(data, () => written?.());
+  }
+
+  end(): void {
+    // With a TTY the helper keeps the pty's input open whatever happens to its own stdin.
+    this.child.stdin?.end();
+  }
+
+  resize(size: TermSize): void {
+    if (this.tty && this.control?.writable) this.control.write(`R ${size.rows} ${size.cols}\n`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    // The helper forwards it to the command (it must not die first: it holds the exit status).
+    if (!this.ended) this.child.kill(signal);
+  }
+
+  pause(): void {
+    this.child.stdout?.pause();
+    this.child.stderr?.pause();
+  }
+
+  resume(): void {
+    if (!this.started) {
+      this.started = true;
+      if (this.ctx.notice) this.data.fire(Buffer.from(`${this.ctx.notice}${this.tty ? '\r\n' : '\n'}`), 'stderr');
+      this.child.stdout?.on('data', (d: Buffer) => this.data.fire(d, 'stdout'));
+      this.child.stderr?.on('data', (d: Buffer) => this.data.fire(d, 'stderr'));
+    }
+    this.child.stdout?.resume();
+    this.child.stderr?.resume();
+  }
+
+  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
+    return this.data.on(listener);
+  }
+
+  onDrain(listener: () => void): Disposable {
+    return this.drain.on(listener);
+  }
+
+  onExit(listener: (status: ExitStatus) => void): Disposable {
+    return this.exit.on(listener);
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.control?.destroy();
+    const failure = parseFailure(this.status);
+    if (failure) {
+      const error = failureToError(failure, this.ctx);
+      this.exit.fire({ exitCode: error.exitCode, error });
+    } else if (spawnError) {
+      this.exit.fire({ exitCode: 126, error: new CxError(`cannot run the nsenter helper: ${spawnError.message}`, { exitCode: 126 }) });
+    } else {
+      this.exit.fire({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1) });
+    }
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return os.constants.signals[signal] ?? 0;
+}

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { readBundleConfig, type OciConfig } from '../../discovery/bundle.js';
+import type { Container } from '../../discovery/types.js';
+import { NotRunningError } from '../../errors.js';
+import { sanitize } from '../../util/sanitize.js';
+import { capMask, hexMask, parseStatus } from './caps.js';
+
+/** The capability sets a process entering the container gets (runc applies them after setuid). */
+export interface CapSets {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
+
+/**
+ * What cx knows about the container's init process, read from /proc and the runtime bundle. The
+ * helper re-checks pid, start time and cgroup through handles that cannot be swapped under it.
+ */
+export interface Target {
+  id: string;
+  pid: number;
+  /** /proc/<pid>/stat field 22: a reused PID has another one. */
+  startTime: number;
+  caps: CapSets;
+  noNewPrivs: boolean;
+  /** Seccomp mode of the init: 0 none, 1 strict, 2 filter. */
+  seccomp: number;
+  /** Every capability and no seccomp: `docker run --privileged` (or as good as). */
+  privileged: boolean;
+  bundle: OciConfig | undefined;
+}
+
+/** Read the target facts; a missing or foreign process is a clear NotRunningError, never a guess. */
+export async function readTarget(c: Container): Promise<Target> {
+  const name = sanitize(c.name);
+  const pid = c.pid;
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) {
+    throw new NotRunningError(`container ${name} has no running process`, { hint: `start it first: docker start ${name}` });
+  }
+  const gone = (why: string): NotRunningError =>
+    new NotRunningError(`container ${name}: ${why}`, { hint: 'it stopped or restarted; run the command again (see `cx ls`)' });
+  let stat: string, status: string, cgroup: string;
+  try {
+    const read = (f: string): Promise<string> => readFile(`/proc/${pid}/${f}`, 'utf8');
+    [stat, status, cgroup] = await Promise.all([read('stat'), read('status'), read('cgroup')]);
+  } catch {
+    throw gone(`its process ${pid} is gone`);
+  }
+  const startTime = parseStartTime(stat);
+  if (startTime === undefined) throw gone(`its process ${pid} has exited`);
+  // A runtime record of the start time (runc state) beats what we read now: it catches a reuse
+  // that happened before cx looked.
+  const expected = c.oci?.pidStart;
+  if (expected !== undefined && expected !== startTime) throw gone(`PID ${pid} now belongs to another process (start time differs)`);
+  if (!cgroup.includes(c.id)) throw gone(`PID ${pid} is not in the container's cgroup any more (PID reused?)`);
+  const st = parseStatus(status);
+  const nspid = (st.get('NSpid') ?? '').split(/\s+/);
+  if (nspid.length >= 2 && nspid[nspid.length - 1] !== '1') throw gone(`PID ${pid} is not the container's init process`);
+
+  const bundle = (await readBundleConfig(c.id))?.config;
+  const caps = bundle?.process?.capabilities ? capsFromBundle(bundle.process.capabilities) : capsFromStatus(st);
+  const seccomp = Number(st.get('Seccomp') ?? 0);
+  const ownBounding = hexMask(parseStatus(await readFile('/proc/self/status', 'utf8')).get('CapBnd'));
+  return {
+    id: c.id,
+    pid,
+    startTime,
+    caps,
+    noNewPrivs: bundle?.process?.noNewPrivileges ?? st.get('NoNewPrivs') === '1',
+    seccomp,
+    privileged: seccomp === 0 && (caps.bounding & ownBounding) === ownBounding,
+    bundle,
+  };
+}
+
+/** Field 22 of /proc/<pid>/stat (fields counted after the last ')', the name may hold anything). */
+export function parseStartTime(stat: string): number | undefined {
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
+  const v = Number(rest[19]);
+  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+/** The exec process gets the container spec's capabilities (moby copies spec.Process for an exec). */
+function capsFromBundle(c: Record<string, string[]>): CapSets {
+  return {
+    bounding: capMask(c['bounding']),
+    effective: capMask(c['effective']),
+    permitted: capMask(c['permitted']),
+    inheritable: capMask(c['inheritable']),
+    ambient: capMask(c['ambient']),
+  };
+}
+
+/** Without the bundle: the init's own sets; a non-root init dropped its caps at exec, so use the bounding set. */
+function capsFromStatus(st: Map<string, string>): CapSets {
+  const bounding = hexMask(st.get('CapBnd'));
+  const rootInit = (st.get('Uid') ?? '').split(/\s+/)[1] === '0';
+  const permitted = rootInit ? hexMask(st.get('CapPrm')) : bounding;
+  return {
+    bounding,
+    effective: rootInit ? hexMask(st.get('CapEff')) : bounding,
+    permitted,
+    inheritable: hexMask(st.get('CapInh')) & permitted,
+    ambient: hexMask(st.get('CapAmb')) & permitted,
+  };
+}
