@@ -7,6 +7,7 @@ import { enterCommand } from './commands/enter.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
 import { lsCommand } from './commands/ls.js';
+import { runUi, uiCommand } from './commands/ui.js';
 import { optionArgs, version } from './version.js';
 
 /** Sets the exit code a command's action produced (commander actions cannot return one). */
@@ -30,10 +31,11 @@ Examples:
   cx exec 3f2a -- ps aux         run a command (container by id prefix)
   cx env web                     the environment a session in web gets
   cx doctor                      what cx can use on this machine
+  cx                             (on a terminal) the full-screen list; same as cx ui
 
 Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
     );
-  for (const make of [lsCommand, execCommand, enterCommand, envCommand, doctorCommand]) {
+  for (const make of [lsCommand, execCommand, enterCommand, envCommand, doctorCommand, uiCommand]) {
     program.addCommand(make(ctx, done));
   }
   return program;
@@ -54,9 +56,16 @@ export async function run(argv: string[], io: IO): Promise<number> {
     });
   }
   if (argv.length === 0) {
-    // Until the TUI lands, no arguments means help.
-    io.stdout.write(program.helpInformation());
-    return 0;
+    // No arguments: the TUI on a terminal; without one, usage and a hint (never a hang on a pipe).
+    if (io.stdinIsTTY && io.stdoutIsTTY) {
+      try {
+        return await runUi(ctx);
+      } finally {
+        ctx.close();
+      }
+    }
+    io.stderr.write(program.helpInformation());
+    throw new UsageError('no command given, and no terminal for the TUI', 'give a command (e.g. `cx ls`), or run `cx` on a terminal');
   }
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,48 @@
+import { Box, Text } from 'ink';
+import type { Container } from '../../discovery/types.js';
+import { COLUMN_GAP, headerLine, layoutColumns, rowCells, toRow, type ContainerRow } from '../presentation/containers.js';
+import { truncate } from '../presentation/text.js';
+
+const STATE_COLOR: Record<string, string | undefined> = { running: 'green', restarting: 'yellow', paused: 'yellow', created: 'cyan' };
+
+export interface ContainerListProps {
+  containers: readonly Container[];
+  selectedIndex: number;
+  top: number;
+  height: number;
+  width: number;
+  now: number;
+  backendsFor: (c: Container) => readonly string[];
+  empty: string;
+}
+
+function Row({ row, width, selected }: { row: ContainerRow; width: number; selected: boolean }) {
+  const cells = rowCells(row, layoutColumns(width));
+  const color = STATE_COLOR[row.state];
+  return (
+    <Text inverse={selected} wrap="truncate-end">
+      {selected ? '› ' : '  '}
+      {cells.map((cell, i) => (
+        <Text key={cell.column} color={cell.column === 'status' ? color : undefined} dimColor={cell.column === 'status' && color === undefined}>
+          {i > 0 ? COLUMN_GAP : ''}
+          {cell.text}
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+/** The list viewport: a header line and `height` rows starting at `top`; only visible rows are built. */
+export function ContainerList(p: ContainerListProps) {
+  const shown = p.containers.slice(p.top, p.top + p.height);
+  return (
+    <Box flexDirection="column" height={p.height + 1}>
+      <Text dimColor>{truncate(headerLine(layoutColumns(p.width)), p.width)}</Text>
+      {shown.length === 0 ? (
+        <Text dimColor>{`  ${p.empty}`}</Text>
+      ) : (
+        shown.map((c, i) => <Row key={c.id} row={toRow(c, p.backendsFor(c), p.now)} width={p.width} selected={p.top + i === p.selectedIndex} />)
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,99 @@
+import type { Disposable } from '../../backends/types.js';
+import type { DockerClient } from '../../engine/docker-client.js';
+import { streamEvents, type EngineEvent, type EventStream } from '../../engine/events.js';
+import type { EngineError } from '../../errors.js';
+
+/** How the list learns about changes: engine events, or a periodic refresh when the daemon does not answer. */
+export type LiveMode = { kind: 'connecting' } | { kind: 'events' } | { kind: 'polling'; reason: string; everyMs: number };
+
+/** Something that says when the container list may have changed. */
+export interface LiveFeed {
+  start(onChange: (why: string) => void, onMode: (mode: LiveMode) => void): Disposable;
+}
+
+/** Container actions that change what the list shows (exec_* and health checks do not). */
+const LIST_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'stop', 'destroy', 'pause', 'unpause', 'rename', 'update', 'oom', 'kill']);
+
+export function changesList(e: EngineEvent): boolean {
+  return e.type === 'container' && LIST_ACTIONS.has(e.action.split(':')[0] ?? '');
+}
+
+export interface EngineFeedOptions {
+  /** Refresh period while the daemon does not answer. */
+  pollMs?: number;
+  /** How often to try the event stream again while polling. */
+  retryMs?: number;
+  /** How often to check that a quiet event stream still has a live daemon behind it. */
+  heartbeatMs?: number;
+  /** Events closer together than this cause one refresh. */
+  debounceMs?: number;
+}
+
+/**
+ * Engine events when the daemon answers; otherwise a refresh every pollMs (cheap for the on-disk
+ * sources) while retrying the stream. A stream that is open but silent cannot tell a quiet engine
+ * from a frozen one, so a short /_ping heartbeat watches it.
+ */
+export function engineLiveFeed(client: DockerClient, opts: EngineFeedOptions = {}): LiveFeed {
+  const pollMs = opts.pollMs ?? 3000;
+  const retryMs = opts.retryMs ?? 10_000;
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const debounceMs = opts.debounceMs ?? 150;
+  return {
+    start(onChange, onMode) {
+      let disposed = false;
+      let stream: EventStream | undefined;
+      let timers: NodeJS.Timeout[] = [];
+      let debounce: NodeJS.Timeout | undefined;
+      const clearTimers = (): void => {
+        for (const t of timers) clearInterval(t);
+        timers = [];
+      };
+      const poll = (reason: string): void => {
+        stream?.close();
+        stream = undefined;
+        clearTimers();
+        onMode({ kind: 'polling', reason, everyMs: pollMs });
+        onChange('poll');
+        timers.push(setInterval(() => onChange('poll'), pollMs));
+        timers.push(setTimeout(connect, retryMs));
+      };
+      const connect = (): void => {
+        if (disposed) return;
+        clearTimers();
+        stream = streamEvents(client, {
+          onOpen: () => {
+            if (disposed) return;
+            onMode({ kind: 'events' });
+            onChange('events connected');
+            timers.push(
+              setInterval(() => {
+                client.raw('GET', '/_ping', { deadlineMs: 1500 }).catch((err: EngineError) => {
+                  if (!disposed && stream) poll(err.message);
+                });
+              }, heartbeatMs),
+            );
+          },
+          onEvent: (e) => {
+            if (disposed || !changesList(e)) return;
+            clearTimeout(debounce);
+            debounce = setTimeout(() => onChange(`event ${e.action}`), debounceMs);
+          },
+          onError: (err) => {
+            if (!disposed) poll(err.message);
+          },
+        });
+      };
+      onMode({ kind: 'connecting' });
+      connect();
+      return {
+        dispose: () => {
+          disposed = true;
+          clearTimeout(debounce);
+          clearTimers();
+          stream?.close();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The TUI's one keymap: every binding is declared here once (action, keys, description, where it
+ * applies) and drives both input handling (actionFor) and what help and the footer show
+ * (lazydocker pkg/gui/keybindings.go, gemini-cli ui/key/keyBindings.ts).
+ */
+
+/** Where a key applies: the container list, a detail view, the help screen, or a text prompt. */
+export type Scope = 'list' | 'detail' | 'help' | 'prompt';
+
+export type Action =
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'first'
+  | 'last'
+  | 'filter'
+  | 'enter'
+  | 'toggleAll'
+  | 'sort'
+  | 'backend'
+  | 'user'
+  | 'command'
+  | 'env'
+  | 'inspect'
+  | 'processes'
+  | 'refresh'
+  | 'help'
+  | 'back'
+  | 'quit'
+  | 'accept'
+  | 'cancel'
+  | 'erase';
+
+/** One binding. `footer` is the short label shown in the footer; bindings without one appear only in help. */
+export interface Binding {
+  action: Action;
+  /** Key names as keyName() produces them: 'q', 'ctrl+c', 'enter', 'escape', 'up', 'pageup', ... */
+  keys: readonly string[];
+  description: string;
+  scopes: readonly Scope[];
+  footer?: string;
+}
+
+export const KEYMAP: readonly Binding[] = [
+  { action: 'up', keys: ['up', 'k'], description: 'move up', scopes: ['list', 'detail'] },
+  { action: 'down', keys: ['down', 'j'], description: 'move down', scopes: ['list', 'detail'] },
+  { action: 'pageUp', keys: ['pageup', 'ctrl+b'], description: 'one page up', scopes: ['list', 'detail'] },
+  { action: 'pageDown', keys: ['pagedown', 'ctrl+f'], description: 'one page down', scopes: ['list', 'detail'] },
+  { action: 'first', keys: ['home', 'g'], description: 'go to the top', scopes: ['list', 'detail'] },
+  { action: 'last', keys: ['end', 'G'], description: 'go to the bottom', scopes: ['list', 'detail'] },
+  { action: 'enter', keys: ['enter'], description: 'open a shell in the container (as `cx enter`)', scopes: ['list', 'detail'], footer: 'shell' },
+  { action: 'filter', keys: ['/'], description: 'filter by name, image, id or label', scopes: ['list'], footer: 'filter' },
+  { action: 'command', keys: ['x', '!'], description: 'run a one-off command and show its output', scopes: ['list', 'detail'], footer: 'run' },
+  { action: 'env', keys: ['e'], description: 'the session environment, with where each variable comes from', scopes: ['list', 'detail'], footer: 'env' },
+  { action: 'inspect', keys: ['i'], description: 'inspect summary: image, command, mounts, ports, caps, cgroup, limits', scopes: ['list', 'detail'], footer: 'inspect' },
+  { action: 'processes', keys: ['p'], description: "the container's processes", scopes: ['list', 'detail'], footer: 'procs' },
+  { action: 'backend', keys: ['b'], description: 'choose the backend used to enter (cycles auto and the usable ones)', scopes: ['list', 'detail'], footer: 'backend' },
+  { action: 'user', keys: ['u'], description: 'choose the user to enter as (empty: the container\'s user)', scopes: ['list', 'detail'], footer: 'user' },
+  { action: 'toggleAll', keys: ['a'], description: 'show or hide stopped containers', scopes: ['list'], footer: 'all' },
+  { action: 'sort', keys: ['s'], description: 'sort by name, age or state', scopes: ['list'], footer: 'sort' },
+  { action: 'refresh', keys: ['r', 'ctrl+l'], description: 'refresh now', scopes: ['list', 'detail'] },
+  { action: 'help', keys: ['?'], description: 'show this help', scopes: ['list', 'detail'], footer: 'help' },
+  { action: 'back', keys: ['escape', 'q', 'backspace', 'delete', 'left', 'h'], description: 'back to the list', scopes: ['detail'], footer: 'back' },
+  { action: 'back', keys: ['escape', 'q', '?'], description: 'close help', scopes: ['help'], footer: 'close' },
+  { action: 'cancel', keys: ['escape'], description: 'clear the filter and messages', scopes: ['list'] },
+  { action: 'quit', keys: ['q', 'ctrl+c'], description: 'quit cx', scopes: ['list'], footer: 'quit' },
+  { action: 'quit', keys: ['ctrl+c'], description: 'quit cx', scopes: ['detail', 'help', 'prompt'] },
+  { action: 'accept', keys: ['enter'], description: 'accept', scopes: ['prompt'], footer: 'accept' },
+  { action: 'cancel', keys: ['escape'], description: 'cancel (the filter prompt: clear it)', scopes: ['prompt'], footer: 'cancel' },
+  { action: 'erase', keys: ['backspace', 'delete'], description: 'delete the last character', scopes: ['prompt'] },
+];
+
+/** The subset of Ink's Key that naming needs (kept structural so tests and Ink both fit). */
+export interface KeyInfo {
+  upArrow: boolean;
+  downArrow: boolean;
+  leftArrow: boolean;
+  rightArrow: boolean;
+  pageUp: boolean;
+  pageDown: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  ctrl: boolean;
+  tab: boolean;
+  backspace: boolean;
+  delete: boolean;
+}
+
+const SPECIAL: ReadonlyArray<[keyof KeyInfo, string]> = [
+  ['upArrow', 'up'],
+  ['downArrow', 'down'],
+  ['leftArrow', 'left'],
+  ['rightArrow', 'right'],
+  ['pageUp', 'pageup'],
+  ['pageDown', 'pagedown'],
+  ['home', 'home'],
+  ['end', 'end'],
+  ['return', 'enter'],
+  ['escape', 'escape'],
+  ['tab', 'tab'],
+  ['backspace', 'backspace'],
+  ['delete', 'delete'],
+];
+
+/** The key name a keypress has in KEYMAP, or undefined for text with no name (a paste, say). */
+export function keyName(input: string, key: KeyInfo): string | undefined {
+  for (const [flag, name] of SPECIAL) if (key[flag]) return name;
+  if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
+  return input.length === 1 ? input : undefined;
+}
+
+export function actionFor(scope: Scope, input: string, key: KeyInfo): Action | undefined {
+  const name = keyName(input, key);
+  if (name === undefined) return undefined;
+  return KEYMAP.find((b) => b.scopes.includes(scope) && b.keys.includes(name))?.action;
+}
+
+/** "↑/k", "ctrl+c", "enter": how a binding's keys are written in help and the footer. */
+export function keyLabel(keys: readonly string[]): string {
+  const pretty: Record<string, string> = { up: '↑', down: '↓', left: '←', right: '→', escape: 'esc', pageup: 'pgup', pagedown: 'pgdn' };
+  return keys.map((k) => pretty[k] ?? k).join('/');
+}
+
+const NO_KEY: KeyInfo = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+};
+
+const BURST_KEYS: Record<string, Partial<KeyInfo>> = { '\r': { return: true }, '\n': { return: true }, '\t': { tab: true }, '\x7f': { delete: true }, '\b': { backspace: true } };
+
+/**
+ * A burst of input read at once (a fast typist, a paste, a test typing "/web\r") as the keypresses
+ * it stands for, so each one acts as if typed alone. Only used when the terminal sent no named key.
+ */
+export function splitBurst(input: string): Array<{ input: string; key: KeyInfo }> {
+  return [...input].map((ch) => {
+    const special = BURST_KEYS[ch];
+    return special ? { input: '', key: { ...NO_KEY, ...special } } : { input: ch, key: NO_KEY };
+  });
+}

@@ -1,0 +1,69 @@
+import type { EnvEntry } from '../../backends/types.js';
+import type { CommandResult } from '../data/sources.js';
+import type { InspectSummary } from '../data/inspect.js';
+import type { ProcessList } from '../data/processes.js';
+import { clean, displayWidth, fit } from './text.js';
+
+/** One line of a detail view, already safe to draw. */
+export interface Line {
+  text: string;
+  tone?: 'dim' | 'error' | 'heading';
+}
+
+const SOURCE_TEXT: Record<string, string> = {
+  default: 'docker default',
+  hostname: 'hostname',
+  'container-config': 'container config',
+  passwd: "user's passwd",
+  tty: 'tty',
+  'exec-option': 'cx option',
+};
+
+/** NAME=value lines with where each variable comes from (the layer that set it last). */
+export function envLines(entries: readonly EnvEntry[]): Line[] {
+  const nameW = Math.min(32, Math.max(4, ...entries.map((e) => displayWidth(clean(e.name)))));
+  const head: Line = { text: `${fit('SOURCE', 17)} ${fit('NAME', nameW)}  VALUE`, tone: 'heading' };
+  return [head, ...entries.map((e) => ({ text: `${fit(SOURCE_TEXT[e.source] ?? clean(String(e.source)), 17)} ${fit(clean(e.name), nameW)}  ${clean(e.value)}` }))];
+}
+
+export function inspectLines(s: InspectSummary): Line[] {
+  const labelW = Math.max(...s.fields.map((f) => f.label.length), 5) + 2;
+  const lines: Line[] = [];
+  if (s.unavailable) lines.push({ text: clean(s.unavailable), tone: 'error' });
+  for (const f of s.fields) {
+    f.values.forEach((v, i) => lines.push({ text: `${fit(i === 0 ? f.label : '', labelW)}${clean(v)}` }));
+  }
+  return lines;
+}
+
+export function processLines(p: ProcessList): Line[] {
+  const lines: Line[] = [{ text: `${fit('PID', 8, true)} ${fit('PPID', 8, true)} ${fit('UID', 6)} S ${fit('RSS', 9, true)}  COMMAND`, tone: 'heading' }];
+  for (const x of p.processes) {
+    const rss = x.rssKiB === undefined ? '-' : x.rssKiB >= 10240 ? `${Math.round(x.rssKiB / 1024)}M` : `${x.rssKiB}K`;
+    lines.push({ text: `${fit(String(x.pid), 8, true)} ${fit(String(x.ppid), 8, true)} ${fit(clean(x.user), 6)} ${fit(clean(x.state), 1)} ${fit(rss, 9, true)}  ${clean(x.cmd)}` });
+  }
+  if (p.note) lines.push({ text: clean(p.note), tone: 'dim' });
+  return lines;
+}
+
+/** A command's output, one screen line per output line (tabs expanded, carriage returns dropped). */
+export function outputLines(command: string, r: CommandResult): Line[] {
+  const lines: Line[] = [{ text: `$ ${clean(command)}`, tone: 'heading' }];
+  const body = r.output.replace(/\r\n/g, '\n').replace(/\n$/, '');
+  if (body !== '') {
+    for (const l of body.split('\n')) lines.push({ text: clean(expandTabs(l.replace(/\r/g, ''))) });
+  }
+  if (r.truncated) lines.push({ text: '(output cut: use `cx exec` for more)', tone: 'dim' });
+  lines.push(
+    r.error
+      ? { text: `could not run: ${clean(r.error.message)}`, tone: 'error' }
+      : { text: `exit status ${r.exitCode} (via ${r.backend})`, tone: r.exitCode === 0 ? 'dim' : 'error' },
+  );
+  return lines;
+}
+
+function expandTabs(line: string): string {
+  let out = '';
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(8 - (displayWidth(out) % 8)) : ch;
+  return out;
+}

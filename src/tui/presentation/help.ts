@@ -1,0 +1,41 @@
+import { KEYMAP, keyLabel, type Binding, type Scope } from '../keymap.js';
+
+const SCOPE_TITLE: Record<Scope, string> = {
+  list: 'Container list',
+  detail: 'Detail views (env, inspect, processes, command output)',
+  help: 'This help',
+  prompt: 'Typing (filter, user, command)',
+};
+
+/** Help text generated from the keymap: one section per scope, one line per binding. */
+export function helpLines(keymap: readonly Binding[] = KEYMAP): Array<{ text: string; heading: boolean }> {
+  const lines: Array<{ text: string; heading: boolean }> = [];
+  for (const scope of Object.keys(SCOPE_TITLE) as Scope[]) {
+    const bindings = keymap.filter((b) => b.scopes.includes(scope));
+    if (bindings.length === 0) continue;
+    if (lines.length > 0) lines.push({ text: '', heading: false });
+    lines.push({ text: SCOPE_TITLE[scope], heading: true });
+    const keysW = Math.max(...bindings.map((b) => keyLabel(b.keys).length)) + 2;
+    for (const b of bindings) lines.push({ text: `  ${keyLabel(b.keys).padEnd(keysW)}${b.description}`, heading: false });
+  }
+  return lines;
+}
+
+/** The footer for a scope: the bindings that have a footer label, first key only ("/ filter"). */
+export function footerItems(scope: Scope, keymap: readonly Binding[] = KEYMAP): Array<{ key: string; label: string }> {
+  return keymap
+    .filter((b) => b.scopes.includes(scope) && b.footer !== undefined)
+    .map((b) => ({ key: keyLabel(b.keys.slice(0, 1)), label: b.footer ?? '' }));
+}
+
+/** The footer as one string that fits `width` (items that do not fit are left out; ? help stays). */
+export function footerText(scope: Scope, width: number, keymap: readonly Binding[] = KEYMAP): string {
+  const items = footerItems(scope, keymap).map((i) => `${i.key} ${i.label}`);
+  let out = '';
+  for (const item of items) {
+    const next = out === '' ? item : `${out}  ${item}`;
+    if (next.length > width) break;
+    out = next;
+  }
+  return out;
+}
