@@ -97,12 +97,20 @@ export class DedicatedEngine {
     process.kill(this.pid, 'SIGCONT');
   }
 
-  /** SIGKILL the daemon (its containerd and shims stay, as after a crash). */
+  /**
+   * SIGKILL the daemon, as in a crash. Its containerd dies with it (parent-death signal); the shims
+   * and containers stay. This machine's PID 1 does not reap orphans, so that containerd lingers as
+   * a zombie whose pidfile would make the next dockerd wait for it forever ("containerd is still
+   * running"): remove that pidfile, as a reaping init would have made it harmless.
+   */
   async crash(): Promise<void> {
     const pid = this.pid;
+    const containerdPidfile = path.join(this.execRoot, 'containerd', 'containerd.pid');
+    const containerd = existsSync(containerdPidfile) ? Number(readFileSync(containerdPidfile, 'utf8').trim()) : 0;
     process.kill(pid, 'SIGKILL');
-    while (existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')) await sleep(50);
     await this.daemon?.catch(() => undefined);
+    for (let i = 0; i < 200 && containerd > 0 && isLive(containerd); i++) await sleep(50);
+    if (containerd > 0 && !isLive(containerd)) await rm(containerdPidfile, { force: true });
   }
 
   /** Remove every container, stop the daemon, kill what is left of it, unmount, delete the tree. */
@@ -145,6 +153,15 @@ export class DedicatedEngine {
         // gone
       }
     }
+  }
+}
+
+/** Exists and is not a zombie. */
+function isLive(pid: number): boolean {
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
