@@ -1,5 +1,5 @@
 import { Box, useApp, useInput, type Key } from 'ink';
-import { useCallback, useEffect, useReducer, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { Container } from '../discovery/types.js';
 import { ContainerList } from './components/ContainerList.js';
 import { DetailView } from './components/DetailView.js';
@@ -51,6 +51,8 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
   const dispatch = useCallback((e: UiEvent) => dispatchRaw(e), []);
   const { now, refresh } = useContainers(sources, dispatch);
   const [nonce, setNonce] = useState(0);
+  const latest = useRef(state);
+  const handler = useRef<(input: string, key: Key) => void>(() => undefined);
 
   const visible = visibleOf(state);
   const selected = selectedOf(state);
@@ -75,9 +77,13 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
 
   // Keys are handled against a local copy of the state, advanced by every event: a burst of keys
   // in one read ("/web" from a fast typist, a paste, a test) must act as if typed one by one.
+  // Ink re-subscribes input handlers in an effect, so a key can reach a handler from an older
+  // render: read the state from a ref that every render and every handled key bring up to date.
+  latest.current = state;
   let s = state;
   const emit = (e: UiEvent): void => {
     s = reduce(s, e);
+    latest.current = s;
     dispatch(e);
   };
   let finished = false;
@@ -168,7 +174,8 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
     }
   };
 
-  useInput((input: string, key: Key) => {
+  handler.current = (input: string, key: Key): void => {
+    s = latest.current;
     const named = Object.entries(key).some(([k, v]) => v === true && k !== 'shift');
     // A burst of plain characters: one at a time, so '/' can open the prompt the rest goes into.
     const parts = !named && input.length > 1 ? splitBurst(input) : [{ input, key }];
@@ -177,7 +184,8 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
       if (s.prompt) onPromptKey(part.input, { ...key, ...part.key });
       else onAction(actionFor(scopeOf(s), part.input, part.key));
     }
-  });
+  };
+  useInput((input, key) => handler.current(input, key));
 
   const scope = scopeOf(state);
   const title = headerText({ total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length, shown: visible.length, all: state.all, filter: state.filter, sort: state.sort, choice: state.choice, live: state.live });

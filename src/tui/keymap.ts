@@ -43,12 +43,12 @@ export interface Binding {
 }
 
 export const KEYMAP: readonly Binding[] = [
-  { action: 'up', keys: ['up', 'k'], description: 'move up', scopes: ['list', 'detail'] },
-  { action: 'down', keys: ['down', 'j'], description: 'move down', scopes: ['list', 'detail'] },
-  { action: 'pageUp', keys: ['pageup', 'ctrl+b'], description: 'one page up', scopes: ['list', 'detail'] },
-  { action: 'pageDown', keys: ['pagedown', 'ctrl+f'], description: 'one page down', scopes: ['list', 'detail'] },
-  { action: 'first', keys: ['home', 'g'], description: 'go to the top', scopes: ['list', 'detail'] },
-  { action: 'last', keys: ['end', 'G'], description: 'go to the bottom', scopes: ['list', 'detail'] },
+  { action: 'up', keys: ['up', 'k'], description: 'move up', scopes: ['list', 'detail', 'help'] },
+  { action: 'down', keys: ['down', 'j'], description: 'move down', scopes: ['list', 'detail', 'help'] },
+  { action: 'pageUp', keys: ['pageup', 'ctrl+b'], description: 'one page up', scopes: ['list', 'detail', 'help'] },
+  { action: 'pageDown', keys: ['pagedown', 'ctrl+f'], description: 'one page down', scopes: ['list', 'detail', 'help'] },
+  { action: 'first', keys: ['home', 'g'], description: 'go to the top', scopes: ['list', 'detail', 'help'] },
+  { action: 'last', keys: ['end', 'G'], description: 'go to the bottom', scopes: ['list', 'detail', 'help'] },
   { action: 'enter', keys: ['enter'], description: 'open a shell in the container (as `cx enter`)', scopes: ['list', 'detail'], footer: 'shell' },
   { action: 'filter', keys: ['/'], description: 'filter by name, image, id or label', scopes: ['list'], footer: 'filter' },
   { action: 'command', keys: ['x', '!'], description: 'run a one-off command and show its output', scopes: ['list', 'detail'], footer: 'run' },

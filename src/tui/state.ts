@@ -106,6 +106,8 @@ export function selectedOf(s: UiState): Container | undefined {
 /** Re-anchor the selection after anything that changes what is visible: same container if still shown, else the same position. */
 function settle(s: UiState, preferIndex?: number): UiState {
   const visible = visibleOf(s);
+  // Nothing to show (not listed yet, or filtered out): keep the selection for when it comes back.
+  if (visible.length === 0) return { ...s, top: 0 };
   let index = preferIndex ?? visible.findIndex((c) => c.id === s.selectedId);
   if (index < 0) index = s.selectedIndex;
   index = Math.max(0, Math.min(index, visible.length - 1));
