@@ -610,7 +610,7 @@ struct prepared {
 };
 
 static _Noreturn void child_main(const struct opts *o, char **env, const struct prepared *pre, const struct filters *flt, int syncfd,
-                                 int errfd, int slave) {
+                                 int errfd, int slave, const int pipes[3]) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -622,6 +622,8 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
   syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
   setsid();
+  for (int fd = 0; fd < 3; fd++)
+    if (pipes[fd] >= 0 && dup2(pipes[fd], fd) < 0) child_fail(errfd, ST_SETUP, errno);
   if (o->tty) {
     if (ioctl(slave, TIOCSCTTY, 0) < 0) child_fail(errfd, ST_TTY, errno);
     for (int fd = 0; fd < 3; fd++)
@@ -726,19 +728,63 @@ static int handle_control(int master, char *buf, size_t *have, size_t size) {
 
 static int exit_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1; }
 
-static int supervise(pid_t child, int master, int sfd) {
+/*
+ * Without a TTY, cx hands the helper unix sockets (libuv's "pipes"), and a socket cannot be reopened
+ * through /proc/self/fd or /dev/stdout (ENXIO), which programs in containers do (nginx logs to
+ * /dev/stdout). docker exec gives real pipes, so the command gets real pipes here too and the helper
+ * splices between them and cx's sockets, without copying through user space.
+ */
+struct relay {
+  int from, to;
+  int out_wait; /* the last splice found the output full: wait for POLLOUT on `to` */
+  int open;
+};
+
+static void relay_close(struct relay *r) {
+  if (!r->open) return;
+  r->open = 0;
+  close(r->to);
+  close(r->from);
+}
+
+static void relay_step(struct relay *r) {
+  ssize_t n = splice(r->from, NULL, r->to, NULL, 1 << 16, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+  if (n > 0) r->out_wait = 0;
+  else if (n == 0) relay_close(r); /* EOF: pass it on */
+  else if (errno == EAGAIN) r->out_wait = !r->out_wait;
+  else if (errno != EINTR) relay_close(r); /* the reader went away (EPIPE) or the writer reset */
+}
+
+static int supervise(pid_t child, int master, int sfd, struct relay *rl, int nrl) {
   char buf[65536], ctl[256];
   size_t ctl_have = 0;
   int stdin_open = master >= 0, master_open = master >= 0, ctl_open = 1, status = -1;
-  while (status < 0 || master_open) {
-    struct pollfd p[4] = {{sfd, POLLIN, 0}, {CTL_FD, ctl_open ? POLLIN : 0, 0}, {master, master_open ? POLLIN : 0, 0}, {0, stdin_open ? POLLIN : 0, 0}};
-    if (!ctl_open) p[1].fd = -1;
-    if (!master_open) p[2].fd = -1;
-    if (!stdin_open) p[3].fd = -1;
-    /* Once the command has exited, only drain what the terminal still holds. */
-    int r = poll(p, 4, status >= 0 ? 50 : -1);
+  for (;;) {
+    int outputs_open = 0;
+    for (int i = 0; i < nrl; i++)
+      if (rl[i].open && rl[i].from != 0) outputs_open = 1;
+    if (status >= 0) {
+      /* The command is gone: its input no longer matters; the output is drained to EOF. */
+      for (int i = 0; i < nrl; i++)
+        if (rl[i].from == 0) relay_close(&rl[i]);
+      stdin_open = 0;
+      if (!master_open && !outputs_open) break;
+    }
+    struct pollfd p[8];
+    int np = 0;
+    p[np++] = (struct pollfd){sfd, POLLIN, 0};
+    p[np++] = (struct pollfd){ctl_open ? CTL_FD : -1, POLLIN, 0};
+    p[np++] = (struct pollfd){master_open ? master : -1, POLLIN, 0};
+    p[np++] = (struct pollfd){stdin_open ? 0 : -1, POLLIN, 0};
+    for (int i = 0; i < nrl; i++)
+      p[np++] = (struct pollfd){rl[i].open ? (rl[i].out_wait ? rl[i].to : rl[i].from) : -1, (short)(rl[i].out_wait ? POLLOUT : POLLIN), 0};
+    /* Once the command has exited, a terminal is only drained of what it still holds. */
+    int r = poll(p, (nfds_t)np, status >= 0 && master_open ? 50 : -1);
     if (r < 0 && errno == EINTR) continue;
-    if (r == 0) break;
+    if (r == 0) {
+      master_open = 0;
+      continue;
+    }
     if (p[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       if (read(sfd, &si, sizeof si) == sizeof si) {
@@ -754,14 +800,15 @@ static int supervise(pid_t child, int master, int sfd) {
     if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = read(master, buf, sizeof buf);
       if (n > 0) write_all(1, buf, (size_t)n);
-      else if (n < 0 && errno == EINTR) continue;
-      else master_open = 0; /* EIO: every holder of the slave closed it */
+      else if (!(n < 0 && errno == EINTR)) master_open = 0; /* EIO: every holder of the slave closed it */
     }
     if (p[3].revents & (POLLIN | POLLHUP)) {
       ssize_t n = read(0, buf, sizeof buf);
       if (n > 0) write_all(master, buf, (size_t)n);
       else if (!(n < 0 && errno == EINTR)) stdin_open = 0; /* never close the pty's input: that would end its output too */
     }
+    for (int i = 0; i < nrl; i++)
+      if (p[4 + i].revents) relay_step(&rl[i]);
   }
   if (status < 0) {
     int st;
@@ -769,6 +816,26 @@ static int supervise(pid_t child, int master, int sfd) {
     status = exit_code(st);
   }
   return status;
+}
+
+/* For each of fds 0-2 that is a socket: a pipe, the command's end in child_ends[fd], a relay for us. */
+static int make_relays(struct relay *rl, int child_ends[3]) {
+  int n = 0;
+  for (int fd = 0; fd < 3; fd++) {
+    child_ends[fd] = -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) continue;
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) < 0) fail("internal", errno, "pipe");
+    int ours = fd == 0 ? pp[1] : pp[0];
+    child_ends[fd] = fd == 0 ? pp[0] : pp[1];
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* keep our copy of the socket off 0-2 */
+    if (dup < 0) fail("internal", errno, "dup");
+    fcntl(dup, F_SETFL, fcntl(dup, F_GETFL) | O_NONBLOCK);
+    fcntl(ours, F_SETFL, fcntl(ours, F_GETFL) | O_NONBLOCK);
+    rl[n++] = fd == 0 ? (struct relay){dup, ours, 0, 1} : (struct relay){ours, dup, 0, 1};
+  }
+  return n;
 }
 
 static void prepare(const struct target *t, const struct opts *o, struct prepared *pre) {
@@ -804,6 +871,11 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (o->seccomp) fetch_seccomp(o->pid, &flt);
   struct cgroups cg;
   open_cgroups(t, o, &cg);
+  struct relay rl[3];
+  int pipes[3] = {-1, -1, -1};
+  int nrl = o->tty ? 0 : make_relays(rl, pipes);
+  /* The host's /dev/null, opened before the container's filesystem is in view. */
+  int devnull = nrl > 0 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
   enter_namespaces(t, t->ns_flags);
 
   int master = -1, slave = -1;
@@ -834,11 +906,17 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (child == 0) {
     close(sync[1]);
     close(errp[0]);
-    child_main(o, env, &pre, &flt, sync[0], errp[1], slave);
+    child_main(o, env, &pre, &flt, sync[0], errp[1], slave, pipes);
   }
   close(sync[0]);
   close(errp[1]);
   if (slave >= 0) close(slave);
+  for (int fd = 0; fd < 3; fd++)
+    if (pipes[fd] >= 0) close(pipes[fd]);
+  /* Our own 0-2 stay open until exit, but only the relays' duplicates carry data from here on. */
+  for (int fd = 0; fd < 3; fd++)
+    if (pipes[fd] >= 0 && devnull >= 0) dup2(devnull, fd);
+  if (devnull >= 0) close(devnull);
   /* Into the container's cgroups before it runs anything: its pids and memory limits apply. */
   join_cgroups(&cg, child);
   if (write(sync[1], "g", 1) != 1) fail("internal", errno, "cannot start the process");
@@ -856,7 +934,7 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (status_fd >= 0) close(status_fd); /* the command runs: nothing more to report */
   status_fd = -1;
   fcntl(CTL_FD, F_SETFL, O_NONBLOCK);
-  return supervise(child, master, sfd);
+  return supervise(child, master, sfd, rl, nrl);
 }
 
 static int has_cap(int cap) {

@@ -3,7 +3,7 @@ import { readBundleConfig, type OciConfig } from '../../discovery/bundle.js';
 import type { Container } from '../../discovery/types.js';
 import { NotRunningError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
-import { capMask, hexMask, parseStatus } from './caps.js';
+import { CAP_SYS_ADMIN, capMask, hasCap, hexMask, parseStatus } from './caps.js';
 
 /** The capability sets a process entering the container gets (runc applies them after setuid). */
 export interface CapSets {
@@ -27,7 +27,7 @@ export interface Target {
   noNewPrivs: boolean;
   /** Seccomp mode of the init: 0 none, 1 strict, 2 filter. */
   seccomp: number;
-  /** Every capability and no seccomp: `docker run --privileged` (or as good as). */
+  /** CAP_SYS_ADMIN without a seccomp filter: `docker run --privileged`, or as good as host root. */
   privileged: boolean;
   bundle: OciConfig | undefined;
 }
@@ -62,7 +62,6 @@ export async function readTarget(c: Container): Promise<Target> {
   const bundle = (await readBundleConfig(c.id))?.config;
   const caps = bundle?.process?.capabilities ? capsFromBundle(bundle.process.capabilities) : capsFromStatus(st);
   const seccomp = Number(st.get('Seccomp') ?? 0);
-  const ownBounding = hexMask(parseStatus(await readFile('/proc/self/status', 'utf8')).get('CapBnd'));
   return {
     id: c.id,
     pid,
@@ -70,7 +69,7 @@ export async function readTarget(c: Container): Promise<Target> {
     caps,
     noNewPrivs: bundle?.process?.noNewPrivileges ?? st.get('NoNewPrivs') === '1',
     seccomp,
-    privileged: seccomp === 0 && (caps.bounding & ownBounding) === ownBounding,
+    privileged: seccomp === 0 && hasCap(caps.bounding, CAP_SYS_ADMIN),
     bundle,
   };
 }
