@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { compareSources, composeExecEnv } from '../../src/backends/exec-env.js';
+import { capMask } from '../../src/backends/nsenter/caps.js';
+import { failureToError, parseFailure } from '../../src/backends/nsenter/helper-errors.js';
+import { findHelper } from '../../src/backends/nsenter/helper-path.js';
+import { parseQuery } from '../../src/backends/nsenter/helper.js';
+import { parseStartTime } from '../../src/backends/nsenter/target.js';
+import { resolveUser } from '../../src/backends/nsenter/user.js';
+import { formatEnv } from '../../src/cli/commands/env.js';
+
+const PASSWD = 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000:app user:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
+const GROUP = 'root:x:0:\napp:x:1000:\nstaff:x:50:app\nnogroup:x:65534:\n';
+
+describe('resolveUser (docker exec -u semantics, checked against docker exec on this engine)', () => {
+  const cases: Array<[string, { uid: number; gid: number; groups: number[]; home: string }]> = [
+    ['', { uid: 0, gid: 0, groups: [0], home: '/root' }],
+    ['app', { uid: 1000, gid: 1000, groups: [1000, 50], home: '/home/app' }],
+    ['1000', { uid: 1000, gid: 1000, groups: [1000, 50], home: '/home/app' }],
+    ['1000:50', { uid: 1000, gid: 50, groups: [50], home: '/home/app' }],
+    ['app:staff', { uid: 1000, gid: 50, groups: [50], home: '/home/app' }],
+    ['4242', { uid: 4242, gid: 0, groups: [0], home: '/' }],
+    ['4242:777', { uid: 4242, gid: 777, groups: [777], home: '/' }],
+  ];
+  for (const [spec, want] of cases) {
+    it(`'${spec}'`, () => assert.deepEqual(resolveUser(spec, PASSWD, GROUP), want));
+  }
+  it('refuses unknown names, with the name in the message', () => {
+    assert.throws(() => resolveUser('ghost', PASSWD, GROUP), /no user 'ghost'/);
+    assert.throws(() => resolveUser('app:ghosts', PASSWD, GROUP), /no group 'ghosts'/);
+  });
+  it('without a passwd file only numeric ids work', () => {
+    assert.deepEqual(resolveUser('', undefined, undefined), { uid: 0, gid: 0, groups: [0], home: '/' });
+    assert.throws(() => resolveUser('app', undefined, undefined), /no user 'app'/);
+  });
+});
+
+describe('helper protocol', () => {
+  it('parses query answers, binary-safe', () => {
+    const bytes = Buffer.from([0, 10, 255, 70, 32]);
+    const buf = Buffer.concat([Buffer.from(`F ${bytes.length}\n`), bytes, Buffer.from('N\nD 6\na\0bcd\0S f\nO\nB\n')]);
+    const r = parseQuery(buf, 6);
+    assert.deepEqual(r[0], { kind: 'file', data: bytes });
+    assert.deepEqual(r.slice(1), [{ kind: 'missing' }, { kind: 'dir', names: ['a', 'bcd'] }, { kind: 'stat', type: 'f' }, { kind: 'other' }, { kind: 'too-big' }]);
+    assert.throws(() => parseQuery(Buffer.from('N\n'), 2), /incompletely/);
+  });
+  it('turns status lines into the same one-line errors as the docker backend', () => {
+    const f = parseFailure('E notfound 2 nosuch\n');
+    assert.ok(f);
+    const e = failureToError(f, { container: 'web', cmd: 'nosuch' });
+    assert.equal(e.exitCode, 127);
+    assert.match(e.message, /nosuch: command not found/);
+    const perm = failureToError({ kind: 'noexec', errno: os.constants.errno.EACCES, text: '/etc/passwd' }, { container: 'web', cmd: '/etc/passwd' });
+    assert.equal(perm.exitCode, 126);
+    assert.match(perm.message, /permission denied/);
+    const gone = failureToError({ kind: 'reused', errno: 0, text: 'process 5 is not the container\'s init any more' }, { container: 'web', cmd: 'sh' });
+    assert.equal(gone.name, 'NotRunningError');
+    assert.match(failureToError({ kind: 'x', errno: 0, text: 'evil\x1b[2J' }, { container: 'c', cmd: 'sh' }).message, /evil\\x1b\[2J/);
+  });
+  it('reads the start time after the last parenthesis (a process name may contain ") ")', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    fields[0] = 'S';
+    fields[19] = '123456';
+    assert.equal(parseStartTime(`42 (evil) 1 2 3) ${fields.join(' ')}`), 123456);
+    fields[0] = 'Z';
+    assert.equal(parseStartTime(`42 (x) ${fields.join(' ')}`), undefined);
+  });
+  it('maps OCI capability names to bits', () => {
+    assert.equal(capMask(['CAP_NET_ADMIN']), 0x1000n);
+    assert.equal(capMask(['CAP_CHOWN', 'CAP_KILL', 'CAP_NOT_A_CAP']), 0x21n);
+  });
+});
+
+describe('environment sources', () => {
+  it('layers the container environment record after the configured env and before -e', () => {
+    const env = composeExecEnv({
+      hostname: 'h',
+      containerEnv: ['A=config', 'B=config'],
+      containerEnvSource: 'bundle',
+      extraLayers: [{ source: 'container-environment', entries: ['B=record', 'C=record'] }],
+      tty: false,
+      overrides: ['C=option'],
+      home: '/root',
+    });
+    assert.deepEqual(
+      env.map((e) => `${e.name}=${e.value}:${e.source}`),
+      ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:default', 'HOSTNAME=h:hostname', 'A=config:bundle', 'B=record:container-environment', 'C=option:exec-option', 'HOME=/root:passwd'],
+    );
+  });
+  it('marks only variables whose sources disagree', () => {
+    const d = compareSources([
+      { source: 'container-config', entries: ['SAME=1', 'DIFF=a', 'ONLY=x'] },
+      { source: 'proc-environ', entries: ['SAME=1', 'DIFF=b'] },
+    ]);
+    assert.deepEqual([...d.keys()], ['DIFF']);
+    const out = formatEnv([{ name: 'DIFF', value: 'a', source: 'container-config' }, { name: 'SAME', value: '1', source: 'container-config' }], { json: false, sources: true }, d);
+    assert.match(out, /^DIFF=a\s+\[container-config\]\s+DIFFERS: container-config=a, proc-environ=b$/m);
+    assert.match(out, /^SAME=1\s+\[container-config\]$/m);
+  });
+});
+
+describe('findHelper', () => {
+  it('finds native/build/cx-nsenter from any depth of the package, and nothing when it is not built', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'cx-helper-'));
+    try {
+      await writeFile(path.join(root, 'package.json'), '{}');
+      const from = path.join(root, 'dist', 'src', 'backends', 'nsenter', 'helper-path.js');
+      assert.equal(findHelper(from), undefined);
+      await mkdir(path.join(root, 'native', 'build'), { recursive: true });
+      await writeFile(path.join(root, 'native', 'build', 'cx-nsenter'), '');
+      await chmod(path.join(root, 'native', 'build', 'cx-nsenter'), 0o755);
+      assert.equal(findHelper(from), path.join(root, 'native', 'build', 'cx-nsenter'));
+      assert.equal(findHelper(path.join(root, 'dist', 'bundle', 'cx.js')), path.join(root, 'native', 'build', 'cx-nsenter'));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
