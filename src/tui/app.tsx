@@ -69,7 +69,7 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
   // The container actions apply to: the one in the detail view, else the selected one.
   const target = detailContainer ?? selected;
   const enterVia = target ? (state.choice.backend === 'auto' ? sources.registry.usableFor(target)[0] : state.choice.backend) : undefined;
-  const banner = bannerText(state.live, state.listError, enterVia);
+  const banner = bannerText(state.live, state.listError, enterVia, state.engine);
   // Height: one line short of the screen, or Ink clears the whole terminal on every frame.
   const bodyHeight = Math.max(2, size.rows - 1 - 1 - (banner ? 1 : 0) - 2);
   const listHeight = bodyHeight - 1;

@@ -27,6 +27,7 @@ export async function handoff(ctx: Context, fresh: FreshContext, screen: Screen,
   try {
     const c = await op.inventory().resolve(container.id);
     assertRunning(c);
+    // A fallback (docker not usable: runc or nsenter instead) is announced by the registry on stderr.
     const { backend } = op.registry().select(choice.backend, c);
     const request = await enterRequest(op, c, backend, { shell: '', user: choice.user, workdir: '', env: [] });
     ctx.io.stdout.write(`cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list\r\n`);

@@ -1,6 +1,6 @@
 import type { Container } from '../discovery/types.js';
 import type { LiveMode } from './data/live.js';
-import type { EnterChoice } from './data/sources.js';
+import type { EngineState, EnterChoice } from './data/sources.js';
 import { scrollTop, SORT_KEYS, visibleContainers, type SortKey } from './presentation/containers.js';
 
 /** The detail views: the session environment, the inspect summary, processes, a command's output. */
@@ -23,6 +23,8 @@ export interface UiState {
   loaded: boolean;
   listError: string | undefined;
   warnings: string[];
+  /** The daemon's health from the last listing (undefined when the sources do not know it). */
+  engine: EngineState | undefined;
   live: LiveMode;
   all: boolean;
   filter: string;
@@ -41,7 +43,7 @@ export interface UiState {
 }
 
 /** What survives a handoff to a session and back (the app is unmounted meanwhile). */
-export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message'>;
+export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'engine' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message'>;
 
 export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
   return {
@@ -49,6 +51,7 @@ export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
     loaded: false,
     listError: undefined,
     warnings: [],
+    engine: undefined,
     live: { kind: 'connecting' },
     all: false,
     filter: '',
@@ -67,14 +70,14 @@ export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
 }
 
 export function snapshotOf(s: UiState): UiSnapshot {
-  const { containers, loaded, live, all, filter, sort, selectedId, selectedIndex, choice, message } = s;
-  return { containers, loaded, live, all, filter, sort, selectedId, selectedIndex, choice, message };
+  const { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message } = s;
+  return { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message };
 }
 
 export type Move = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last';
 
 export type UiEvent =
-  | { type: 'listed'; containers: Container[]; warnings: string[] }
+  | { type: 'listed'; containers: Container[]; warnings: string[]; engine?: EngineState }
   | { type: 'listFailed'; error: string }
   | { type: 'live'; mode: LiveMode }
   | { type: 'resize'; listHeight: number }
@@ -137,7 +140,7 @@ const USER_SPEC = /^[^:\s]+(:[^:\s]+)?$/;
 export function reduce(s: UiState, e: UiEvent): UiState {
   switch (e.type) {
     case 'listed':
-      return settle({ ...s, containers: e.containers, warnings: e.warnings, loaded: true, listError: undefined });
+      return settle({ ...s, containers: e.containers, warnings: e.warnings, engine: e.engine, loaded: true, listError: undefined });
     case 'listFailed':
       return { ...s, loaded: true, listError: e.error };
     case 'live':

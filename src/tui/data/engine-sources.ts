@@ -1,46 +1,45 @@
-import { Writable } from 'node:stream';
+import { Registry } from '../../backends/registry.js';
 import { Context } from '../../cli/context.js';
-import type { IO } from '../../cli/io.js';
+import { Inventory } from '../../discovery/inventory.js';
+import { checkDaemon, type DaemonHealth } from '../../engine/health.js';
 import { inspectSummary } from './inspect.js';
 import { engineLiveFeed } from './live.js';
 import { containerProcesses } from './processes.js';
 import type { TuiSources } from './sources.js';
 
-/**
- * A Context for one listing or one session: the inventory and the daemon's health are learned once
- * per Context, and the TUI lives for hours. Its stderr goes to `warnings` (a line written to the
- * real stderr would tear the screen).
- */
-export function freshContext(ctx: Context, warnings?: string[]): Context {
-  if (!warnings) return new Context(ctx.io, false);
-  const collect = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      warnings.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
-      done();
-    },
-  });
-  const io: IO = Object.create(ctx.io, { stderr: { value: collect } }) as IO;
-  return new Context(io, false);
+/** A Context for one session: `cx enter`'s path, with the daemon's health learned afresh. */
+export function freshContext(ctx: Context): Context {
+  return new Context(ctx.io, false);
 }
 
-/** The TUI's sources for a real run: cx's inventory, registry and Engine API. */
+/**
+ * The TUI's sources for a real run. cx's Context learns the daemon's health and the inventory once
+ * per run; the TUI lives for hours, so each listing checks the health again and scans with a new
+ * Inventory, and the registry's docker-needs-a-live-daemon rule follows the latest health.
+ * Warnings are collected for the screen (a line on stderr would tear it).
+ */
 export function engineSources(ctx: Context): TuiSources {
-  const registry = ctx.registry();
+  const docker = ctx.docker();
+  let health: DaemonHealth | undefined;
+  let warnings: string[] = [];
+  const warn = (line: string): void => {
+    if (!warnings.includes(line)) warnings.push(line);
+  };
+  const registry = new Registry({ docker, health: () => health, warn });
   return {
     async list() {
-      const warnings: string[] = [];
-      const snap = freshContext(ctx, warnings);
-      try {
-        return { containers: await snap.inventory().list({ all: true }), warnings };
-      } finally {
-        snap.close();
-      }
+      warnings = [];
+      const h = await checkDaemon(docker.endpoint.socketPath);
+      health = h;
+      const inventory = new Inventory({ docker, health: async () => h, warn });
+      const containers = await inventory.list({ all: true });
+      return { containers, warnings, engine: { state: h.state, detail: h.evidence.join('; ') } };
     },
     registry,
     backendNames: registry.all().map((b) => b.name),
-    inspect: (c) => inspectSummary(ctx.docker(), c),
-    processes: (c) => containerProcesses(ctx.docker(), c),
-    live: engineLiveFeed(ctx.docker()),
+    inspect: (c) => inspectSummary(health?.state === 'ok' ? docker : undefined, c),
+    processes: (c) => containerProcesses(health?.state === 'ok' ? docker : undefined, c),
+    live: engineLiveFeed(docker),
     env: ctx.io.env,
   };
 }

@@ -16,8 +16,11 @@ export interface BackendChooser {
 
 /** Everything the TUI reads from the outside world; the app and its hooks see only this. */
 export interface TuiSources {
-  /** Every container, stopped ones included, read afresh; warnings are lines the sources reported. */
-  list(): Promise<{ containers: Container[]; warnings: string[] }>;
+  /**
+   * Every container, stopped ones included, read afresh; warnings are lines the sources reported;
+   * engine is the daemon's health learned for this listing, when the sources know it.
+   */
+  list(): Promise<{ containers: Container[]; warnings: string[]; engine?: EngineState }>;
   registry: BackendChooser;
   /** Backend names offered when choosing (besides auto). */
   backendNames: readonly string[];
@@ -26,6 +29,12 @@ export interface TuiSources {
   live: LiveFeed;
   /** The caller's environment (TERM travels into sessions, as with `cx enter`). */
   env: NodeJS.ProcessEnv;
+}
+
+/** The daemon's health as the banner shows it: ok, frozen, dead, absent or denied, and the facts. */
+export interface EngineState {
+  state: string;
+  detail: string;
 }
 
 /** How to enter: the backend and the user chosen with b and u. */

@@ -24,7 +24,7 @@ export function useContainers(sources: TuiSources, dispatch: Dispatch<UiEvent>):
     }
     running.current = true;
     sources.list().then(
-      ({ containers, warnings }) => alive.current && dispatch({ type: 'listed', containers, warnings }),
+      ({ containers, warnings, engine }) => alive.current && dispatch({ type: 'listed', containers, warnings, engine }),
       (err: unknown) => alive.current && dispatch({ type: 'listFailed', error: err instanceof Error ? err.message : String(err) }),
     ).finally(() => {
       running.current = false;

@@ -1,27 +1,35 @@
 import type { LiveMode } from '../data/live.js';
-import type { EnterChoice } from '../data/sources.js';
+import type { EngineState, EnterChoice } from '../data/sources.js';
 import type { SortKey } from './containers.js';
 import { clean } from './text.js';
 
+const STATE_TROUBLE: Record<string, string> = {
+  frozen: 'dockerd is not responding',
+  dead: 'dockerd is not running',
+  absent: 'no Docker engine socket',
+  denied: 'no permission on the Docker socket',
+};
+
 /** The engine trouble behind a reason string, in the words an on-call engineer wants to read. */
 export function engineTrouble(reason: string): string {
-  if (/did not answer|not responding|timed out/i.test(reason)) return 'dockerd is not responding';
-  if (/refuses connections|not running|ECONNREFUSED/i.test(reason)) return 'dockerd is not running';
-  if (/no Docker engine socket|ENOENT/i.test(reason)) return 'no Docker engine socket';
-  if (/permission denied/i.test(reason)) return 'no permission on the Docker socket';
+  if (/did not answer|not responding|timed out|frozen/i.test(reason)) return STATE_TROUBLE['frozen'] ?? '';
+  if (/refuses connections|not running|ECONNREFUSED/i.test(reason)) return STATE_TROUBLE['dead'] ?? '';
+  if (/no Docker engine socket|ENOENT/i.test(reason)) return STATE_TROUBLE['absent'] ?? '';
+  if (/permission denied/i.test(reason)) return STATE_TROUBLE['denied'] ?? '';
   return `the engine is unavailable (${clean(reason)})`;
 }
 
 /**
- * The banner under the title: empty while engine events flow; otherwise what is wrong, where the list
- * comes from, and how cx would enter the selected container.
+ * The banner under the title: empty while the daemon is healthy; otherwise what is wrong (from its
+ * health when the listing learned it, else from why the event stream failed), where the list comes
+ * from, how often it refreshes, and how cx would enter the selected container.
  */
-export function bannerText(live: LiveMode, listError: string | undefined, enterVia: string | undefined): string | undefined {
+export function bannerText(live: LiveMode, listError: string | undefined, enterVia: string | undefined, engine?: EngineState): string | undefined {
   const via = enterVia && enterVia !== '-' ? `; entering via ${enterVia}` : '';
-  if (live.kind === 'polling') {
-    const from = listError ? `cannot list (${clean(listError)})` : 'listing from disk';
-    return `${engineTrouble(live.reason)}: ${from}, refreshing every ${Math.round(live.everyMs / 1000)} s${via}`;
-  }
+  const every = live.kind === 'polling' ? `, refreshing every ${Math.round(live.everyMs / 1000)} s` : '';
+  const from = listError ? `cannot list (${clean(listError)})` : 'listing from disk';
+  if (engine && engine.state !== 'ok') return `${STATE_TROUBLE[engine.state] ?? `dockerd is ${clean(engine.state)}`}: ${from}${every}${via}`;
+  if (live.kind === 'polling' && !engine) return `${engineTrouble(live.reason)}: ${from}${every}${via}`;
   if (listError) return `cannot list containers: ${clean(listError)}`;
   return undefined;
 }
