@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveExecUser } from '../../src/backends/runc/user.js';
+import { parseDaemonArgs } from '../../src/discovery/docker-roots.js';
+import { mergeSources } from '../../src/discovery/merge.js';
+import { parseStat, validatePid } from '../../src/discovery/proc.js';
+import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
+import type { Container } from '../../src/discovery/types.js';
+
+const ID = '0123456789abcdef'.repeat(4);
+
+describe('/proc parsing', () => {
+  it('reads state and start time after the last ")" (comm may hold spaces and parens)', () => {
+    const rest = ['T', '1', ...Array.from({ length: 17 }, () => '0'), '4242', '0'].join(' ');
+    const st = parseStat(7, `7 (we ird) (x) ${rest}`);
+    assert.deepEqual(st, { pid: 7, comm: 'we ird) (x', state: 'T', ppid: 1, startTime: 4242 });
+  });
+
+  it('a PID that is gone, or not in the container cgroup, is refused with a reason', async () => {
+    assert.deepEqual(await validatePid(undefined, ID, undefined), { ok: false, reason: 'no PID recorded' });
+    const self = await validatePid(process.pid, ID, undefined);
+    assert.equal(self.ok, false);
+    const reused = await validatePid(process.pid, ID, 1);
+    assert.match(reused.ok ? '' : reused.reason, /was reused/);
+  });
+
+  it('recognises container cgroup shapes of docker, podman and kubernetes', () => {
+    assert.deepEqual(containerOfCgroup(`12:pids:/docker/${ID}\n`), { id: ID, runtime: 'docker' });
+    assert.deepEqual(containerOfCgroup(`0::/system.slice/docker-${ID}.scope\n`), { id: ID, runtime: 'docker' });
+    assert.deepEqual(containerOfCgroup(`1:name=systemd:/machine.slice/libpod-${ID}.scope/container\n`), { id: ID, runtime: 'podman' });
+    assert.deepEqual(containerOfCgroup(`0::/kubepods.slice/kubepods-besteffort.slice/kubepods-pod1.slice/cri-containerd-${ID}.scope\n`), { id: ID, runtime: 'containerd' });
+    assert.deepEqual(containerOfCgroup(`4:memory:/kubepods/burstable/pod4f1a-22/${ID}\n`), { id: ID, runtime: 'containerd' });
+    assert.equal(containerOfCgroup('0::/user.slice/user-0.slice/session-1.scope\n'), undefined);
+  });
+});
+
+describe('dockerd command lines', () => {
+  it('reads -H/--host, --data-root (and old -g/--graph), --exec-root and --config-file in every spelling', () => {
+    assert.deepEqual(parseDaemonArgs(['dockerd', '-H', 'unix:///s', '--data-root=/d', '--exec-root', '/e', '--config-file', '/c.json']), {
+      hosts: ['unix:///s'],
+      dataRoot: '/d',
+      execRoot: '/e',
+      configFile: '/c.json',
+    });
+    assert.deepEqual(parseDaemonArgs(['dockerd', '-Hfd://', '--host=unix:///x', '-g', '/old']), {
+      hosts: ['fd://', 'unix:///x'],
+      dataRoot: '/old',
+      execRoot: undefined,
+      configFile: undefined,
+    });
+  });
+});
+
+describe('merging sources', () => {
+  const base = (source: Container['source'], extra: Partial<Container> = {}): Container => ({
+    id: ID,
+    name: source,
+    image: '',
+    command: '',
+    state: 'running',
+    createdAt: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+    exitCode: undefined,
+    pid: 10,
+    runtime: 'docker',
+    source,
+    labels: {},
+    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
+    ...extra,
+  });
+
+  it('one record per id: the API wins, provenance lists every source, the runtime reference is kept', () => {
+    const oci = { binary: 'runc' as const, root: '/r', bundle: '/b', pidStart: 1 };
+    const [m, ...rest] = mergeSources([[base('containerd', { oci })], [base('docker-api')], [base('proc')]]);
+    assert.equal(rest.length, 0);
+    assert.equal(m?.name, 'docker-api');
+    assert.deepEqual(m?.sources, ['docker-api', 'containerd', 'proc']);
+    assert.deepEqual(m?.oci, oci);
+  });
+});
+
+describe('exec user resolution (docker semantics)', () => {
+  const passwd = 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000::/home/app:/bin/sh\n';
+  const group = 'root:x:0:\napp:x:1000:\nstaff:x:50:app\n';
+  it('names: primary gid first, then the groups the user is a member of', () => {
+    assert.deepEqual(resolveExecUser('app', passwd, group), { uid: 1000, gid: 1000, additionalGids: [1000, 50], home: '/home/app' });
+  });
+  it('an explicit group replaces the primary gid and adds no membership groups', () => {
+    assert.deepEqual(resolveExecUser('app:staff', passwd, group), { uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' });
+    assert.deepEqual(resolveExecUser('4321:99', passwd, group), { uid: 4321, gid: 99, additionalGids: [99], home: undefined });
+  });
+  it('an unknown name is one clear error', () => {
+    assert.throws(() => resolveExecUser('nosuch', passwd, group), /no user 'nosuch' in the container's \/etc\/passwd/);
+  });
+});
