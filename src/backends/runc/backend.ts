@@ -4,7 +4,7 @@ import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/types.js';
 import { stateFile } from '../../discovery/runtime-state.js';
 import { composeExecEnv, envToList } from '../exec-env.js';
-import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
+import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../types.js';
 import { runcFiles } from './files.js';
 import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
 import { RuncSession } from './session.js';
@@ -33,7 +33,7 @@ export class RuncBackend implements Backend {
   readonly name = 'runc' as const;
   readonly summary = 'the OCI runtime (runc/crun exec) from its state dir: works while dockerd is frozen or dead';
   private readonly binaries = new Map<string, string | undefined>();
-  private readonly fileCache = new Map<string, ContainerFiles>();
+  private readonly fileCache = new Map<string, ReturnType<typeof runcFiles>>();
 
   async probe(): Promise<Availability> {
     const found = ['runc', 'crun'].filter((b) => this.binary(b));
@@ -51,7 +51,7 @@ export class RuncBackend implements Backend {
     return { ok: true, reason: `${c.oci.binary} state in ${c.oci.root}` };
   }
 
-  files(c: Container): ContainerFiles {
+  files(c: Container): ReturnType<typeof runcFiles> {
     let f = this.fileCache.get(c.id);
     if (!f) {
       f = runcFiles(this.binary(c.oci?.binary ?? 'runc') ?? 'runc', c);
@@ -84,9 +84,11 @@ export class RuncBackend implements Backend {
   /** The exec user, resolved in the container's own passwd/group as docker exec does. */
   private async user(c: Container, req: ExecRequest): Promise<ReturnType<typeof resolveExecUser>> {
     const spec = req.user || c.config.user;
-    const files = this.files(c);
-    const [passwd, group] = await Promise.all([files.readFile('/etc/passwd'), files.readFile('/etc/group')]);
-    return resolveExecUser(spec, passwd?.toString('utf8'), group?.toString('utf8'));
+    const both = await this.files(c).passwdAndGroup();
+    const lines = (both ?? '').split('\n');
+    const passwd = lines.filter((l) => l.split(':').length >= 7).join('\n');
+    const group = lines.filter((l) => l.split(':').length === 4).join('\n');
+    return resolveExecUser(spec, passwd, group);
   }
 
   private binary(name: string): string | undefined {
