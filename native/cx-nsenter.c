@@ -948,6 +948,8 @@ int main(int argc, char **argv) {
   if (fcntl(STATUS_FD, F_GETFD) >= 0) status_fd = STATUS_FD;
   if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   if (fcntl(CTL_FD, F_GETFD) >= 0) fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
+  /* If cx dies, the session gets a hangup (forwarded below), as when a terminal closes. */
+  prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0);
   struct opts o;
   parse_args(argc, argv, &o);
   if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
