@@ -16,7 +16,7 @@ export function addSessionOptions(cmd: Command): Command {
     .addOption(new Option('-u, --user <user[:group]>', 'run as this user (name or uid, optional group)').default(''))
     .addOption(new Option('-w, --workdir <dir>', 'working directory inside the container (absolute)').default(''))
     .addOption(new Option('-e, --env <K=V>', 'set an environment variable; K alone unsets it (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('--backend <name>', 'how to enter: auto or docker').default('auto'));
+    .addOption(new Option('--backend <name>', 'how to enter: auto, docker, runc or nsenter (see cx doctor)').default('auto'));
 }
 
 function collect(value: string, previous: string[]): string[] {
