@@ -1,6 +1,7 @@
 import { attach } from '../../attach/attach.js';
 import type { Backend, ExecRequest } from '../../backends/types.js';
 import { assertRunning } from '../../discovery/resolve.js';
+import { BackendUnavailableError } from '../../errors.js';
 import type { Container } from '../../discovery/types.js';
 import type { Context } from '../context.js';
 import type { SessionFlags } from './session-options.js';
@@ -12,6 +13,16 @@ export async function runSession(
   flags: SessionFlags,
   buildRequest: (container: Container, backend: Backend) => Promise<ExecRequest>,
 ): Promise<number> {
+  if (flags.backend !== 'auto') {
+    // A backend the user named but that cannot work here at all (not root, helper not built, no
+    // daemon) is the real problem: say so before discovery fails in some less obvious way.
+    const availability = await ctx.registry().get(flags.backend).probe();
+    if (!availability.ok) {
+      throw new BackendUnavailableError(`the ${flags.backend} backend is not available: ${availability.reason}`, {
+        hint: 'see `cx doctor`, or try --backend auto',
+      });
+    }
+  }
   const container = await ctx.inventory().resolve(target);
   assertRunning(container);
   const { backend, why } = ctx.registry().select(flags.backend, container);
