@@ -35,6 +35,11 @@ export class PtyRun {
     return stripAnsi(this.output);
   }
 
+  /** Everything shown so far, escapes included (to check what reached the terminal raw). */
+  get raw(): string {
+    return this.output;
+  }
+
   /** Offset to pass to expect() so only output after this point counts. */
   mark(): number {
     return this.screen.length;

@@ -94,7 +94,7 @@ export interface ColumnSpec {
 
 const FIXED: ReadonlyArray<ColumnSpec> = [
   { column: 'shortId', title: 'ID', width: 12 },
-  { column: 'status', title: 'STATE', width: 18 },
+  { column: 'status', title: 'STATE', width: 16 },
   { column: 'runtime', title: 'RUNTIME', width: 10 },
   { column: 'pid', title: 'PID', width: 7, alignRight: true },
   { column: 'backend', title: 'BACKEND', width: 8 },
@@ -112,11 +112,11 @@ export function layoutColumns(width: number): ColumnSpec[] {
   let fixed = [...FIXED];
   const flexFor = (cols: ColumnSpec[]): number => width - MARKER_WIDTH - cols.reduce((n, c) => n + c.width + GAP, 0) - GAP;
   for (const drop of dropOrder) {
-    if (flexFor(fixed) >= 24) break;
+    if (flexFor(fixed) >= 44) break;
     fixed = fixed.filter((c) => c.column !== drop);
   }
   const flex = Math.max(8, flexFor(fixed));
-  const nameW = Math.max(4, Math.ceil(flex * 0.55));
+  const nameW = Math.max(4, Math.ceil(flex * 0.6));
   const imageW = Math.max(4, flex - nameW);
   const [first, ...rest] = fixed;
   const name: ColumnSpec = { column: 'name', title: 'NAME', width: nameW };
