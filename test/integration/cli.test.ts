@@ -33,7 +33,7 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     assert.match(lines[0] ?? '', /^ID\s+NAME\s+IMAGE\s+STATE\s+PID\s+BACKENDS$/);
     const row = lines.find((l) => l.includes(web.name));
     assert.ok(row, text(r));
-    assert.match(row, new RegExp(`^${web.id.slice(0, 12)}\\s+${web.name}\\s+cx-test/busybox:1\\s+running \\d+[smhd]\\s+\\d+\\s+docker$`));
+    assert.match(row, new RegExp(`^${web.id.slice(0, 12)}\\s+${web.name}\\s+cx-test/busybox:1\\s+running \\d+[smhd]\\s+\\d+\\s+docker,runc,nsenter$`));
     assert.equal(lines[0]?.indexOf('NAME'), row.indexOf(web.name), 'columns are aligned');
     assert.ok(!text(r).includes(stopped.name), 'stopped containers only with --all');
   });
@@ -52,14 +52,16 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     const rec = list.find((x) => x['name'] === web.name);
     assert.ok(rec);
     assert.deepEqual(Object.keys(rec).sort(), [
-      'backends', 'command', 'createdAt', 'exitCode', 'finishedAt', 'id', 'image', 'labels', 'name', 'pid', 'runtime',
-      'shortId', 'source', 'startedAt', 'state',
+      'backends', 'command', 'createdAt', 'exitCode', 'finishedAt', 'id', 'image', 'k8s', 'labels', 'name', 'pid', 'runtime',
+      'shortId', 'source', 'sources', 'stale', 'startedAt', 'state',
     ]);
     assert.equal(rec['id'], web.id);
     assert.equal(rec['state'], 'running');
     assert.equal(typeof rec['pid'], 'number');
     assert.deepEqual(rec['labels'], { 'cx-test': '1', team: 'ops' });
-    assert.deepEqual(rec['backends'], ['docker']);
+    assert.deepEqual(rec['backends'], ['docker', 'runc', 'nsenter']);
+    assert.equal(rec['source'], 'docker-api');
+    assert.equal(rec['stale'], null);
     const s = list.find((x) => x['name'] === stopped.name);
     assert.equal(s?.['exitCode'], 3);
     assert.equal(s?.['pid'], null);
