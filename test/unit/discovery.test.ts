@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveExecUser } from '../../src/backends/runc/user.js';
+import { resolveUser } from '../../src/backends/exec-user.js';
 import { parseDaemonArgs } from '../../src/discovery/docker-roots.js';
 import { mergeSources } from '../../src/discovery/merge.js';
 import { parseStat, validatePid } from '../../src/discovery/proc.js';
@@ -84,13 +84,13 @@ describe('exec user resolution (docker semantics)', () => {
   const passwd = 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000::/home/app:/bin/sh\n';
   const group = 'root:x:0:\napp:x:1000:\nstaff:x:50:app\n';
   it('names: primary gid first, then the groups the user is a member of', () => {
-    assert.deepEqual(resolveExecUser('app', passwd, group), { uid: 1000, gid: 1000, additionalGids: [1000, 50], home: '/home/app' });
+    assert.deepEqual(resolveUser('app', passwd, group), { uid: 1000, gid: 1000, groups: [1000, 50], home: '/home/app' });
   });
   it('an explicit group replaces the primary gid and adds no membership groups', () => {
-    assert.deepEqual(resolveExecUser('app:staff', passwd, group), { uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' });
-    assert.deepEqual(resolveExecUser('4321:99', passwd, group), { uid: 4321, gid: 99, additionalGids: [99], home: undefined });
+    assert.deepEqual(resolveUser('app:staff', passwd, group), { uid: 1000, gid: 50, groups: [50], home: '/home/app' });
+    assert.deepEqual(resolveUser('4321:99', passwd, group), { uid: 4321, gid: 99, groups: [99], home: '/' });
   });
   it('an unknown name is one clear error', () => {
-    assert.throws(() => resolveExecUser('nosuch', passwd, group), /no user 'nosuch' in the container's \/etc\/passwd/);
+    assert.throws(() => resolveUser('nosuch', passwd, group), /no user 'nosuch' in the container's \/etc\/passwd/);
   });
 });

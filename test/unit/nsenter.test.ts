@@ -9,7 +9,7 @@ import { failureToError, parseFailure } from '../../src/backends/nsenter/helper-
 import { findHelper } from '../../src/backends/nsenter/helper-path.js';
 import { parseQuery } from '../../src/backends/nsenter/helper.js';
 import { parseStartTime } from '../../src/backends/nsenter/target.js';
-import { resolveUser } from '../../src/backends/nsenter/user.js';
+import { resolveUser } from '../../src/backends/exec-user.js';
 import { formatEnv } from '../../src/cli/commands/env.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000:app user:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';

@@ -4,7 +4,7 @@ import { compareSources, composeExecEnv, type EnvReport } from '../exec-env.js';
 import type { EnvSource, ExecRequest } from '../types.js';
 import type { NsenterFiles } from './files.js';
 import type { Target } from './target.js';
-import { resolveUser, type ExecUser } from './user.js';
+import { resolveUser, type ExecUser } from '../exec-user.js';
 
 /** baseimage-docker's record of the container's original environment: one file per variable. */
 export const CONTAINER_ENVIRONMENT_DIR = '/etc/container_environment';

@@ -8,7 +8,7 @@ import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../t
 import { runcFiles } from './files.js';
 import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
 import { RuncSession } from './session.js';
-import { resolveExecUser } from './user.js';
+import { resolveUser, type ExecUser } from '../exec-user.js';
 
 /** The first executable `name` on PATH (sync: canEnter is synchronous, and this runs once). */
 function which(name: string): string | undefined {
@@ -82,13 +82,13 @@ export class RuncBackend implements Backend {
   }
 
   /** The exec user, resolved in the container's own passwd/group as docker exec does. */
-  private async user(c: Container, req: ExecRequest): Promise<ReturnType<typeof resolveExecUser>> {
+  private async user(c: Container, req: ExecRequest): Promise<ExecUser> {
     const spec = req.user || c.config.user;
     const both = await this.files(c).passwdAndGroup();
     const lines = (both ?? '').split('\n');
     const passwd = lines.filter((l) => l.split(':').length >= 7).join('\n');
     const group = lines.filter((l) => l.split(':').length === 4).join('\n');
-    return resolveExecUser(spec, passwd, group);
+    return resolveUser(spec, passwd, group);
   }
 
   private binary(name: string): string | undefined {

@@ -13,7 +13,7 @@ async function runInside(binary: string, c: Container, args: string[]): Promise<
     args,
     env: [`PATH=${DEFAULT_PATH}`],
     cwd: '/',
-    user: { uid: 0, gid: 0, additionalGids: [], home: '/' },
+    user: { uid: 0, gid: 0, groups: [], home: '/' },
     tty: false,
     size: undefined,
   });

@@ -5,7 +5,7 @@ import { BackendUnavailableError } from '../../errors.js';
 import type { Container } from '../../discovery/types.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { TermSize } from '../types.js';
-import type { ExecUser } from './user.js';
+import type { ExecUser } from '../exec-user.js';
 
 /** An OCI runtime-spec `process` (what `runc exec --process <file>` reads). */
 export interface OciProcess {
@@ -51,7 +51,7 @@ export function execProcess(
     args: opts.args,
     env: opts.env,
     cwd: opts.cwd,
-    user: { ...base.user, uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids },
+    user: { ...base.user, uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.groups },
     terminal: opts.tty,
   };
   delete proc.consoleSize;

@@ -1,8 +1,12 @@
-import { ExecStartError } from '../../errors.js';
-import { sanitize } from '../../util/sanitize.js';
-import { parsePasswd, type PasswdEntry } from '../passwd.js';
+import { ExecStartError } from '../errors.js';
+import { sanitize } from '../util/sanitize.js';
+import { parsePasswd, type PasswdEntry } from './passwd.js';
 
-/** The identity a process gets: what `docker exec -u` resolves. */
+/**
+ * The identity a process gets: what `docker exec -u` resolves. `groups` starts with the primary gid
+ * (moby's getUser), so it is also the OCI process.user.additionalGids. Shared by every backend that
+ * resolves users itself (runc, nsenter).
+ */
 export interface ExecUser {
   uid: number;
   gid: number;
