@@ -43,3 +43,18 @@ export function engineSources(ctx: Context): TuiSources {
     env: ctx.io.env,
   };
 }
+
+/** Start the first listing now; the app's first list() call gets its result instead of a new one. */
+export function prefetchFirstListing(sources: TuiSources): TuiSources {
+  let first: ReturnType<TuiSources['list']> | undefined = sources.list();
+  // Not awaited until the app mounts: keep an early failure from being an unhandled rejection.
+  first.catch(() => undefined);
+  return {
+    ...sources,
+    list: () => {
+      const pending = first;
+      first = undefined;
+      return pending ?? sources.list();
+    },
+  };
+}

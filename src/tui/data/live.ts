@@ -27,6 +27,8 @@ export interface EngineFeedOptions {
   heartbeatMs?: number;
   /** Events closer together than this cause one refresh. */
   debounceMs?: number;
+  /** The shortest time between two event-driven refreshes. */
+  minGapMs?: number;
 }
 
 /**
@@ -39,12 +41,14 @@ export function engineLiveFeed(client: DockerClient, opts: EngineFeedOptions = {
   const retryMs = opts.retryMs ?? 10_000;
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   const debounceMs = opts.debounceMs ?? 150;
+  const minGapMs = opts.minGapMs ?? 2000;
   return {
     start(onChange, onMode) {
       let disposed = false;
       let stream: EventStream | undefined;
       let timers: NodeJS.Timeout[] = [];
       let debounce: NodeJS.Timeout | undefined;
+      let lastChange = 0;
       const clearTimers = (): void => {
         for (const t of timers) clearInterval(t);
         timers = [];
@@ -75,9 +79,15 @@ export function engineLiveFeed(client: DockerClient, opts: EngineFeedOptions = {
             );
           },
           onEvent: (e) => {
-            if (disposed || !changesList(e)) return;
-            clearTimeout(debounce);
-            debounce = setTimeout(() => onChange(`event ${e.action}`), debounceMs);
+            if (disposed || !changesList(e) || debounce) return;
+            // One refresh per burst, and at most one per minGapMs: a busy engine (CI creating and
+            // removing containers) must not keep cx re-listing hundreds of containers.
+            const wait = Math.max(debounceMs, lastChange + minGapMs - Date.now());
+            debounce = setTimeout(() => {
+              debounce = undefined;
+              lastChange = Date.now();
+              onChange(`event ${e.action}`);
+            }, wait);
           },
           onError: (err) => {
             if (!disposed) poll(err.message);
