@@ -16,7 +16,7 @@ export type Done = (code: number) => void;
 export function buildProgram(ctx: Context, done: Done): Command {
   const program = new Command('cx')
     .description(
-      'Get into running containers: docker exec when the daemon answers, and (soon) its namespaces or runtime when it does not.',
+      'Get into running containers: docker exec when the daemon answers, the runtime (runc) or the namespaces (nsenter) when it does not.',
     )
     .version(`cx ${version()}`, '-V, --version', 'print the version')
     .addOption(new Option('--debug', 'explain choices and show stack traces on errors'))
