@@ -29,10 +29,21 @@ if ping; then
   exit 0
 fi
 
-if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+# A pid from a pidfile is alive only if the process exists and is not a zombie (on machines whose
+# PID 1 does not reap orphans, a killed dockerd/containerd stays a zombie and its pidfile would make
+# the next dockerd believe it is still running).
+alive() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)" != Z ]
+}
+
+if alive /var/run/docker.pid; then
   log "dockerd $(cat /var/run/docker.pid) runs but does not answer; waiting"
 else
   rm -f /var/run/docker.pid
+  alive /var/run/docker/containerd/containerd.pid || rm -f /var/run/docker/containerd/containerd.pid
   log "starting dockerd (log: /var/log/cx-dockerd.log)"
   # setsid: the daemon must outlive the shell (and the test run) that started it.
   setsid dockerd --bridge=none --iptables=false --ip-masq=false >/var/log/cx-dockerd.log 2>&1 < /dev/null &
