@@ -4,7 +4,7 @@
  * shared engine with a label and removed afterwards. `cx ls` with the same 100 is the reference.
  */
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as pty from 'node-pty';
 import { CX, fmt, machine, median, recordSection } from './lib.js';
@@ -44,13 +44,15 @@ function paint(): Promise<Paint> {
     const timer = setTimeout(() => {
       proc.kill();
       const text = out.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '');
-      reject(new Error(`no list within 20 s; header lines seen: ${JSON.stringify((text.match(/cx {2}[^\n]{0,40}/g) ?? []).slice(-3))}`));
+      writeFileSync('/tmp/cx-tui-bench-screen.txt', text);
+      reject(new Error(`no list within 20 s (screen in /tmp/cx-tui-bench-screen.txt); header lines seen: ${JSON.stringify((text.match(/cx {2}[^\n]{0,40}/g) ?? []).slice(-3))}`));
     }, 20_000);
     proc.onData((d) => {
       out += d;
       const text = out.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '');
       if (firstFrameMs === undefined && text.includes('NAME')) firstFrameMs = performance.now() - t0;
-      const m = /cx {2}(\d+) running/.exec(text.slice(-20_000));
+      // The newest header counts (the first frames say "0 running" while the list loads).
+      const m = [...text.slice(-20_000).matchAll(/cx {2}(\d+) running/g)].pop();
       if (m && Number(m[1]) >= COUNT && text.includes('cxbench-tui-000')) {
         clearTimeout(timer);
         resolve({ firstFrameMs: firstFrameMs ?? performance.now() - t0, listMs: performance.now() - t0, proc });
