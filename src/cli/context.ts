@@ -29,6 +29,7 @@ export class Context {
   health(): Promise<DaemonHealth> {
     this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath).then((h) => {
       this.knownHealth = h;
+      if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
       this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms; state roots: ${h.roots ? `${h.roots.dataRoot}, ${h.roots.execRoot} (${h.roots.how})` : 'unknown'}`);
       return h;
     });

@@ -59,18 +59,21 @@ export class DockerClient {
 
   /** GET /_ping once per client; the negotiated version prefixes every later path. */
   ping(): Promise<PingResult> {
-    this.version ??= this.raw('GET', '/_ping').then((res) => {
-      const server = headerValue(res.headers['api-version']) ?? MIN_API_VERSION;
-      if (compareApiVersions(server, MIN_API_VERSION) < 0) {
-        throw new EngineError(`the engine speaks API ${server}, cx needs ${MIN_API_VERSION} or newer`);
-      }
-      const apiVersion = compareApiVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
-      return { apiVersion, serverApiVersion: server, osType: headerValue(res.headers['ostype']) };
-    });
+    this.version ??= this.raw('GET', '/_ping').then((res) =>
+      negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION, headerValue(res.headers['ostype'])),
+    );
     this.version.catch(() => {
       this.version = undefined;
     });
     return this.version;
+  }
+
+  /** Take the server's version from a /_ping someone else already made (the health check). */
+  adoptServerVersion(server: string): void {
+    if (this.version) return;
+    const result = Promise.resolve().then(() => negotiate(server, undefined));
+    result.catch(() => undefined);
+    this.version = result;
   }
 
   async apiVersion(): Promise<string> {
@@ -218,6 +221,14 @@ export class DockerClient {
         return new EngineError(`cannot talk to dockerd on ${sock}: ${err.message}`, { cause: err });
     }
   }
+}
+
+function negotiate(server: string, osType: string | undefined): PingResult {
+  if (compareApiVersions(server, MIN_API_VERSION) < 0) {
+    throw new EngineError(`the engine speaks API ${server}, cx needs ${MIN_API_VERSION} or newer`);
+  }
+  const apiVersion = compareApiVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
+  return { apiVersion, serverApiVersion: server, osType };
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {

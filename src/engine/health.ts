@@ -22,6 +22,8 @@ export interface DaemonHealth {
   /** Human facts, e.g. "process 2876 state T (stopped)". */
   evidence: string[];
   elapsedMs: number;
+  /** The API version /_ping announced, when it answered (saves the client its own ping). */
+  apiVersion?: string;
 }
 
 /** Whole-check deadline: a frozen daemon is only known by its silence (engine-facts §5). */
@@ -113,7 +115,7 @@ export async function checkDaemon(
     case 'answer':
       evidence.push(`/_ping answered HTTP ${outcome.status}${outcome.apiVersion ? ` (API ${outcome.apiVersion})` : ''}`);
       if (roots?.pid !== undefined) evidence.push(procFact);
-      return done(outcome.status === 200 ? 'ok' : 'frozen', roots);
+      return { ...done(outcome.status === 200 ? 'ok' : 'frozen', roots), ...(outcome.apiVersion ? { apiVersion: outcome.apiVersion } : {}) };
     case 'timeout':
       evidence.push(
         outcome.connected
