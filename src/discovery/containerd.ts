@@ -1,4 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readText } from './read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
 import { isFullId, type OciConfig } from './bundle.js';
@@ -49,10 +50,10 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
 }
 
 async function readTask(stateRoot: string, ns: string, bundle: string, id: string): Promise<Container | undefined> {
-  const config = JSON.parse(await readFile(path.join(bundle, 'config.json'), 'utf8')) as OciConfig;
+  const config = JSON.parse(await readText(path.join(bundle, 'config.json'))) as OciConfig;
   const ann = config.annotations ?? {};
   if (ann[`${CRI}container-type`] === 'sandbox') return undefined;
-  const opts = await readFile(path.join(bundle, 'options.json'), 'utf8').then(
+  const opts = await readText(path.join(bundle, 'options.json')).then(
     (t) => JSON.parse(t) as ShimOptions,
     () => ({}) as ShimOptions,
   );
@@ -60,7 +61,7 @@ async function readTask(stateRoot: string, ns: string, bundle: string, id: strin
   const base = opts.root && path.isAbsolute(opts.root) ? opts.root : path.join(stateRoot, binary);
   const root = path.join(base, ns);
   const rs = await readRuntimeState(binary, root, id).catch(() => undefined);
-  const initPid = Number((await readFile(path.join(bundle, 'init.pid'), 'utf8').catch(() => '')).trim()) || undefined;
+  const initPid = Number((await readText(path.join(bundle, 'init.pid')).catch(() => '')).trim()) || undefined;
   const pid = rs?.pid ?? initPid;
   const check = await validatePid(pid, id, rs?.pidStart);
   const k8s =

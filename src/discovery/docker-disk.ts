@@ -1,4 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readText } from './read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
 import { isFullId } from './bundle.js';
@@ -80,9 +81,9 @@ export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRo
 
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
   const file = path.join(dir, id, 'config.v2.json');
-  const cfg = JSON.parse(await readFile(file, 'utf8')) as ConfigV2;
+  const cfg = JSON.parse(await readText(file)) as ConfigV2;
   if (cfg.ID !== id) throw new Error(`${file} names another id`);
-  const host = await readFile(path.join(dir, id, 'hostconfig.json'), 'utf8').then(
+  const host = await readText(path.join(dir, id, 'hostconfig.json')).then(
     (t) => JSON.parse(t) as HostConfig,
     () => ({}) as HostConfig,
   );

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readText } from './read-text.js';
 import path from 'node:path';
 import { isFullId, type OciConfig } from './bundle.js';
 import { configFromBundle } from './containerd.js';
@@ -41,7 +41,7 @@ export async function listFromPodman(roots: PodmanRoots, warn: Warn): Promise<Co
   const index = path.join(roots.graphRoot, 'overlay-containers', 'containers.json');
   let entries: StorageEntry[];
   try {
-    entries = JSON.parse(await readFile(index, 'utf8')) as StorageEntry[];
+    entries = JSON.parse(await readText(index)) as StorageEntry[];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`cannot read ${index}: ${err instanceof SyntaxError ? 'malformed JSON' : (err as NodeJS.ErrnoException).code}`);
     return [];
@@ -74,7 +74,7 @@ async function readOne(roots: PodmanRoots, e: StorageEntry, id: string): Promise
   // A container podman created but that is not running has no runtime state: nothing to enter.
   if (!rs) return undefined;
   const bundle = rs.bundle ?? path.join(roots.graphRoot, 'overlay-containers', id, 'userdata');
-  const config = JSON.parse(await readFile(path.join(bundle, 'config.json'), 'utf8')) as OciConfig;
+  const config = JSON.parse(await readText(path.join(bundle, 'config.json'))) as OciConfig;
   const check = await validatePid(rs.pid, id, rs.pidStart);
   const meta = parseMeta(e.metadata);
   const oci: OciRuntimeRef = { binary, root: binary === 'crun' ? roots.crunRoot : roots.runcRoot, bundle, pidStart: rs.pidStart };

@@ -1,4 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readText } from './read-text.js';
 
 /** The fields of /proc/<pid>/stat cx needs. */
 export interface ProcStat {
@@ -25,7 +26,7 @@ export function parseStat(pid: number, text: string): ProcStat | undefined {
 
 export async function readStat(pid: number, procRoot = '/proc'): Promise<ProcStat | undefined> {
   try {
-    return parseStat(pid, await readFile(`${procRoot}/${pid}/stat`, 'utf8'));
+    return parseStat(pid, await readText(`${procRoot}/${pid}/stat`));
   } catch {
     return undefined;
   }
@@ -33,7 +34,7 @@ export async function readStat(pid: number, procRoot = '/proc'): Promise<ProcSta
 
 export async function readCgroup(pid: number, procRoot = '/proc'): Promise<string | undefined> {
   try {
-    return await readFile(`${procRoot}/${pid}/cgroup`, 'utf8');
+    return await readText(`${procRoot}/${pid}/cgroup`);
   } catch {
     return undefined;
   }
@@ -42,7 +43,7 @@ export async function readCgroup(pid: number, procRoot = '/proc'): Promise<strin
 /** NUL-separated argv of a process ([] when it is gone or a kernel thread). */
 export async function readCmdline(pid: number, procRoot = '/proc'): Promise<string[]> {
   try {
-    const raw = await readFile(`${procRoot}/${pid}/cmdline`, 'utf8');
+    const raw = await readText(`${procRoot}/${pid}/cmdline`);
     return raw.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
   } catch {
     return [];

@@ -1,4 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readText } from './read-text.js';
 import path from 'node:path';
 import { isFullId } from './bundle.js';
 
@@ -38,7 +39,7 @@ export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id
   if (!isFullId(id)) return undefined;
   let text: string;
   try {
-    text = await readFile(stateFile(binary, root, id), 'utf8');
+    text = await readText(stateFile(binary, root, id));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw err;
