@@ -2,10 +2,13 @@ import type { DockerClient } from '../engine/docker-client.js';
 import { EngineError } from '../errors.js';
 import type { Container, ContainerState } from './types.js';
 
-/** The subset of GET /containers/{id}/json that cx reads. */
-interface InspectBody {
-  Id: string;
-  Name: string;
+/**
+ * The parts of a container's JSON that cx reads. The Engine API's inspect and Docker's on-disk
+ * config.v2.json share this shape (the daemon serves the one from the other); only the id key's
+ * spelling differs.
+ */
+export interface ContainerJson {
+  Name?: string;
   Created?: string;
   Path?: string;
   Args?: string[];
@@ -14,6 +17,8 @@ interface InspectBody {
     Running?: boolean;
     Paused?: boolean;
     Restarting?: boolean;
+    Dead?: boolean;
+    RemovalInProgress?: boolean;
     Pid?: number;
     ExitCode?: number;
     StartedAt?: string;
@@ -28,6 +33,12 @@ interface InspectBody {
     Image?: string;
     Labels?: Record<string, string> | null;
   };
+}
+
+/** GET /containers/{id}/json. */
+interface InspectBody extends ContainerJson {
+  Id: string;
+  Name: string;
 }
 
 interface ListItem {
@@ -96,6 +107,7 @@ function stateOf(s: NonNullable<InspectBody['State']>): ContainerState {
   return 'unknown';
 }
 
-function realTime(t: string | undefined): string | undefined {
+/** Docker writes the zero time for "never". */
+export function realTime(t: string | undefined): string | undefined {
   return t === undefined || t === '' || t === ZERO_TIME ? undefined : t;
 }

@@ -3,45 +3,20 @@ import { readText } from './read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
 import { isFullId } from './bundle.js';
+import { realTime, type ContainerJson } from './docker-api.js';
 import type { DockerRoots } from './docker-roots.js';
 import { validatePid } from './proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import type { Container, ContainerState, Warn } from './types.js';
 
-/** The subset of <data-root>/containers/<id>/config.v2.json cx reads (engine-facts §4). */
-interface ConfigV2 {
+/** <data-root>/containers/<id>/config.v2.json (engine-facts §4): the inspect shape, id spelled ID. */
+interface ConfigV2 extends ContainerJson {
   ID?: string;
-  Name?: string;
-  Created?: string;
-  Path?: string;
-  Args?: string[];
-  State?: {
-    Running?: boolean;
-    Paused?: boolean;
-    Restarting?: boolean;
-    Dead?: boolean;
-    RemovalInProgress?: boolean;
-    Pid?: number;
-    ExitCode?: number;
-    StartedAt?: string;
-    FinishedAt?: string;
-  };
-  Config?: {
-    Hostname?: string;
-    User?: string;
-    Env?: string[] | null;
-    WorkingDir?: string;
-    Tty?: boolean;
-    Image?: string;
-    Labels?: Record<string, string> | null;
-  };
 }
 
 interface HostConfig {
   Runtime?: string;
 }
-
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** The runc root dockerd gives a runtime: <exec-root>/runtime-<name>/moby. */
 export function dockerRuntimeRoot(execRoot: string, runtime = 'runc'): string {
@@ -142,9 +117,6 @@ function stateOf(s: NonNullable<ConfigV2['State']>): ContainerState {
   return realTime(s.StartedAt) ? 'exited' : 'created';
 }
 
-function realTime(t: string | undefined): string | undefined {
-  return t === undefined || t === '' || t === ZERO_TIME ? undefined : t;
-}
 
 function describe(err: unknown): string {
   if (err instanceof SyntaxError) return `malformed config.v2.json (${err.message})`;
