@@ -48,6 +48,21 @@ export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id
     const s = JSON.parse(text) as CrunStatus;
     return { pid: Number(s.pid), pidStart: num(s['process-start-time']), bundle: absolute(s.bundle), created: s.created };
   }
+  return parseRuncState(text);
+}
+
+/**
+ * The four fields cx needs from runc's state.json. The file is ~30 KB (it embeds the whole container
+ * config, seccomp profile included) and a listing reads one per container, so the top-level fields
+ * runc writes first are picked out directly; anything unexpected falls back to a full parse (which
+ * throws on a malformed file, as callers expect).
+ */
+export function parseRuncState(text: string): RuntimeState {
+  const pid = /^\{"id":"[0-9a-f]{64}","init_process_pid":(\d+),"init_process_start":(\d+),"created":"([^"\\]+)"/.exec(text);
+  const bundle = /"bundle=([^"\\]*)"/.exec(text);
+  if (pid && text.trimEnd().endsWith('}')) {
+    return { pid: Number(pid[1]), pidStart: Number(pid[2]), bundle: absolute(bundle?.[1]), created: pid[3] };
+  }
   const s = JSON.parse(text) as RuncStateJson;
   const bundleLabel = s.config?.labels?.find((l) => l.startsWith('bundle='));
   return {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveUser } from '../../src/backends/exec-user.js';
 import { parseDaemonArgs } from '../../src/discovery/docker-roots.js';
+import { parseRuncState } from '../../src/discovery/runtime-state.js';
 import { mergeSources } from '../../src/discovery/merge.js';
 import { parseStat, validatePid } from '../../src/discovery/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
@@ -92,5 +93,18 @@ describe('exec user resolution (docker semantics)', () => {
   });
   it('an unknown name is one clear error', () => {
     assert.throws(() => resolveUser('nosuch', passwd, group), /no user 'nosuch' in the container's \/etc\/passwd/);
+  });
+});
+
+describe('runc state.json', () => {
+  const id = 'ab'.repeat(32);
+  const fast = `{"id":"${id}","init_process_pid":4242,"init_process_start":590732,"created":"2026-11-23T11:05:57.6Z","config":{"labels":["bundle=/run/b/${id}","x=y"]}}`;
+  it('picks the top-level fields runc writes first, and the bundle label', () => {
+    assert.deepEqual(parseRuncState(fast), { pid: 4242, pidStart: 590732, bundle: `/run/b/${id}`, created: '2026-11-23T11:05:57.6Z' });
+  });
+  it('falls back to a full parse when the layout differs, and a malformed file still throws', () => {
+    const reordered = JSON.stringify({ created: 'c', init_process_pid: 7, init_process_start: '9', config: { labels: ['bundle=/b'] } });
+    assert.deepEqual(parseRuncState(reordered), { pid: 7, pidStart: 9, bundle: '/b', created: 'c' });
+    assert.throws(() => parseRuncState(fast.slice(0, -20)), SyntaxError);
   });
 });
