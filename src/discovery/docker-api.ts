@@ -1,6 +1,6 @@
 import type { DockerClient } from '../engine/docker-client.js';
 import { EngineError } from '../errors.js';
-import type { Container, ContainerState } from './types.js';
+import type { Container, ContainerConfig, ContainerState } from './types.js';
 
 /**
  * The parts of a container's JSON that cx reads. The Engine API's inspect and Docker's on-disk
@@ -87,13 +87,18 @@ export function fromInspect(b: InspectBody): Container {
     runtime: 'docker',
     source: 'docker-api',
     labels: cfg.Labels ?? {},
-    config: {
-      user: cfg.User ?? '',
-      env: cfg.Env ?? [],
-      workingDir: cfg.WorkingDir ?? '',
-      hostname: cfg.Hostname ?? '',
-      tty: cfg.Tty ?? false,
-    },
+    config: sessionConfig(cfg),
+  };
+}
+
+/** The session-relevant part of a container's Config (inspect and config.v2.json alike). */
+export function sessionConfig(cfg: NonNullable<ContainerJson['Config']>): ContainerConfig {
+  return {
+    user: cfg.User ?? '',
+    env: cfg.Env ?? [],
+    workingDir: cfg.WorkingDir ?? '',
+    hostname: cfg.Hostname ?? '',
+    tty: cfg.Tty ?? false,
   };
 }
 

@@ -3,7 +3,7 @@ import { readText } from './read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
 import { isFullId } from './bundle.js';
-import { realTime, type ContainerJson } from './docker-api.js';
+import { realTime, sessionConfig, type ContainerJson } from './docker-api.js';
 import type { DockerRoots } from './docker-roots.js';
 import { validatePid } from './proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
@@ -96,13 +96,7 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
     runtime: 'docker',
     source: 'docker-disk',
     labels: c.Labels ?? {},
-    config: {
-      user: c.User ?? '',
-      env: c.Env ?? [],
-      workingDir: c.WorkingDir ?? '',
-      hostname: c.Hostname ?? '',
-      tty: c.Tty ?? false,
-    },
+    config: sessionConfig(c),
     oci: { binary, root, bundle: rs?.bundle, pidStart: rs?.pidStart },
     ...(stale ? { stale } : {}),
   };

@@ -1,5 +1,5 @@
 import { listPids, readCgroup, readStat } from './proc.js';
-import type { Container, ContainerRuntime } from './types.js';
+import { bareContainer, type Container, type ContainerRuntime } from './types.js';
 
 const ID = '([0-9a-f]{64})';
 /** cgroup path shapes that name a container (engine-facts §4), with the runtime they imply. */
@@ -42,20 +42,5 @@ export async function scanProc(procRoot = '/proc'): Promise<Container[]> {
       }
     }),
   );
-  return [...found].map(([id, p]) => ({
-    id,
-    name: id.slice(0, 12),
-    image: '',
-    command: '',
-    state: 'running',
-    createdAt: undefined,
-    startedAt: undefined,
-    finishedAt: undefined,
-    exitCode: undefined,
-    pid: p.pid,
-    runtime: p.runtime,
-    source: 'proc',
-    labels: {},
-    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
-  }));
+  return [...found].map(([id, p]) => bareContainer(id, 'proc', { pid: p.pid, runtime: p.runtime }));
 }

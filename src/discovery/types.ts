@@ -62,6 +62,27 @@ export interface ContainerConfig {
   tty: boolean;
 }
 
+/** A running container known only by id and source; each source fills in what it knows. */
+export function bareContainer(id: string, source: ContainerSource, over: Partial<Container> = {}): Container {
+  return {
+    id,
+    name: id.slice(0, 12),
+    image: '',
+    command: '',
+    state: 'running',
+    createdAt: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+    exitCode: undefined,
+    pid: undefined,
+    runtime: 'docker',
+    source,
+    labels: {},
+    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
+    ...over,
+  };
+}
+
 export function isRunning(c: Container): boolean {
   return c.state === 'running' || c.state === 'restarting';
 }

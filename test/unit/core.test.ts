@@ -8,7 +8,7 @@ import { findUser, parsePasswd } from '../../src/backends/passwd.js';
 import { stateText } from '../../src/cli/commands/ls.js';
 import { renderTable } from '../../src/cli/format/table.js';
 import { assertRunning, distance, resolveTarget } from '../../src/discovery/resolve.js';
-import type { Container } from '../../src/discovery/types.js';
+import { bareContainer, type Container } from '../../src/discovery/types.js';
 import { compareApiVersions } from '../../src/engine/docker-client.js';
 import { endpointFromEnv } from '../../src/engine/endpoint.js';
 import { AmbiguousTargetError, NotFoundError, NotRunningError, UsageError } from '../../src/errors.js';
@@ -23,23 +23,13 @@ function frame(stream: number, payload: string): Buffer {
 }
 
 function container(over: Partial<Container>): Container {
-  return {
-    id: 'a'.repeat(64),
+  return bareContainer('a'.repeat(64), 'docker-api', {
     name: 'web',
     image: 'img',
-    command: '',
-    state: 'running',
-    createdAt: undefined,
-    startedAt: undefined,
-    finishedAt: undefined,
-    exitCode: undefined,
     pid: 1,
-    runtime: 'docker',
-    source: 'docker-api',
-    labels: {},
     config: { user: '', env: [], workingDir: '', hostname: 'h', tty: false },
     ...over,
-  };
+  });
 }
 
 describe('FrameDemuxer', () => {

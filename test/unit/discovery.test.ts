@@ -6,7 +6,7 @@ import { parseRuncState } from '../../src/discovery/runtime-state.js';
 import { mergeSources } from '../../src/discovery/merge.js';
 import { parseStat, validatePid } from '../../src/discovery/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
-import type { Container } from '../../src/discovery/types.js';
+import { bareContainer, type Container } from '../../src/discovery/types.js';
 
 const ID = '0123456789abcdef'.repeat(4);
 
@@ -53,23 +53,8 @@ describe('dockerd command lines', () => {
 });
 
 describe('merging sources', () => {
-  const base = (source: Container['source'], extra: Partial<Container> = {}): Container => ({
-    id: ID,
-    name: source,
-    image: '',
-    command: '',
-    state: 'running',
-    createdAt: undefined,
-    startedAt: undefined,
-    finishedAt: undefined,
-    exitCode: undefined,
-    pid: 10,
-    runtime: 'docker',
-    source,
-    labels: {},
-    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
-    ...extra,
-  });
+  const base = (source: Container['source'], extra: Partial<Container> = {}): Container =>
+    bareContainer(ID, source, { name: source, pid: 10, ...extra });
 
   it('one record per id: the API wins, provenance lists every source, the runtime reference is kept', () => {
     const oci = { binary: 'runc' as const, root: '/r', bundle: '/b', pidStart: 1 };
