@@ -269,7 +269,7 @@ export function engineMessage(body: Buffer): string {
   return text.trim();
 }
 
-function engineStatusError(method: string, path: string, res: EngineResponse): EngineError {
+export function engineStatusError(method: string, path: string, res: EngineResponse): EngineError {
   const message = engineMessage(res.body) || `HTTP ${res.status}`;
   return new EngineError(`dockerd: ${message}`, { statusCode: res.status, hint: `${method} ${path.split('?')[0]} failed` });
 }

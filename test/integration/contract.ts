@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, cx, text } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { execa } from 'execa';
 
 export function backendContract(backend: string): void {
   describe(`backend contract: ${backend}`, () => {
@@ -122,5 +123,28 @@ export function backendContract(backend: string): void {
       assert.notEqual(dir.exitCode, 0);
       assert.match(dir.stderr, /^cx: .*\/no\/such\/dir/m);
     });
+
+    it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
+      const broken = await containers.run({
+        cmd: ['sh', '-c', 'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready; sleep 100000'],
+      });
+      await waitForFile(broken.name, '/ready');
+      const env = await cx(['env', '--backend', backend, broken.name]);
+      assert.equal(env.exitCode, 0, env.stderr);
+      assert.match(text(env), /^HOME=\/$/m);
+      const r = await run([broken.name, '--', 'sh', '-c', 'echo "$HOME"; id -u']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(text(r), '/\n0\n');
+    });
   });
+}
+
+/** Wait (bounded) until the container's own setup has created `file`. */
+async function waitForFile(container: string, file: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await execa('docker', ['exec', container, 'test', '-e', file], { reject: false });
+    if (r.exitCode === 0) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`${container}: ${file} did not appear within 10 s`);
 }

@@ -1,5 +1,5 @@
 import path from 'node:path/posix';
-import type { DockerClient } from '../../engine/docker-client.js';
+import { engineMessage, engineStatusError, type DockerClient } from '../../engine/docker-client.js';
 import type { ContainerFiles } from '../types.js';
 
 const MAX_FILE = 4 * 1024 * 1024;
@@ -20,8 +20,9 @@ export function dockerFiles(client: DockerClient, containerId: string): Containe
   const stat = async (p: string): Promise<{ path: string; stat: PathStat } | undefined> => {
     let current = p;
     for (let hop = 0; hop <= MAX_LINKS; hop++) {
-      const res = await client.call('HEAD', archivePath(containerId, current), { accept: (s) => s === 200 || s === 404 });
+      const res = await client.call('HEAD', archivePath(containerId, current), { accept: (s) => s === 200 || s === 404 || s === 500 });
       if (res.status === 404) return undefined;
+      if (res.status === 500) return unresolvable(client, containerId, current);
       const st = decodeStat(res.headers['x-docker-container-path-stat']);
       if (!st || st.linkTarget === '') return st ? { path: current, stat: st } : undefined;
       current = path.resolve(path.dirname(current), st.linkTarget);
@@ -40,6 +41,21 @@ export function dockerFiles(client: DockerClient, containerId: string): Containe
     },
   };
 }
+
+/**
+ * HEAD answers 500 without a body when the daemon cannot resolve a path; the same GET says why. A
+ * symlink loop or a path through a non-directory is a file the container does not really have
+ * ("absent", as the runc and nsenter backends see it); anything else is the daemon's failure.
+ */
+async function unresolvable(client: DockerClient, containerId: string, p: string): Promise<undefined> {
+  const res = await client.call('GET', archivePath(containerId, p), { accept: (s) => s === 500 || s === 404 || (s >= 200 && s < 300) });
+  if (res.status === 500 && !UNRESOLVABLE.test(engineMessage(res.body))) {
+    throw engineStatusError('HEAD', archivePath(containerId, p), res);
+  }
+  return undefined;
+}
+
+const UNRESOLVABLE = /too many links|too many levels of symbolic links|not a directory/i;
 
 function archivePath(id: string, p: string): string {
   return `/containers/${id}/archive?path=${encodeURIComponent(p)}`;
