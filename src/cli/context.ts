@@ -63,8 +63,11 @@ export class Context {
   }
 }
 
+/** Node's timers take at most 2^31-1 ms (about 24.8 days); a larger value would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** CX_API_TIMEOUT_MS overrides the 2 s deadline on Engine API calls. */
 function deadlineFromEnv(env: NodeJS.ProcessEnv): { deadlineMs?: number } {
   const v = Number(env['CX_API_TIMEOUT_MS']);
-  return Number.isFinite(v) && v > 0 ? { deadlineMs: v } : {};
+  return Number.isFinite(v) && v > 0 ? { deadlineMs: Math.min(v, MAX_TIMER_MS) } : {};
 }

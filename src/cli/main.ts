@@ -24,14 +24,15 @@ async function main(argv: string[]): Promise<number> {
 
 export function report(err: unknown, io: IO, debug: boolean): number {
   if (err instanceof CxError) {
-    io.stderr.write(`cx: ${err.message}\n`);
-    if (err.hint) io.stderr.write(`    ${err.hint}\n`);
+    // Messages carry names, paths and daemon answers that others control: escaped here, once.
+    io.stderr.write(`cx: ${sanitize(err.message)}\n`);
+    if (err.hint) io.stderr.write(`    ${sanitize(err.hint)}\n`);
     if (debug) io.stderr.write(`${sanitize(err.stack ?? '')}\n${err.cause ? `cause: ${String(err.cause)}\n` : ''}`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
   io.stderr.write(`cx: unexpected error: ${sanitize(message)}\n`);
-  io.stderr.write(debug && err instanceof Error ? `${err.stack}\n` : '    run again with --debug for details, and report it\n');
+  io.stderr.write(debug && err instanceof Error ? `${sanitize(err.stack ?? '')}\n` : '    run again with --debug for details, and report it\n');
   return 1;
 }
 

@@ -151,6 +151,11 @@ describe('presentation', () => {
     assert.equal(sanitize('a\x1b[31mb\nc\u009b'), 'a\\x1b[31mb\\nc\\x9b');
     assert.equal(escapeValue('a\\n'), 'a\\\\n');
   });
+  it('sanitize escapes bidi overrides and line separators, which reorder or break what is shown', () => {
+    assert.equal(sanitize('evil\u202etxt.sh'), 'evil\\u202etxt.sh');
+    assert.equal(sanitize('a\u2028b\u2029c\u2066d\u200fe\u061cf'), 'a\\u2028b\\u2029c\\u2066d\\u200fe\\u061cf');
+    assert.equal(sanitize('caf\u00e9 \u4e2d'), 'caf\u00e9 \u4e2d');
+  });
   it('renderTable aligns columns and sanitizes cells', () => {
     assert.equal(renderTable(['A', 'B'], [['x\x1b', 'y'], ['long', 'z']]), 'A      B\nx\\x1b  y\nlong   z\n');
   });

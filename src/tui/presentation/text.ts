@@ -1,14 +1,8 @@
 import { sanitize } from '../../util/sanitize.js';
 
-/**
- * Bidi overrides, isolates and line/paragraph separators: not control characters to sanitize(), but
- * they reorder or break what a terminal shows, so text a container controls must not carry them raw.
- */
-const LAYOUT_CONTROLS = /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** Text a container controls, made safe to draw: every control turned into a visible escape. */
+/** Text a container controls, made safe to draw: the one rule the CLI uses too. */
 export function clean(text: string): string {
-  return sanitize(text).replace(LAYOUT_CONTROLS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return sanitize(text);
 }
 
 /** Columns a code point takes in a terminal: 0 for combining marks, 2 for East Asian wide and emoji. */
