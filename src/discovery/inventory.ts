@@ -71,6 +71,9 @@ export class Inventory {
   private async scan(): Promise<Container[]> {
     const health = await this.deps.health();
     const { warn } = this.deps;
+    // Refused by the socket and not root: the on-disk and runtime state is root's too, so a listing
+    // would be empty and "no container named X" a lie. Say what is really wrong.
+    if (health.state === 'denied' && process.getuid?.() !== 0) throw daemonUnusableError(health);
     const runtimes = Promise.all([
       ...this.containerdStates(health).map((s) => listFromContainerd(s, warn)),
       listFromPodman(this.deps.podman ?? PODMAN_ROOTS, warn),

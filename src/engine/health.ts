@@ -156,7 +156,9 @@ export function daemonUnusableError(h: DaemonHealth): EngineError {
         hint: 'start dockerd (cx remembers an engine\'s state dirs once it has seen it running)',
       });
     case 'denied':
-      return new EngineError(`permission denied on ${sock}`, { hint: 'run cx as root or as a member of the docker group' });
+      return new EngineError(`permission denied on ${sock}: cx runs as uid ${process.getuid?.() ?? '?'}, not root and not in its group`, {
+        hint: 'run cx as root (sudo cx ...), or join the socket\'s group (usermod -aG docker "$USER", then log in again)',
+      });
     default:
       return new EngineError(`${describeHealth(h)}, ${where}`, {
         hint: 'see `cx doctor`; cx finds a frozen engine\'s state from its dockerd command line',
