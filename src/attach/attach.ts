@@ -10,6 +10,7 @@ export interface AttachOptions {
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+const SIGPIPE_EXIT = 128 + 13;
 /**
  * How long a signalled cx waits for the session to end before leaving anyway: a hung-up shell goes
  * at once; a command given the signal itself may need time to clean up.
@@ -35,11 +36,19 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
       });
     });
 
+    // Backpressure: one pause per full buffer, one 'drain' listener at a time (not one per write).
+    let waitingForDrain = false;
+    let outputClosed = false;
     const dataSub = session.onData((data, stream) => {
+      if (outputClosed) return;
       const out = stream === 'stderr' ? io.stderr : io.stdout;
-      if (!out.write(data)) {
+      if (!out.write(data) && !waitingForDrain) {
+        waitingForDrain = true;
         session.pause();
-        out.once('drain', () => session.resume());
+        out.once('drain', () => {
+          waitingForDrain = false;
+          session.resume();
+        });
       }
     });
     cleanups.push(() => dataSub.dispose());
@@ -74,8 +83,27 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
       cleanups.push(() => process.off(sig, handler));
     }
 
+    // The reader of cx's output went away (`cx exec c -- yes | head -1`): like any command in a
+    // pipeline, the session ends with SIGPIPE: the command gets it, and cx exits 128+13, as docker
+    // exec does, without a stack trace.
+    const onOutputError = (err: NodeJS.ErrnoException): void => {
+      if (outputClosed) return;
+      outputClosed = true;
+      session.kill(err.code === 'EPIPE' ? 'SIGPIPE' : 'SIGHUP');
+      // A process started by the runtime may inherit SIGPIPE ignored (docker exec then leaves `yes`
+      // running for ever): make sure it goes, and wait briefly so nothing is left in the container.
+      const force = setTimeout(() => session.kill('SIGKILL'), 500);
+      const timer = setTimeout(() => gaveUp({ exitCode: SIGPIPE_EXIT }), SIGNAL_GRACE_MS.tty);
+      cleanups.push(() => clearTimeout(force), () => clearTimeout(timer));
+    };
+    for (const out of [io.stdout, io.stderr]) {
+      out.on('error', onOutputError);
+      cleanups.push(() => out.off('error', onOutputError));
+    }
+
     session.resume();
     const status = await Promise.race([exited, abandoned]);
+    if (outputClosed) return { exitCode: SIGPIPE_EXIT };
     await flush(io);
     if (signalled && status.exitCode === 0) return { exitCode: 128 + (SIGNAL_NUMBER[signalled] ?? 0) };
     return status;

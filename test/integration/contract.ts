@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { CANARY, cx, text } from '../helpers/cx.js';
+import { CANARY, CX_BIN, cx, text } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { execa } from 'execa';
 
@@ -124,6 +124,14 @@ export function backendContract(backend: string): void {
       assert.match(dir.stderr, /^cx: .*\/no\/such\/dir/m);
     });
 
+    it('ends with 141 and stops the command when the reader of its output goes away (yes | head -1)', async () => {
+      const script = `"$0" exec --backend ${backend} ${c.name} -- yes 2>/tmp/cx-epipe-$$ | head -1; echo "status=\${PIPESTATUS[0]}"; cat /tmp/cx-epipe-$$ >&2; rm -f /tmp/cx-epipe-$$`;
+      const r = await execa('bash', ['-c', script, CX_BIN], { reject: false, timeout: 30_000 });
+      assert.equal(r.stdout, 'y\nstatus=141', r.stderr);
+      assert.equal(r.stderr, '', 'no stack trace, no MaxListenersExceededWarning');
+      await waitUntil(async () => !(await execa('docker', ['top', c.name, '-o', 'pid,args'])).stdout.includes(' yes'), 'yes is still running in the container');
+    });
+
     it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
       const broken = await containers.run({
         cmd: ['sh', '-c', 'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready; sleep 100000'],
@@ -139,12 +147,17 @@ export function backendContract(backend: string): void {
   });
 }
 
-/** Wait (bounded) until the container's own setup has created `file`. */
-async function waitForFile(container: string, file: string): Promise<void> {
+/** Wait (bounded: 10 s) until `check` holds. */
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const r = await execa('docker', ['exec', container, 'test', '-e', file], { reject: false });
-    if (r.exitCode === 0) return;
+    if (await check()) return;
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new Error(`${container}: ${file} did not appear within 10 s`);
+  throw new Error(`after 10 s: ${what}`);
+}
+
+/** Wait until the container's own setup has created `file`. */
+function waitForFile(container: string, file: string): Promise<void> {
+  const exists = async (): Promise<boolean> => (await execa('docker', ['exec', container, 'test', '-e', file], { reject: false })).exitCode === 0;
+  return waitUntil(exists, `${container}: ${file} did not appear`);
 }
