@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // The Node line and version the executable runs on: the current LTS. The hash pins the binary npm
@@ -17,7 +18,7 @@ export const NODE_VERSION = '24.21.0';
 const NODE_SHA256 = process.env.CX_EXE_NODE_SHA256 ?? '7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c';
 const useCodeCache = process.env.CX_EXE_CODE_CACHE !== '0';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const work = path.join(root, 'dist', 'exe');
 const out = process.env.CX_EXE_OUT ?? path.join(root, 'dist', 'cx-linux-x64');
