@@ -41,8 +41,11 @@ function makeRootfs(): string {
   return root;
 }
 
-/** Run `cx args` inside the root filesystem (see makeRootfs), then `then` (shell) in the same mounts. */
-function inRoot(root: string, args: string[], then = ''): [string, string[]] {
+/**
+ * Run `cx args` inside the root filesystem (see makeRootfs), with the shell snippets `first` before and
+ * `then` after it in the same mounts ($r is the root; `$cx` runs cx again).
+ */
+function inRoot(root: string, args: string[], { first = '', then = '' } = {}): [string, string[]] {
   const script = [
     'set -e',
     'r=$1; shift',
@@ -51,8 +54,9 @@ function inRoot(root: string, args: string[], then = ''): [string, string[]] {
     'mount --rbind /dev "$r/dev"',
     'mount -t tmpfs -o mode=755 tmpfs "$r/run"',
     'mount --bind /var/run/docker.sock "$r/var/run/docker.sock"',
-    'c=$(command -v chroot)',
-    `${then ? '' : 'exec '}env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=xterm-256color "$c" "$r" /usr/local/bin/cx "$@"`,
+    'cx() { env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=xterm-256color "$(command -v chroot)" "$r" /usr/local/bin/cx "$@"; }',
+    first,
+    then ? 'cx "$@" || echo "cx exit $?"' : 'cx "$@"; exit $?',
     then,
   ].join('\n');
   return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', root, ...args]];
@@ -110,13 +114,40 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
 
   it('puts the files it carries in a root-only cache under /run/cx', async () => {
     // What cx left in the fresh /run, looked at before the mount namespace goes.
-    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'true'], 'stat -c "%a %u %n" "$r"/run/cx "$r"/run/cx/*/ "$r"/run/cx/*/*');
+    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'true'], {
+      then: 'stat -c "%a %u %n" "$r"/run/cx "$r"/run/cx/*/ "$r"/run/cx/*/*',
+    });
     const r = await execa(file, argv, { reject: false, timeout: 60_000 });
     assert.equal(r.exitCode, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => l.replace(root, ''));
     assert.match(lines[0]!, /^700 0 \/run\/cx$/);
     assert.match(lines[1]!, /^700 0 \/run\/cx\/\d+\.\d+\.\d+-[0-9a-f]{16}\/$/);
     assert.ok(lines.some((l) => /^700 0 \/run\/cx\/[^/]+\/\/?cx-nsenter$/.test(l)), lines.join('\n'));
+  });
+
+  it('replaces a cached file that no longer matches what it carries', async () => {
+    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'echo', 'again'], {
+      first: 'cx exec --backend nsenter "$4" -- true; f=$(echo "$r"/run/cx/*/cx-nsenter); printf "#!/bin/sh\\necho tampered\\n" > "$f"',
+      then: 'sha256sum < "$f"',
+    });
+    const r = await execa(file, argv, { reject: false, timeout: 60_000 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const [out, sum] = r.stdout.trim().split('\n');
+    assert.equal(out, 'again');
+    const carried = execFileSync('sha256sum', ['native/build/cx-nsenter'], { encoding: 'utf8' }).split(' ')[0];
+    assert.equal(sum?.split(' ')[0], carried);
+  });
+
+  it('refuses a /run/cx another user made, in one line, and leaves it alone', async () => {
+    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'true'], {
+      first: 'mkdir -m 0777 "$r/run/cx" && chown 65534:65534 "$r/run/cx"',
+      then: 'stat -c "%a %u" "$r/run/cx"; ls -A "$r/run/cx" | wc -l',
+    });
+    const r = await execa(file, argv, { reject: false, timeout: 60_000 });
+    assert.match(r.stderr, /^cx: cannot use the cache for cx's embedded files: \/run\/cx is owned by uid 65534, not 0: remove it and run again$/m);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^cx exit [1-9]\d*$/);
+    assert.deepEqual(lines.slice(1), ['777 65534', '0']);
   });
 
   it('cx enter gives a shell on a real pty (node-pty from the cache, runc-free backends)', async () => {
