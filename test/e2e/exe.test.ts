@@ -165,4 +165,16 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
       }
     }
   });
+
+  it('cx alone opens the TUI (Ink, yoga-layout made synchronous), lists the container, q quits', async () => {
+    const [file, argv] = inRoot(root, []);
+    const p = new PtyRun(file, argv, { cols: 120, rows: 30 });
+    try {
+      await p.expect(new RegExp(`${name}\\s+[0-9a-f]{12}`));
+      p.type('q');
+      assert.equal((await p.waitExit()).exitCode, 0, p.screen);
+    } finally {
+      p.kill();
+    }
+  });
 });
