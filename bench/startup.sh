@@ -11,7 +11,7 @@ node24=$(node -p "require('./dist/exe/build-info.json').node")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The same executable without a code cache, and the executable's CommonJS bundle run by plain Node.
-CX_EXE_CODE_CACHE=0 CX_EXE_OUT="$tmp/cx-nocache" node scripts/build-exe.mjs >/dev/null 2>&1
+CX_EXE_CODE_CACHE=0 CX_EXE_OUT="$tmp/cx-nocache" node scripts/build-exe.mjs >/dev/null
 cp dist/exe/cx.cjs "$tmp/cx.cjs"
 certs=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 for args in '--version' 'completion bash'; do

