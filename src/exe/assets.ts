@@ -52,9 +52,9 @@ function ensureCacheDir(): string {
   if (cacheDir) return cacheDir;
   const dir = assetCacheDir(embeddedVersion());
   const root = path.dirname(dir);
-  // Non-root: ~/.cache may not exist yet on a fresh account; it is the user's own directory.
-  if (process.getuid?.() !== 0) mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
   try {
+    // Non-root: ~/.cache may not exist yet on a fresh account; it is the user's own directory.
+    if (process.getuid?.() !== 0) mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
     ensurePrivateDir(root);
     ensurePrivateDir(dir);
   } catch (err) {

@@ -44,4 +44,6 @@ function embeddedHelper(): string | undefined {
   }
 }
 
-export const HELPER_BUILD_HINT = 'build it with `npm run build:native` (needs a C compiler), or use --backend docker';
+export const HELPER_BUILD_HINT = inExecutable()
+  ? 'this executable carries it but could not place it in its cache (the line above says why), or use --backend docker'
+  : 'build it with `npm run build:native` (needs a C compiler), or use --backend docker';
