@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers on /var/run/docker.sock, installing Debian's docker.io and the
-# tools cx's tests use (busybox-static, runc, tmux, util-linux, curl, podman) when they are missing. Idempotent: does nothing when an engine already answers.
+# tools cx's tests use (busybox-static, runc, tmux, util-linux, curl, podman, zsh, fish, hyperfine) when they are missing. Idempotent: does nothing when an engine already answers.
 # The engine runs with --bridge=none --iptables=false so the machine's network is left untouched.
 set -euo pipefail
 
@@ -15,6 +15,11 @@ command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 # podman: the discovery tests run real podman containers beside Docker's.
 command -v podman >/dev/null 2>&1 || need_pkgs+=(podman)
+# zsh, fish: the completion tests check the generated scripts with the shells themselves.
+command -v zsh >/dev/null 2>&1 || need_pkgs+=(zsh)
+command -v fish >/dev/null 2>&1 || need_pkgs+=(fish)
+# hyperfine: bench/startup.sh (start-up of the npm package and of the executable).
+command -v hyperfine >/dev/null 2>&1 || need_pkgs+=(hyperfine)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

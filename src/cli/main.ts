@@ -36,6 +36,8 @@ export function report(err: unknown, io: IO, debug: boolean): number {
   return 1;
 }
 
-const code = await main(process.argv.slice(2));
-// Let stdout/stderr drain before leaving (they are async on pipes).
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+// No top-level await: the single-file executable bundles this as CommonJS, which has none.
+void main(process.argv.slice(2)).then((code) => {
+  // Let stdout/stderr drain before leaving (they are async on pipes).
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+});

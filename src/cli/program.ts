@@ -1,5 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { bashCompletion, fishCompletion, manPage, zshCompletion } from './completion.js';
 import { Context } from './context.js';
 import type { IO } from './io.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -38,7 +39,43 @@ Targets: a full id, a unique id prefix, or a name (with or without the leading '
   for (const make of [lsCommand, execCommand, enterCommand, envCommand, doctorCommand, uiCommand]) {
     program.addCommand(make(ctx, done));
   }
+  program.addCommand(completionCommand(program, ctx, done));
+  program.addCommand(manCommand(program, ctx, done));
   return program;
+}
+
+/** `cx completion bash|zsh|fish`: the completion script, generated from this very program. */
+function completionCommand(program: Command, ctx: Context, done: Done): Command {
+  const generators = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion };
+  const cmd = new Command('completion')
+    .summary('print a shell completion script')
+    .description('Print the completion script for bash, zsh or fish (commands, options, backends and live container names).')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(Object.keys(generators)))
+    .addHelpText(
+      'after',
+      `
+Install:
+  cx completion bash > /etc/bash_completion.d/cx
+  cx completion zsh > "\${fpath[1]}/_cx"
+  cx completion fish > ~/.config/fish/completions/cx.fish`,
+    );
+  cmd.addOption(new Option('--debug').hideHelp());
+  cmd.action((shell: keyof typeof generators) => {
+    ctx.io.stdout.write(generators[shell](program));
+    done(0);
+  });
+  return cmd;
+}
+
+/** `cx man`: the man page (roff), for hosts that got cx as one file; `cx man | man -l -` reads it. */
+function manCommand(program: Command, ctx: Context, done: Done): Command {
+  const cmd = new Command('man').summary('print the man page (roff)').description('Print the cx(1) man page as roff: cx man | man -l -');
+  cmd.addOption(new Option('--debug').hideHelp());
+  cmd.action(() => {
+    ctx.io.stdout.write(manPage(program, version()));
+    done(0);
+  });
+  return cmd;
 }
 
 /** Parse argv and run the command; returns the exit code. Usage errors become UsageError. */

@@ -5,12 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
  * Found by walking up from this file, which lives at dist/src/cli/ or, bundled, at dist/bundle/.
  */
 export function version(): string {
+  // The single-file executable has no package.json beside it: its build writes the version in.
+  if (typeof __CX_VERSION__ !== 'undefined') return __CX_VERSION__;
   for (let up = '../'; up.length <= 12; up += '../') {
     const url = new URL(`${up}package.json`, import.meta.url);
     if (existsSync(url)) return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
   }
   return 'unknown';
 }
+
+declare const __CX_VERSION__: string | undefined;
 
 /** The part of argv before '--' (what follows belongs to the command run in the container). */
 export function optionArgs(argv: readonly string[]): readonly string[] {

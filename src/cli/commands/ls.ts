@@ -10,6 +10,7 @@ import type { Done } from '../program.js';
 export interface LsOptions {
   all: boolean;
   json: boolean;
+  quiet?: boolean;
 }
 
 /** One `cx ls --json` object. Field names are stable (documented in README). */
@@ -37,6 +38,8 @@ export interface LsRecord {
   backends: BackendName[];
 }
 
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
 export function lsCommand(ctx: Context, done: Done): Command {
   const cmd = new Command('ls')
     .alias('ps')
@@ -44,6 +47,7 @@ export function lsCommand(ctx: Context, done: Done): Command {
     .description('List running containers with the backends that can enter each one.')
     .option('-a, --all', 'include stopped containers', false)
     .option('--json', 'print a JSON array of objects (fields documented in README)', false)
+    .option('-q, --quiet', 'print only the names, one a line (the short id for a name that is not plain)', false)
     .addHelpText(
       'after',
       `
@@ -54,7 +58,7 @@ Examples:
     );
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.action(async (raw: Record<string, unknown>) => {
-    done(await runLs({ all: raw['all'] === true, json: raw['json'] === true }, ctx));
+    done(await runLs({ all: raw['all'] === true, json: raw['json'] === true, quiet: raw['quiet'] === true }, ctx));
   });
   return cmd;
 }
@@ -63,6 +67,12 @@ export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
   const containers = await ctx.inventory().list({ all: opts.all });
   const health = await ctx.health();
   if (health.state !== 'ok') ctx.warn(`${describeHealth(health)}: listing from on-disk and runtime state`);
+  if (opts.quiet) {
+    // Shell completion reads this: only names a shell word can hold as is (a container picks its name).
+    const shown = containers.filter((c) => opts.all || isRunning(c)).map((c) => (PLAIN_NAME.test(c.name) ? c.name : shortId(c.id)));
+    ctx.io.stdout.write(shown.sort().map((n) => `${n}\n`).join(''));
+    return 0;
+  }
   const registry = ctx.registry();
   const records = containers
     .filter((c) => opts.all || isRunning(c))

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { getRawAsset } from 'node:sea';
+import { ensurePrivateDir } from '../util/private-dir.js';
+
+/**
+ * Files the single-file executable (dist/cx-linux-x64) carries besides its JavaScript: the nsenter
+ * helper and node-pty's addon. They must be real files to be run or dlopen'ed, so on first use they
+ * are written to a private cache directory and run from there; the npm package never gets here.
+ */
+export type AssetName = 'cx-nsenter' | 'pty.node';
+
+// Replaced by `true` when scripts/build-exe.mjs bundles the executable; undefined everywhere else.
+declare const __CX_EXECUTABLE__: boolean | undefined;
+
+export function inExecutable(): boolean {
+  return typeof __CX_EXECUTABLE__ !== 'undefined' && __CX_EXECUTABLE__;
+}
+
+const NAMES: readonly AssetName[] = ['cx-nsenter', 'pty.node'];
+const placed = new Map<AssetName, string>();
+let cacheDir: string | undefined;
+
+/**
+ * The path of an embedded asset, written to the cache if missing and checked against the embedded
+ * bytes (sha256) the first time this process uses it: a file that differs (tampered, truncated, left
+ * by another build) is replaced atomically. Throws with a one-line reason when the cache directory is
+ * not safe to use.
+ */
+export function embeddedAssetPath(name: AssetName): string {
+  const known = placed.get(name);
+  if (known) return known;
+  const bytes = asset(name);
+  const dir = ensureCacheDir();
+  const file = path.join(dir, name);
+  if (!matches(file, sha256(bytes))) writeAtomically(dir, name, bytes);
+  placed.set(name, file);
+  return file;
+}
+
+/** The cache directory, without creating it: /run/cx/<version>-<hash> for root. */
+export function assetCacheDir(version: string): string {
+  const hash = createHash('sha256');
+  for (const name of NAMES) hash.update(name).update(sha256(asset(name)));
+  const leaf = `${version}-${hash.digest('hex').slice(0, 16)}`;
+  return path.join(cacheRoot(), leaf);
+}
+
+function ensureCacheDir(): string {
+  if (cacheDir) return cacheDir;
+  const dir = assetCacheDir(embeddedVersion());
+  const root = path.dirname(dir);
+  try {
+    // Non-root: ~/.cache may not exist yet on a fresh account; it is the user's own directory.
+    if (process.getuid?.() !== 0) mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(root);
+    ensurePrivateDir(dir);
+  } catch (err) {
+    throw new Error(`cannot use the cache for cx's embedded files: ${(err as Error).message}`);
+  }
+  cacheDir = dir;
+  return dir;
+}
+
+/**
+ * Root's cache is /run/cx (root-owned tmpfs, gone at reboot); the environment is not consulted, so a
+ * sudo'ed cx never writes into a directory the calling user chose. Other users get
+ * $XDG_RUNTIME_DIR/cx (or ~/.cache/cx), their own.
+ */
+function cacheRoot(): string {
+  if (process.getuid?.() === 0) return '/run/cx';
+  const runtime = process.env['XDG_RUNTIME_DIR'];
+  if (runtime && path.isAbsolute(runtime)) return path.join(runtime, 'cx');
+  return path.join(homedir(), '.cache', 'cx');
+}
+
+function embeddedVersion(): string {
+  return typeof __CX_VERSION__ !== 'undefined' ? __CX_VERSION__ : 'dev';
+}
+declare const __CX_VERSION__: string | undefined;
+
+function asset(name: AssetName): Uint8Array {
+  const raw = getRawAsset(name);
+  return typeof raw === 'string' ? Buffer.from(raw) : new Uint8Array(raw);
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Whether `file` is a regular file we own, writable only by us, whose content has hash `want`. */
+function matches(file: string, want: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return false;
+    const hash = createHash('sha256');
+    const buf = Buffer.alloc(64 * 1024);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    return hash.digest('hex') === want;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAtomically(dir: string, name: AssetName, bytes: Uint8Array): void {
+  const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  try {
+    unlinkSync(tmp); // left by a crashed run whose pid we now have
+  } catch {
+    // normally absent
+  }
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o700);
+  try {
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path.join(dir, name));
+}
