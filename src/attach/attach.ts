@@ -1,4 +1,4 @@
-import type { IO } from '../cli/io.js';
+import type { IO } from '../session/io.js';
 import type { ExitStatus, Session } from '../backends/types.js';
 import { RawModeGuard } from './raw-mode.js';
 import { pumpStdin } from './stdin-pump.js';

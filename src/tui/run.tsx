@@ -1,5 +1,5 @@
 import { render, type Instance } from 'ink';
-import type { Context } from '../cli/context.js';
+import type { Context } from '../session/context.js';
 import { UsageError } from '../errors.js';
 import { App, type TuiResult } from './app.js';
 import { engineSources, freshContext } from './data/engine-sources.js';
