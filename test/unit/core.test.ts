@@ -4,7 +4,7 @@ import { FrameDemuxer } from '../../src/backends/docker/demux.js';
 import { firstTarFile } from '../../src/backends/docker/files.js';
 import { classifyStartFailure, looksLikeStartFailure } from '../../src/backends/docker/start-errors.js';
 import { composeExecEnv, DEFAULT_PATH } from '../../src/backends/exec-env.js';
-import { findUser, parsePasswd } from '../../src/backends/passwd.js';
+import { findUser, parsePasswd } from '../../src/host/passwd.js';
 import { stateText } from '../../src/cli/commands/ls.js';
 import { renderTable } from '../../src/cli/format/table.js';
 import { assertRunning, distance, resolveTarget } from '../../src/discovery/resolve.js';
