@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameDemuxer } from '../../src/backends/docker/demux.js';
 import { firstTarFile } from '../../src/backends/docker/files.js';
-import { classifyStartFailure, looksLikeStartFailure } from '../../src/backends/docker/start-errors.js';
+import { classifyStartFailure, looksLikeStartFailure } from '../../src/backends/start-failure.js';
 import { composeExecEnv, DEFAULT_PATH } from '../../src/backends/exec-env.js';
 import { findUser, parsePasswd } from '../../src/host/passwd.js';
 import { stateText } from '../../src/cli/commands/ls.js';
