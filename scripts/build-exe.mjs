@@ -132,9 +132,9 @@ function ptyFromAssets() {
     setup(b) {
       b.onLoad({ filter: /node-pty[\\/]lib[\\/]utils\.js$/ }, () => ({
         loader: 'js',
-        resolveDir: path.join(root, 'dist', 'src', 'exe'),
+        resolveDir: path.join(root, 'dist', 'src', 'host'),
         contents: `
-const { embeddedAssetPath } = require('./assets.js');
+const { embeddedAssetPath } = require('./exe-assets.js');
 exports.assign = function (target, ...sources) {
   sources.forEach((s) => Object.keys(s).forEach((k) => (target[k] = s[k])));
   return target;

@@ -1,5 +1,6 @@
-import type { IO } from '../cli/io.js';
+import type { IO } from '../session/io.js';
 import type { ExitStatus, Session } from '../backends/types.js';
+import { FORWARDED_SIGNALS, signalExitCode } from '../util/signals.js';
 import { RawModeGuard } from './raw-mode.js';
 import { pumpStdin } from './stdin-pump.js';
 
@@ -8,9 +9,7 @@ export interface AttachOptions {
   stdin: boolean;
 }
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
-const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-const SIGPIPE_EXIT = 128 + 13;
+const SIGPIPE_EXIT = signalExitCode('SIGPIPE');
 /**
  * How long a signalled cx waits for the session to end before leaving anyway: a hung-up shell goes
  * at once; a command given the signal itself may need time to clean up.
@@ -76,7 +75,7 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
         signalled = sig;
         raw?.restore();
         session.kill(session.tty ? 'SIGHUP' : sig);
-        const timer = setTimeout(() => gaveUp({ exitCode: 128 + (SIGNAL_NUMBER[sig] ?? 0) }), session.tty ? SIGNAL_GRACE_MS.tty : SIGNAL_GRACE_MS.pipes);
+        const timer = setTimeout(() => gaveUp({ exitCode: signalExitCode(sig) }), session.tty ? SIGNAL_GRACE_MS.tty : SIGNAL_GRACE_MS.pipes);
         cleanups.push(() => clearTimeout(timer));
       };
       process.on(sig, handler);
@@ -105,7 +104,7 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
     const status = await Promise.race([exited, abandoned]);
     if (outputClosed) return { exitCode: SIGPIPE_EXIT };
     await flush(io);
-    if (signalled && status.exitCode === 0) return { exitCode: 128 + (SIGNAL_NUMBER[signalled] ?? 0) };
+    if (signalled && status.exitCode === 0) return { exitCode: signalExitCode(signalled) };
     return status;
   } finally {
     for (const c of cleanups.reverse()) c();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import type { TermInput } from '../cli/io.js';
+import type { TermInput } from '../session/io.js';
 
 /**
  * Puts the terminal in raw mode and guarantees it comes back: on restore(), on process exit, and on

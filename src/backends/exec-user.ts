@@ -1,6 +1,6 @@
 import { ExecStartError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
-import { parsePasswd, type PasswdEntry } from './passwd.js';
+import { findUser, parsePasswd } from '../host/passwd.js';
 
 /**
  * The identity a process gets: what `docker exec -u` resolves. `groups` starts with the primary gid
@@ -45,10 +45,7 @@ export function resolveUser(spec: string, passwdText: string | undefined, groupT
   const users = passwdText ? parsePasswd(passwdText) : [];
   const groups = groupText ? parseGroup(groupText) : [];
   const numericUser = /^\d+$/.test(userArg);
-  let matched: PasswdEntry | undefined;
-  if (userArg === '') matched = users.find((u) => u.uid === 0);
-  else if (numericUser) matched = users.find((u) => u.uid === Number(userArg));
-  else matched = users.find((u) => u.name === userArg);
+  const matched = findUser(users, userArg);
   if (!matched && userArg !== '' && !numericUser) throw unknown('user', userArg);
   const uid = matched?.uid ?? (numericUser ? Number(userArg) : 0);
   if (uid > MAX_ID) throw unknown('user', userArg);

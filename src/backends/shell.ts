@@ -1,6 +1,6 @@
 import { CxError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
-import { findUser, parsePasswd } from './passwd.js';
+import { findUser, parsePasswd } from '../host/passwd.js';
 import type { ContainerFiles } from './types.js';
 
 /** Shells tried, in order, when the user has no usable login shell. */

@@ -1,5 +1,6 @@
 import type { CxError } from '../errors.js';
 import type { Container } from '../discovery/types.js';
+import type { Disposable } from '../util/emitter.js';
 
 /** Every backend cx knows; the registry lists those that are implemented. */
 export type BackendName = 'docker' | 'nsenter' | 'runc';
@@ -32,9 +33,7 @@ export interface Availability {
   reason: string;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable };
 
 /** How a session ended. `error` is set when the command could not be started at all. */
 export interface ExitStatus {

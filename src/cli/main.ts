@@ -1,6 +1,6 @@
 import { CxError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
-import { processIO, type IO } from './io.js';
+import { processIO, type IO } from '../session/io.js';
 import { optionArgs, version } from './version.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { bashCompletion, fishCompletion, manPage, zshCompletion } from './completion.js';
-import { Context } from './context.js';
-import type { IO } from './io.js';
+import { Context } from '../session/context.js';
+import type { IO } from '../session/io.js';
 import { doctorCommand } from './commands/doctor.js';
 import { enterCommand } from './commands/enter.js';
 import { envCommand } from './commands/env.js';
@@ -10,9 +10,9 @@ import { execCommand } from './commands/exec.js';
 import { lsCommand } from './commands/ls.js';
 import { runUi, uiCommand } from './commands/ui.js';
 import { optionArgs, version } from './version.js';
+import type { Done } from './commands/done.js';
 
-/** Sets the exit code a command's action produced (commander actions cannot return one). */
-export type Done = (code: number) => void;
+export type { Done };
 
 export function buildProgram(ctx: Context, done: Done): Command {
   const program = new Command('cx')

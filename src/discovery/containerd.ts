@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
-import { readText } from './read-text.js';
+import { readText } from '../host/read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
-import { isFullId, type OciConfig } from './bundle.js';
-import { validatePid } from './proc.js';
+import { isFullId, type OciConfig } from '../host/bundle.js';
+import { validatePid } from '../host/proc.js';
 import { listRuntimeIds, readRuntimeState } from './runtime-state.js';
 import type { Container, OciRuntimeRef, Warn } from './types.js';
 

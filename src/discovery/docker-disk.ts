@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
-import { readText } from './read-text.js';
+import { readText } from '../host/read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
-import { isFullId } from './bundle.js';
+import { isFullId } from '../host/bundle.js';
 import { realTime, sessionConfig, type ContainerJson } from './docker-api.js';
-import type { DockerRoots } from './docker-roots.js';
-import { validatePid } from './proc.js';
+import type { DockerRoots } from '../host/docker-roots.js';
+import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import type { Container, ContainerState, Warn } from './types.js';
 

@@ -1,8 +1,8 @@
-import { readText } from './read-text.js';
+import { readText } from '../host/read-text.js';
 import path from 'node:path';
-import { isFullId, type OciConfig } from './bundle.js';
+import { isFullId, type OciConfig } from '../host/bundle.js';
 import { configFromBundle } from './containerd.js';
-import { validatePid } from './proc.js';
+import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import type { Container, OciRuntimeRef, Warn } from './types.js';
 

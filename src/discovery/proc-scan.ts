@@ -1,4 +1,4 @@
-import { listPids, readCgroup, readStat } from './proc.js';
+import { listPids, readCgroup, readStat } from '../host/proc.js';
 import { bareContainer, type Container, type ContainerRuntime } from './types.js';
 
 const ID = '([0-9a-f]{64})';

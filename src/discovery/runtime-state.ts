@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
-import { readText } from './read-text.js';
+import { readText } from '../host/read-text.js';
 import path from 'node:path';
-import { isFullId } from './bundle.js';
+import { isFullId } from '../host/bundle.js';
 
 /** What an OCI runtime's own state says about a container (runc state.json, crun status). */
 export interface RuntimeState {

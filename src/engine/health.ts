@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import { locateDockerRoots, type DockerRoots } from '../discovery/docker-roots.js';
-import { readStat, stateName } from '../discovery/proc.js';
+import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
+import { readStat, stateName } from '../host/proc.js';
 import { EngineError } from '../errors.js';
 
 /**

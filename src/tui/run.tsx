@@ -1,6 +1,7 @@
 import { render, type Instance } from 'ink';
-import type { Context } from '../cli/context.js';
+import type { Context } from '../session/context.js';
 import { UsageError } from '../errors.js';
+import { FORWARDED_SIGNALS, signalExitCode } from '../util/signals.js';
 import { App, type TuiResult } from './app.js';
 import { engineSources, freshContext } from './data/engine-sources.js';
 import type { TuiSources } from './data/sources.js';
@@ -8,8 +9,6 @@ import { handoff } from './handoff.js';
 import { drainStdin, Screen } from './screen.js';
 import type { UiSnapshot } from './state.js';
 
-const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
-const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /**
  * `cx` / `cx ui`: show the app until the user quits; each Enter unmounts it, hands the terminal to
@@ -30,7 +29,7 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
     signalled = sig;
     instance?.unmount();
   };
-  const handlers = SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  const handlers = FORWARDED_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
   for (const [sig, h] of handlers) process.on(sig, h);
   // In the alternate screen a resize must repaint from a clean screen (Ink only clears when narrowing).
   const onResize = (): void => {
@@ -57,12 +56,12 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
       );
       await instance.waitUntilExit();
       instance = undefined;
-      if (signalled) return 128 + (SIGNAL_NUMBER[signalled] ?? 0);
+      if (signalled) return signalExitCode(signalled);
       // TS cannot see the callback's assignment.
       const chosen = result as TuiResult;
       if (chosen.kind === 'quit') return 0;
       const message = await handoff(ctx, freshContext, screen, chosen.container, chosen.choice);
-      if (signalled) return 128 + (SIGNAL_NUMBER[signalled] ?? 0);
+      if (signalled) return signalExitCode(signalled);
       await drainStdin(io.stdin, 30);
       snapshot = { ...snapshot, message };
     }

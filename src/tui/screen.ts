@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { TermInput } from '../cli/io.js';
+import type { TermInput } from '../session/io.js';
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_ALT = '\x1b[?1049l';

@@ -1,4 +1,7 @@
-import type { Disposable } from '../backends/types.js';
+/** A subscription (or any resource) that can be let go of. */
+export interface Disposable {
+  dispose(): void;
+}
 
 /** A typed listener list whose subscriptions are disposables (node-pty's EventEmitter2 shape). */
 export class Emitter<T extends unknown[]> {

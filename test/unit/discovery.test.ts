@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveUser } from '../../src/backends/exec-user.js';
-import { parseDaemonArgs } from '../../src/discovery/docker-roots.js';
+import { parseDaemonArgs } from '../../src/host/docker-roots.js';
 import { parseRuncState } from '../../src/discovery/runtime-state.js';
 import { mergeSources } from '../../src/discovery/merge.js';
-import { parseStat, validatePid } from '../../src/discovery/proc.js';
+import { parseStat, validatePid } from '../../src/host/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
 import { bareContainer, type Container } from '../../src/discovery/types.js';
 

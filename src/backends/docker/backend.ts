@@ -5,7 +5,7 @@ import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/types.js';
 import { sanitize } from '../../util/sanitize.js';
 import { composeExecEnv } from '../exec-env.js';
-import { findUser, parsePasswd } from '../passwd.js';
+import { findUser, parsePasswd } from '../../host/passwd.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
 import { dockerFiles } from './files.js';
 import { DockerSession } from './session.js';

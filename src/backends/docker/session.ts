@@ -1,10 +1,10 @@
 import type net from 'node:net';
 import type { DockerClient } from '../../engine/docker-client.js';
 import { EngineError } from '../../errors.js';
-import { Emitter } from '../../util/emitter.js';
-import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
+import { BaseSession } from '../session-base.js';
+import { classifyStartFailure, DOCKER_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
+import type { ExitStatus, StreamName, TermSize } from '../types.js';
 import { FrameDemuxer } from './demux.js';
-import { classifyStartFailure, looksLikeStartFailure } from './start-errors.js';
 
 interface ExecInspect {
   Running: boolean;
@@ -13,14 +13,10 @@ interface ExecInspect {
 }
 
 /** A docker exec over a hijacked Engine API connection. */
-export class DockerSession implements Session {
-  readonly tty: boolean;
-  private readonly data = new Emitter<[Buffer, StreamName]>();
-  private readonly exit = new Emitter<[ExitStatus]>();
+export class DockerSession extends BaseSession {
   private readonly demux: FrameDemuxer;
   /** The first stdout bytes, held until we know whether they are a runtime start failure. */
-  private head: Buffer | undefined = Buffer.alloc(0);
-  private holding = false;
+  private readonly sniffer = new StartFailureSniffer('stdout', DOCKER_START_FAILURE, 32, (d, s) => this.emitData(d, s));
   private ended = false;
 
   constructor(
@@ -29,9 +25,10 @@ export class DockerSession implements Session {
     private readonly socket: net.Socket,
     tty: boolean,
   ) {
-    this.tty = tty;
+    super(tty);
     this.demux = new FrameDemuxer((d, s) => this.deliver(d, s));
     socket.on('data', (chunk: Buffer) => (tty ? this.deliver(chunk, 'stdout') : this.demux.push(chunk)));
+    socket.on('drain', () => this.emitDrain());
     socket.on('end', () => this.finish());
     socket.on('close', () => this.finish());
     // A reset after the process ended is normal; finish() reports the exit either way.
@@ -44,11 +41,6 @@ export class DockerSession implements Session {
       return true;
     }
     return this.socket.write(data, written === undefined ? undefined : () => written());
-  }
-
-  onDrain(listener: () => void): Disposable {
-    this.socket.on('drain', listener);
-    return { dispose: () => this.socket.off('drain', listener) };
   }
 
   end(): void {
@@ -92,28 +84,8 @@ export class DockerSession implements Session {
     this.socket.resume();
   }
 
-  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
-    return this.data.on(listener);
-  }
-
-  onExit(listener: (status: ExitStatus) => void): Disposable {
-    return this.exit.on(listener);
-  }
-
   private deliver(chunk: Buffer, stream: StreamName): void {
-    if (this.head !== undefined && stream === 'stdout') {
-      this.head = Buffer.concat([this.head, chunk]);
-      const verdict = looksLikeStartFailure(this.head.subarray(0, 32).toString('latin1'));
-      if (verdict === 'no') {
-        const held = this.head;
-        this.head = undefined;
-        this.data.fire(held, 'stdout');
-      } else {
-        this.holding = verdict === 'yes';
-      }
-      return;
-    }
-    this.data.fire(chunk, stream);
+    if (!this.sniffer.take(chunk, stream)) this.emitData(chunk, stream);
   }
 
   private finish(): void {
@@ -121,7 +93,7 @@ export class DockerSession implements Session {
     this.ended = true;
     void this.exitStatus().then((status) => {
       this.socket.destroy();
-      this.exit.fire(status);
+      this.emitExit(status);
     });
   }
 
@@ -130,23 +102,17 @@ export class DockerSession implements Session {
     try {
       info = await this.waitForExit();
     } catch (err) {
-      this.flushHead();
+      this.sniffer.flush();
       const error = err instanceof EngineError ? err : new EngineError(`lost the exec's exit code: ${String(err)}`);
       return { exitCode: 1, error };
     }
     const code = info.ExitCode ?? 1;
-    if (this.head !== undefined && this.holding && code !== 0) {
-      const error = classifyStartFailure(this.head.toString('utf8'));
-      this.head = undefined;
+    if (this.sniffer.suspicious && code !== 0) {
+      const error = classifyStartFailure(this.sniffer.takeText());
       return { exitCode: error.exitCode, error };
     }
-    this.flushHead();
+    this.sniffer.flush();
     return { exitCode: code };
-  }
-
-  private flushHead(): void {
-    if (this.head !== undefined && this.head.length > 0) this.data.fire(this.head, 'stdout');
-    this.head = undefined;
   }
 
   /** The stream can end a moment before the daemon records the exit code; poll briefly. */

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { embeddedAssetPath, inExecutable } from '../../exe/assets.js';
+import { embeddedAssetPath, inExecutable } from '../../host/exe-assets.js';
 
 const RELATIVE = path.join('native', 'build', 'cx-nsenter');
 

@@ -1,9 +1,9 @@
-import os from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { CxError } from '../../errors.js';
-import { Emitter } from '../../util/emitter.js';
-import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
+import { signalExitCode } from '../../util/signals.js';
+import { BaseSession } from '../session-base.js';
+import type { TermSize } from '../types.js';
 import { failureToError, parseFailure } from './helper-errors.js';
 
 /**
@@ -13,25 +13,23 @@ import { failureToError, parseFailure } from './helper-errors.js';
  * involved at all (no second line discipline, Ctrl-C/Ctrl-Z reach the container's foreground job as
  * bytes). Resizes travel on the control pipe (fd 3); start failures come back on fd 4.
  */
-export class NsenterSession implements Session {
-  private readonly data = new Emitter<[Buffer, StreamName]>();
-  private readonly exit = new Emitter<[ExitStatus]>();
-  private readonly drain = new Emitter<[]>();
+export class NsenterSession extends BaseSession {
   private status = '';
   private started = false;
   private ended = false;
 
   constructor(
     private readonly child: ChildProcess,
-    readonly tty: boolean,
+    tty: boolean,
     private readonly ctx: { container: string; cmd: string; notice: string | undefined },
   ) {
+    super(tty);
     const out = child.stdout as Readable;
     const err = child.stderr as Readable;
     out.pause();
     err.pause();
     (child.stdio[4] as Readable | undefined)?.on('data', (d: Buffer) => (this.status += d.toString('utf8')));
-    child.stdin?.on('drain', () => this.drain.fire());
+    child.stdin?.on('drain', () => this.emitDrain());
     // EPIPE when the command exits without reading all its input: normal, like a closed pipe.
     child.stdin?.on('error', () => undefined);
     this.control?.on('error', () => undefined);
@@ -74,24 +72,12 @@ export class NsenterSession implements Session {
   resume(): void {
     if (!this.started) {
       this.started = true;
-      if (this.ctx.notice) this.data.fire(Buffer.from(`${this.ctx.notice}${this.tty ? '\r\n' : '\n'}`), 'stderr');
-      this.child.stdout?.on('data', (d: Buffer) => this.data.fire(d, 'stdout'));
-      this.child.stderr?.on('data', (d: Buffer) => this.data.fire(d, 'stderr'));
+      if (this.ctx.notice) this.emitData(Buffer.from(`${this.ctx.notice}${this.tty ? '\r\n' : '\n'}`), 'stderr');
+      this.child.stdout?.on('data', (d: Buffer) => this.emitData(d, 'stdout'));
+      this.child.stderr?.on('data', (d: Buffer) => this.emitData(d, 'stderr'));
     }
     this.child.stdout?.resume();
     this.child.stderr?.resume();
-  }
-
-  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
-    return this.data.on(listener);
-  }
-
-  onDrain(listener: () => void): Disposable {
-    return this.drain.on(listener);
-  }
-
-  onExit(listener: (status: ExitStatus) => void): Disposable {
-    return this.exit.on(listener);
   }
 
   private finish(code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void {
@@ -101,15 +87,11 @@ export class NsenterSession implements Session {
     const failure = parseFailure(this.status);
     if (failure) {
       const error = failureToError(failure, this.ctx);
-      this.exit.fire({ exitCode: error.exitCode, error });
+      this.emitExit({ exitCode: error.exitCode, error });
     } else if (spawnError) {
-      this.exit.fire({ exitCode: 126, error: new CxError(`cannot run the nsenter helper: ${spawnError.message}`, { exitCode: 126 }) });
+      this.emitExit({ exitCode: 126, error: new CxError(`cannot run the nsenter helper: ${spawnError.message}`, { exitCode: 126 }) });
     } else {
-      this.exit.fire({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1) });
+      this.emitExit({ exitCode: code ?? (signal ? signalExitCode(signal) : 1) });
     }
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return os.constants.signals[signal] ?? 0;
 }

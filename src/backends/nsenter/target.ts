@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { readBundleConfig, type OciConfig } from '../../discovery/bundle.js';
+import { readBundleConfig, type OciConfig } from '../../host/bundle.js';
+import { parseStat } from '../../host/proc.js';
 import type { Container } from '../../discovery/types.js';
 import { NotRunningError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
@@ -74,12 +75,11 @@ export async function readTarget(c: Container): Promise<Target> {
   };
 }
 
-/** Field 22 of /proc/<pid>/stat (fields counted after the last ')', the name may hold anything). */
+/** Field 22 of /proc/<pid>/stat, for a process that is not a zombie. */
 export function parseStartTime(stat: string): number | undefined {
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
-  const v = Number(rest[19]);
-  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+  const parsed = parseStat(0, stat);
+  if (!parsed || parsed.state === 'Z' || parsed.state === 'X') return undefined;
+  return Number.isSafeInteger(parsed.startTime) && parsed.startTime > 0 ? parsed.startTime : undefined;
 }
 
 /** The exec process gets the container spec's capabilities (moby copies spec.Process for an exec). */

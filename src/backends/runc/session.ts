@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import * as pty from 'node-pty';
-import { classifyStartFailure } from '../docker/start-errors.js';
-import { Emitter } from '../../util/emitter.js';
-import type { Disposable, ExitStatus, Session, StreamName, TermSize } from '../types.js';
+import { signalExitCode } from '../../util/signals.js';
+import { BaseSession } from '../session-base.js';
+import { classifyStartFailure, RUNC_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
+import type { StreamName, TermSize } from '../types.js';
 import { lastRuncError, type RuncScratch } from './process-spec.js';
 
-/** runc's own start failures begin like this on its stderr (or the pty); held until we know. */
-const RUNC_PREFIXES = ['exec failed', 'runc exec failed', 'time="'];
 /** runc exits 255 when it could not start the process (its errors go to the JSON log too). */
 const RUNC_FAILED = 255;
-
-function looksLikeRunc(head: string): 'yes' | 'no' | 'maybe' {
-  let maybe = false;
-  for (const p of RUNC_PREFIXES) {
-    if (head.startsWith(p)) return 'yes';
-    if (p.startsWith(head)) maybe = true;
-  }
-  return maybe ? 'maybe' : 'no';
-}
 
 /**
  * A `runc exec` child. TTY: under a node-pty terminal (runc relays its own pty inside the container
@@ -26,26 +15,23 @@ function looksLikeRunc(head: string): 'yes' | 'no' | 'maybe' {
  * with the process's code (128+n for a signal), or 255 when it could not start it: then its JSON log
  * says why and that becomes the same ExecStartError (126/127) the docker backend gives.
  */
-export class RuncSession implements Session {
-  private readonly data = new Emitter<[Buffer, StreamName]>();
-  private readonly exit = new Emitter<[ExitStatus]>();
-  private readonly drain = new Emitter<[]>();
+export class RuncSession extends BaseSession {
   private readonly term: pty.IPty | undefined;
   private readonly child: ChildProcess | undefined;
   /** The first bytes of the stream runc's errors would land in, until they cannot be one. */
-  private head: Buffer | undefined = Buffer.alloc(0);
-  private readonly headStream: StreamName;
+  private readonly sniffer: StartFailureSniffer;
   private ended = false;
 
   constructor(
-    readonly tty: boolean,
+    tty: boolean,
     binary: string,
     args: string[],
     private readonly scratch: RuncScratch,
     opts: { stdin: boolean; size: TermSize | undefined },
   ) {
+    super(tty);
     const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
-    this.headStream = tty ? 'stdout' : 'stderr';
+    this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', RUNC_START_FAILURE, 20, (d, s) => this.emitData(d, s));
     if (tty) {
       this.term = pty.spawn(binary, args, {
         name: 'xterm',
@@ -57,7 +43,7 @@ export class RuncSession implements Session {
       } as pty.IPtyForkOptions);
       this.term.pause();
       this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
-      this.term.onExit((e) => this.finish(e.signal ? 128 + e.signal : e.exitCode));
+      this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
     } else {
       const child = spawn(binary, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
       this.child = child;
@@ -66,9 +52,9 @@ export class RuncSession implements Session {
       child.stdout?.on('data', (d: Buffer) => this.deliver(d, 'stdout'));
       child.stderr?.on('data', (d: Buffer) => this.deliver(d, 'stderr'));
       child.stdin?.on('error', () => undefined);
-      child.stdin?.on('drain', () => this.drain.fire());
+      child.stdin?.on('drain', () => this.emitDrain());
       child.on('error', () => this.finish(127));
-      child.on('close', (code, signal) => this.finish(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+      child.on('close', (code, signal) => this.finish(code ?? (signal ? signalExitCode(signal) : 128)));
     }
   }
 
@@ -117,31 +103,8 @@ export class RuncSession implements Session {
     this.child?.stderr?.resume();
   }
 
-  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
-    return this.data.on(listener);
-  }
-
-  onDrain(listener: () => void): Disposable {
-    return this.drain.on(listener);
-  }
-
-  onExit(listener: (status: ExitStatus) => void): Disposable {
-    return this.exit.on(listener);
-  }
-
   private deliver(chunk: Buffer, stream: StreamName): void {
-    if (this.head !== undefined && stream === this.headStream) {
-      this.head = Buffer.concat([this.head, chunk]);
-      if (looksLikeRunc(this.head.subarray(0, 20).toString('latin1')) === 'no') this.flushHead();
-      return;
-    }
-    this.data.fire(chunk, stream);
-  }
-
-  private flushHead(): void {
-    const held = this.head;
-    this.head = undefined;
-    if (held && held.length > 0) this.data.fire(held, this.headStream);
+    if (!this.sniffer.take(chunk, stream)) this.emitData(chunk, stream);
   }
 
   private finish(code: number): void {
@@ -151,13 +114,13 @@ export class RuncSession implements Session {
       const error = code === RUNC_FAILED ? await lastRuncError(this.scratch.logFile) : undefined;
       await this.scratch.cleanup().catch(() => undefined);
       if (error !== undefined) {
-        this.head = undefined;
+        this.sniffer.takeText();
         const err = classifyStartFailure(error.replace(/^exec failed: (unable to start container process: )?/, ''));
-        this.exit.fire({ exitCode: err.exitCode, error: err });
+        this.emitExit({ exitCode: err.exitCode, error: err });
         return;
       }
-      this.flushHead();
-      this.exit.fire({ exitCode: code });
+      this.sniffer.flush();
+      this.emitExit({ exitCode: code });
     })();
   }
 }

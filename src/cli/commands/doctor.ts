@@ -2,8 +2,8 @@ import { Command, Option } from 'commander';
 import { shortId, sourcesOf, type Container } from '../../discovery/types.js';
 import { describeHealth } from '../../engine/health.js';
 import { sanitize } from '../../util/sanitize.js';
-import type { Context } from '../context.js';
-import type { Done } from '../program.js';
+import type { Context } from '../../session/context.js';
+import type { Done } from './done.js';
 
 export interface DoctorCheck {
   name: string;

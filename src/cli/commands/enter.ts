@@ -1,12 +1,10 @@
 import { Command, Option } from 'commander';
-import { chooseShell } from '../../backends/shell.js';
-import type { Backend, ExecRequest } from '../../backends/types.js';
-import type { Container } from '../../discovery/types.js';
 import { UsageError } from '../../errors.js';
-import type { Context } from '../context.js';
-import type { Done } from '../program.js';
-import { addSessionOptions, callerTerm, parseSessionFlags, type SessionFlags } from './session-options.js';
-import { runSession } from './run-session.js';
+import type { Context } from '../../session/context.js';
+import type { Done } from './done.js';
+import { enterRequest } from '../../session/request.js';
+import { runAttached } from './attached.js';
+import { addSessionOptions, parseSessionFlags, type SessionFlags } from './session-options.js';
 
 export interface EnterOptions extends SessionFlags {
   target: string;
@@ -47,32 +45,7 @@ export async function runEnter(opts: EnterOptions, ctx: Context): Promise<number
   if (opts.shell !== '' && !opts.shell.startsWith('/')) {
     throw new UsageError(`invalid --shell '${opts.shell}': give an absolute path`, 'e.g. --shell /bin/sh');
   }
-  return runSession(ctx, opts.target, opts, (container, backend) => enterRequest(ctx, container, backend, opts));
-}
-
-/**
- * The request `cx enter` runs: the chosen shell on a TTY of the terminal's size, with the caller's
- * TERM. Shared with the TUI, which enters containers the same way.
- */
-export async function enterRequest(
-  ctx: Pick<Context, 'io' | 'trace'>,
-  container: Container,
-  backend: Backend,
-  opts: Pick<EnterOptions, 'shell' | 'user' | 'workdir' | 'env'>,
-): Promise<ExecRequest> {
-  let shell = opts.shell;
-  if (shell === '') {
-    const choice = await chooseShell(backend.files(container), opts.user || container.config.user);
-    ctx.trace(`shell ${choice.path}: ${choice.reason}`);
-    shell = choice.path;
-  }
-  return {
-    cmd: [shell],
-    tty: true,
-    stdin: true,
-    user: opts.user,
-    workdir: opts.workdir,
-    env: [...callerTerm(ctx.io.env), ...opts.env],
-    size: ctx.io.size(),
-  };
+  return runAttached(ctx, opts.target, opts, (container, backend) =>
+    enterRequest(backend, container, opts, { env: io.env, size: () => io.size(), trace: (l) => ctx.trace(l) }),
+  );
 }

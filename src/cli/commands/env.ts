@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
-import { hasEnvironmentSources, type EnvAlternative } from '../../backends/exec-env.js';
-import type { EnvEntry, ExecRequest } from '../../backends/types.js';
-import { assertRunning } from '../../discovery/resolve.js';
+import type { EnvAlternative } from '../../backends/exec-env.js';
+import type { EnvEntry } from '../../backends/types.js';
+import { sessionEnvironment } from '../../session/open.js';
+import { execRequest } from '../../session/request.js';
 import { escapeValue } from '../../util/sanitize.js';
-import type { Context } from '../context.js';
-import type { Done } from '../program.js';
+import type { Context } from '../../session/context.js';
+import type { Done } from './done.js';
 import { addSessionOptions, parseSessionFlags, type SessionFlags } from './session-options.js';
 
 export interface EnvOptions extends SessionFlags {
@@ -51,25 +52,10 @@ Examples:
 
 export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
   const container = await ctx.inventory().resolve(opts.target);
-  assertRunning(container);
-  const { backend, why } = ctx.registry().select(opts.backend, container);
-  ctx.trace(`backend ${why}`);
-  const request: ExecRequest = {
-    cmd: [],
-    tty: opts.tty,
-    stdin: false,
-    user: opts.user,
-    workdir: opts.workdir,
-    env: opts.env,
-    size: undefined,
-  };
-  // A backend that sees several records of the environment (nsenter) also says where they disagree.
-  if (opts.sources && hasEnvironmentSources(backend)) {
-    const report = await backend.environmentReport(container, request);
-    ctx.io.stdout.write(formatEnv(report.entries, opts, report.differing));
-    return 0;
-  }
-  ctx.io.stdout.write(formatEnv(await backend.environment(container, request), opts));
+  // The backend's default TERM (no caller environment): what a TTY session gets without a terminal's own.
+  const request = execRequest(opts, { cmd: [], tty: opts.tty, stdin: false });
+  const env = await sessionEnvironment(ctx.registry(), container, { backend: opts.backend, request, sources: opts.sources, trace: (l) => ctx.trace(l) });
+  ctx.io.stdout.write(formatEnv(env.entries, opts, env.differing));
   return 0;
 }
 

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { Context } from '../context.js';
-import type { Done } from '../program.js';
-import { addSessionOptions, callerTerm, parseSessionFlags, type SessionFlags } from './session-options.js';
-import { runSession } from './run-session.js';
+import type { Context } from '../../session/context.js';
+import type { Done } from './done.js';
+import { execRequest } from '../../session/request.js';
+import { runAttached } from './attached.js';
+import { addSessionOptions, parseSessionFlags, type SessionFlags } from './session-options.js';
 
 export interface ExecOptions extends SessionFlags {
   target: string;
@@ -57,13 +58,5 @@ export async function runExec(opts: ExecOptions, ctx: Context): Promise<number> 
   const io = ctx.io;
   const tty = opts.tty ?? (io.stdinIsTTY && io.stdoutIsTTY);
   const stdin = opts.interactive || (tty && io.stdinIsTTY);
-  return runSession(ctx, opts.target, opts, async () => ({
-    cmd: opts.cmd,
-    tty,
-    stdin,
-    user: opts.user,
-    workdir: opts.workdir,
-    env: tty ? [...callerTerm(io.env), ...opts.env] : opts.env,
-    size: tty ? io.size() : undefined,
-  }));
+  return runAttached(ctx, opts.target, opts, () => execRequest(opts, { cmd: opts.cmd, tty, stdin, callerEnv: io.env, size: io.size() }));
 }

@@ -3,9 +3,9 @@ import type { BackendName } from '../../backends/types.js';
 import { isRunning, shortId, sourcesOf, type Container } from '../../discovery/types.js';
 import { describeHealth } from '../../engine/health.js';
 import { humanDuration, since } from '../../util/time.js';
-import type { Context } from '../context.js';
+import type { Context } from '../../session/context.js';
 import { ellipsize, renderTable } from '../format/table.js';
-import type { Done } from '../program.js';
+import type { Done } from './done.js';
 
 export interface LsOptions {
   all: boolean;

@@ -1,13 +1,11 @@
 import { Option, type Command } from 'commander';
 import { parseBackendChoice, type BackendChoice } from '../../backends/registry.js';
 import { UsageError } from '../../errors.js';
+import type { SessionSpec } from '../../session/request.js';
 import { sanitize } from '../../util/sanitize.js';
 
 /** Options shared by every command that starts a process in a container. */
-export interface SessionFlags {
-  user: string;
-  workdir: string;
-  env: string[];
+export interface SessionFlags extends SessionSpec {
   backend: BackendChoice;
 }
 
@@ -41,10 +39,4 @@ export function parseSessionFlags(raw: Record<string, unknown>): SessionFlags {
     }
   }
   return { user, workdir, env, backend: parseBackendChoice(String(raw['backend'] ?? 'auto')) };
-}
-
-/** The caller's TERM, passed to TTY sessions so the container's programs draw for the real terminal. */
-export function callerTerm(env: NodeJS.ProcessEnv): string[] {
-  const term = env['TERM'];
-  return term !== undefined && /^[A-Za-z0-9._+-]{1,64}$/.test(term) ? [`TERM=${term}`] : [];
 }

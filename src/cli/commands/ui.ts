@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { Context } from '../context.js';
-import type { Done } from '../program.js';
+import type { Context } from '../../session/context.js';
+import type { Done } from './done.js';
 
 export function uiCommand(ctx: Context, done: Done): Command {
   const cmd = new Command('ui')
@@ -18,16 +18,11 @@ export function uiCommand(ctx: Context, done: Done): Command {
   return cmd;
 }
 
-/**
- * Loads the TUI (Ink, React) only now: one-liners never pay for it. The first listing starts before
- * Ink loads, so the two overlap (loading Ink is the slowest part of the first paint).
- */
+/** The TUI needs a terminal; its module graph (Ink, React) loads only past this check. */
 export async function runUi(ctx: Context): Promise<number> {
   if (!ctx.io.stdinIsTTY || !ctx.io.stdoutIsTTY) {
     throw new UsageError('the cx TUI needs a terminal on stdin and stdout', 'for scripts use `cx ls` and `cx exec`; `cx --help` lists the commands');
   }
-  const { engineSources, prefetchFirstListing } = await import('../../tui/data/engine-sources.js');
-  const sources = prefetchFirstListing(engineSources(ctx));
-  const { runTui } = await import('../../tui/run.js');
-  return runTui(ctx, sources);
+  const { startTui } = await import('../../tui/entry.js');
+  return startTui(ctx);
 }

@@ -1,5 +1,5 @@
 import { Registry } from '../../backends/registry.js';
-import { Context } from '../../cli/context.js';
+import { Context } from '../../session/context.js';
 import { Inventory } from '../../discovery/inventory.js';
 import { checkDaemon, type DaemonHealth } from '../../engine/health.js';
 import { inspectSummary } from './inspect.js';

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { Container } from '../../discovery/types.js';
 import type { DockerClient } from '../../engine/docker-client.js';
+import { parseStat } from '../../host/proc.js';
 
 /** One process of a container, as the host sees it. cmd is raw (untrusted). */
 export interface ProcessInfo {
@@ -28,19 +29,17 @@ async function readProc(pid: string, id: string): Promise<ProcessInfo | undefine
       readFile(`/proc/${pid}/status`, 'utf8'),
       readFile(`/proc/${pid}/cmdline`),
     ]);
-    // The command name in stat may contain spaces and ')': fields start after the LAST ')'.
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const parsed = parseStat(Number(pid), stat);
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1] ?? '?';
     const rss = /^VmRSS:\s+(\d+)/m.exec(status)?.[1];
     const args = cmdline.toString('utf8').replace(/\0+$/, '').split('\0').join(' ');
     return {
       pid: Number(pid),
-      ppid: Number(fields[1] ?? 0),
+      ppid: parsed?.ppid ?? 0,
       user: uid,
-      state: fields[0] ?? '?',
+      state: parsed?.state ?? '?',
       rssKiB: rss === undefined ? undefined : Number(rss),
-      cmd: args === '' ? `[${comm}]` : args,
+      cmd: args === '' ? `[${parsed?.comm ?? ''}]` : args,
     };
   } catch {
     // The process ended while being read, or is not ours to read.

@@ -1,18 +1,13 @@
-import type { BackendChoice, Selection } from '../../backends/registry.js';
-import { chooseShell } from '../../backends/shell.js';
-import type { BackendName, EnvEntry, ExecRequest } from '../../backends/types.js';
+import type { BackendChoice } from '../../backends/registry.js';
+import type { EnvEntry } from '../../backends/types.js';
 import type { Container } from '../../discovery/types.js';
-import type { CxError } from '../../errors.js';
-import { callerTerm } from '../../cli/commands/session-options.js';
+import { collectOutput, openSession, sessionEnvironment as environmentOf, type BackendChooser, type Collected } from '../../session/open.js';
+import { DEFAULT_SPEC, execRequest, sessionShell } from '../../session/request.js';
 import type { InspectSummary } from './inspect.js';
 import type { LiveFeed } from './live.js';
 import type { ProcessList } from './processes.js';
 
-/** The registry's part the TUI uses (the real Registry, or a test one over in-memory backends). */
-export interface BackendChooser {
-  usableFor(c: Container): BackendName[];
-  select(choice: BackendChoice, c: Container): Selection;
-}
+export type { BackendChooser };
 
 /** Everything the TUI reads from the outside world; the app and its hooks see only this. */
 export interface TuiSources {
@@ -50,17 +45,13 @@ export async function sessionEnvironment(
   c: Container,
   choice: EnterChoice,
 ): Promise<{ entries: EnvEntry[]; backend: string; why: string }> {
-  const { backend, why } = sources.registry.select(choice.backend, c);
-  const request: ExecRequest = { cmd: ['sh'], tty: true, stdin: true, user: choice.user, workdir: '', env: callerTerm(sources.env), size: undefined };
-  return { entries: await backend.environment(c, request), backend: backend.name, why };
+  const request = execRequest({ ...DEFAULT_SPEC, user: choice.user }, { cmd: ['sh'], tty: true, stdin: true, callerEnv: sources.env });
+  const env = await environmentOf(sources.registry, c, { backend: choice.backend, request });
+  return { entries: env.entries, backend: env.backend.name, why: env.why };
 }
 
 /** A one-off command's result; output is raw (untrusted) and capped. */
-export interface CommandResult {
-  output: string;
-  exitCode: number;
-  truncated: boolean;
-  error: CxError | undefined;
+export interface CommandResult extends Collected {
   backend: string;
 }
 
@@ -78,33 +69,10 @@ export async function runCommand(
   command: string,
   signal?: AbortSignal,
 ): Promise<CommandResult> {
-  const { backend } = sources.registry.select(choice.backend, c);
-  const shell = await chooseShell(backend.files(c), choice.user || c.config.user);
-  const session = await backend.open(c, { cmd: [shell.path, '-c', command], tty: false, stdin: false, user: choice.user, workdir: '', env: [], size: undefined });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  session.onData((data) => {
-    if (size >= COMMAND_OUTPUT_LIMIT) {
-      truncated = true;
-      return;
-    }
-    chunks.push(data);
-    size += data.length;
+  const spec = { ...DEFAULT_SPEC, user: choice.user };
+  const { session, backend } = await openSession(sources.registry, c, {
+    backend: choice.backend,
+    request: async (container, b) => execRequest(spec, { cmd: [await sessionShell(b, container, spec.user), '-c', command], tty: false, stdin: false }),
   });
-  const onAbort = (): void => session.kill('SIGKILL');
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const status = await new Promise<{ exitCode: number; error?: CxError }>((resolve) => {
-    session.onExit(resolve);
-    session.resume();
-  });
-  signal?.removeEventListener('abort', onAbort);
-  const all = Buffer.concat(chunks);
-  return {
-    output: all.subarray(0, COMMAND_OUTPUT_LIMIT).toString('utf8'),
-    exitCode: status.exitCode,
-    truncated: truncated || all.length > COMMAND_OUTPUT_LIMIT,
-    error: status.error,
-    backend: backend.name,
-  };
+  return { ...(await collectOutput(session, COMMAND_OUTPUT_LIMIT, signal)), backend: backend.name };
 }

@@ -1,20 +1,68 @@
-import { ExecStartError } from '../../errors.js';
-import { sanitize } from '../../util/sanitize.js';
+import { ExecStartError } from '../errors.js';
+import { sanitize } from '../util/sanitize.js';
 
 /**
  * How the daemon's start failures begin (they arrive inside the output stream): the runtime's own
  * errors, and the user/group lookup the daemon does before calling the runtime.
  */
-export const START_FAILURE_PREFIXES = ['OCI runtime', 'unable to find user', 'unable to find group'];
+export const DOCKER_START_FAILURE = ['OCI runtime', 'unable to find user', 'unable to find group'];
+/** How runc's own start failures begin on its stderr (or the pty, with a TTY). */
+export const RUNC_START_FAILURE = ['exec failed', 'runc exec failed', 'time="'];
 
 /** 'yes' when the text is a start failure, 'no' when it cannot be one, 'maybe' when too short to tell. */
-export function looksLikeStartFailure(head: string): 'yes' | 'no' | 'maybe' {
+export function looksLikeStartFailure(head: string, prefixes: readonly string[] = DOCKER_START_FAILURE): 'yes' | 'no' | 'maybe' {
   let maybe = false;
-  for (const p of START_FAILURE_PREFIXES) {
+  for (const p of prefixes) {
     if (head.startsWith(p)) return 'yes';
     if (p.startsWith(head)) maybe = true;
   }
   return maybe ? 'maybe' : 'no';
+}
+
+/**
+ * The first bytes of the stream a runtime writes its start failures to, held until they cannot be
+ * one (then released in order) or the exit says they were (then taken as the failure's text). The
+ * process's own output is never lost or reordered: only that stream's head waits, and briefly.
+ */
+export class StartFailureSniffer {
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private verdict: 'yes' | 'no' | 'maybe' = 'maybe';
+
+  constructor(
+    readonly stream: 'stdout' | 'stderr',
+    private readonly prefixes: readonly string[],
+    /** How many bytes decide: the longest prefix fits. */
+    private readonly window: number,
+    private readonly release: (held: Buffer, stream: 'stdout' | 'stderr') => void,
+  ) {}
+
+  /** Takes the chunk when it belongs to the held head (false: deliver it as usual). */
+  take(chunk: Buffer, stream: 'stdout' | 'stderr'): boolean {
+    if (this.head === undefined || stream !== this.stream) return false;
+    this.head = Buffer.concat([this.head, chunk]);
+    this.verdict = looksLikeStartFailure(this.head.subarray(0, this.window).toString('latin1'), this.prefixes);
+    if (this.verdict === 'no') this.flush();
+    return true;
+  }
+
+  /** The head began like a start failure. */
+  get suspicious(): boolean {
+    return this.head !== undefined && this.verdict === 'yes';
+  }
+
+  /** Deliver what is held (the stream ended, or the process started after all). */
+  flush(): void {
+    const held = this.head;
+    this.head = undefined;
+    if (held && held.length > 0) this.release(held, this.stream);
+  }
+
+  /** Drop what is held and return it as text: the exit showed it was the start failure. */
+  takeText(): string {
+    const text = this.head?.toString('utf8') ?? '';
+    this.head = undefined;
+    return text;
+  }
 }
 
 interface KnownFailure {

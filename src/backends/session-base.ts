@@ -1,0 +1,52 @@
+import { Emitter } from '../util/emitter.js';
+import type { Disposable, ExitStatus, Session, StreamName, TermSize } from './types.js';
+
+/**
+ * The event plumbing every backend's session shares (node-pty's Terminal to its UnixTerminal): the
+ * data, drain and exit events, and the rule that the exit fires once, after the last data. A backend
+ * subclass moves bytes and says when the process ended; it never touches the listeners itself.
+ */
+export abstract class BaseSession implements Session {
+  private readonly dataEvent = new Emitter<[Buffer, StreamName]>();
+  private readonly drainEvent = new Emitter<[]>();
+  private readonly exitEvent = new Emitter<[ExitStatus]>();
+  private exited = false;
+
+  constructor(readonly tty: boolean) {}
+
+  abstract write(data: Buffer | string, written?: () => void): boolean;
+  abstract end(): void;
+  abstract resize(size: TermSize): void;
+  abstract kill(signal?: NodeJS.Signals): void;
+  abstract pause(): void;
+  abstract resume(): void;
+
+  onData(listener: (data: Buffer, stream: StreamName) => void): Disposable {
+    return this.dataEvent.on(listener);
+  }
+
+  onDrain(listener: () => void): Disposable {
+    return this.drainEvent.on(listener);
+  }
+
+  onExit(listener: (status: ExitStatus) => void): Disposable {
+    return this.exitEvent.on(listener);
+  }
+
+  /** Output from the process, in order. */
+  protected emitData(data: Buffer, stream: StreamName): void {
+    this.dataEvent.fire(data, stream);
+  }
+
+  /** The process's input can take more. */
+  protected emitDrain(): void {
+    this.drainEvent.fire();
+  }
+
+  /** The process ended; only the first call counts. */
+  protected emitExit(status: ExitStatus): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.exitEvent.fire(status);
+  }
+}
