@@ -11,6 +11,49 @@
  * validates every argument anyway. Nothing secret is on its command line: the environment arrives on
  * the control pipe (fd 3), so host `ps` never shows container values.
  *
+ * SECURITY INVARIANTS (the container is hostile; these are what keep it from reaching the host):
+ *
+ *  I1 Non-dumpable throughout. The first thing main() does, in both modes and before any namespace
+ *     is entered, is prctl(PR_SET_DUMPABLE, 0). The forked session child inherits it (the flag
+ *     belongs to the memory map, which fork copies) and sets it again after its uid change; it lasts
+ *     until execve(), which makes the command dumpable again exactly as for runc/docker exec. While
+ *     non-dumpable, /proc/<pid>/{fd,fdinfo,cwd,root,environ,mem} and ptrace are refused to anyone
+ *     without CAP_SYS_PTRACE in the HOST user namespace (the helper's memory map belongs to it),
+ *     so the container's root cannot open the helper's handles even in the instants they exist.
+ *
+ *  I2 Only the session's 0-2 reach the container. The child's first act after fork, before it
+ *     waits for anything, reads anything or runs anything, is to put its stdio on 0-2 and CLOSE
+ *     (close_range, not just mark close-on-exec) every other descriptor: the target's pidfd and
+ *     /proc directory, namespace fds, cgroup.procs files, the host's /proc and /dev/null, the pty
+ *     master, cx's control and status pipes, the signalfd and the relays' sockets. Two pipes to the
+ *     helper itself survive, both close-on-exec: the start signal (read once, then closed) and the
+ *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
+ *     nothing the container could use. The session's 0-2 are the same as docker exec gives: pipes or
+ *     a pty slave from the container's own devpts (a host /dev/null when cx has no stdin).
+ *
+ *  I3 Nothing the container controls is used while host privilege or host handles are held. The
+ *     child resolves the working directory and walks PATH only after I2's close, after setresuid to
+ *     the session user and after capset to the container's capabilities: it sees the container's
+ *     files as the session user does (runc resolves the binary inside the container the same way).
+ *     The working directory is opened with RESOLVE_NO_MAGICLINKS, so a /proc/<pid>/cwd-style link
+ *     cannot put the session's cwd on a host directory.
+ *
+ *  I4 Container files are read as the container, never as host root. `query` opens the init's root
+ *     directory, enters the container's user and mount namespaces, closes every fd but 0-2 and the
+ *     status pipe, drops to the uid/gid/capabilities cx passes (the container's root and its
+ *     capability sets), and only then opens paths with openat2(RESOLVE_IN_ROOT |
+ *     RESOLVE_NO_MAGICLINKS) below that root: absolute symlinks and ".." stay in the container, and
+ *     a /proc/<host pid>/root/... link (reachable in a --pid host container) is refused. A path
+ *     that cannot be resolved that way (ENOENT, ELOOP, ENOTDIR, EACCES, ...) is "absent". A kernel
+ *     without openat2 (before 5.6) is refused rather than read unsafely.
+ *
+ *  I5 The supervising parent holds host handles (cgroup.procs, the host /proc, cx's pipes) but is
+ *     never in the container's PID namespace (setns(CLONE_NEWPID) only moves children), so the
+ *     container cannot name it in its /proc; with --pid host, where it can, I1 protects it. It closes
+ *     the target's pidfd and /proc directory as soon as the namespaces are entered, and opens the
+ *     container's /dev/ptmx only through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and only
+ *     if it is the pty multiplexer (char 5:2).
+ *
  * Usage (only ever run by cx):
  *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
  *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
@@ -18,8 +61,10 @@
  *       fd 3 (control, from cx): "<len>\n" + NUL-separated K=V environment, then "R <rows> <cols>\n" resizes.
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs.
  *       exit status: the command's, or 128+n when it was killed by signal n.
- *   cx-nsenter query --pid P --start T --id ID -- r:/path s:/path ...
- *       In the container's mount namespace: r: = read (file bytes or directory names), s: = stat only.
+ *   cx-nsenter query --pid P --start T --id ID --uid U --gid G --cap-bnd X --cap-eff X --cap-prm X
+ *                    -- r:/path s:/path ...
+ *       As uid U / gid G with those capabilities, inside the container's root: r: = read (file bytes
+ *       or directory names), s: = stat only.
  *       Output per path: "F <len>\n<bytes>" | "D <len>\n<NUL-separated names>" | "S <f|d|o>\n" | "N\n"
  *       (missing) | "O\n" (not a regular file or directory) | "B\n" (larger than the 4 MiB limit).
  */
@@ -72,6 +117,23 @@
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
+#ifndef RESOLVE_IN_ROOT
+struct open_how {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_IN_ROOT 0x10
+#endif
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
@@ -113,6 +175,99 @@ static _Noreturn void fail(const char *kind, int err, const char *fmt, ...) {
   va_end(ap);
   report(kind, err, "%s", text);
   exit(EXIT_SETUP);
+}
+
+/* ---- descriptors and paths the container controls ---- */
+
+/*
+ * Close every descriptor from 3 up except those in keep[] (I2): really close, so nothing is left for
+ * the container to open through /proc/<pid>/fd. close_range(2) (5.9+) closes the gaps between the
+ * kept ones; without it, every number up to the descriptor limit is closed one by one (the limit is
+ * read here, never a directory listing of the container's /proc).
+ */
+static void close_all_except(const int *keep, int nkeep) {
+  int sorted[4], n = 0;
+  for (int i = 0; i < nkeep && n < 4; i++)
+    if (keep[i] > 2) sorted[n++] = keep[i];
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int tmp = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = tmp;
+    }
+  unsigned lo = 3;
+  int ok = 1;
+  for (int i = 0; i <= n && ok; i++) {
+    unsigned hi = i < n ? (unsigned)sorted[i] - 1 : ~0U;
+    if (lo <= hi && syscall(SYS_close_range, lo, hi, 0) < 0) ok = 0;
+    if (i < n) lo = (unsigned)sorted[i] + 1;
+  }
+  if (ok) return;
+  struct rlimit rl;
+  long max = 65536;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) max = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1 << 20) ? (1 << 20) : (long)rl.rlim_max;
+  if (max < 65536) max = 65536;
+  for (long fd = 3; fd < max; fd++) {
+    int kept = 0;
+    for (int i = 0; i < n; i++) kept |= sorted[i] == fd;
+    if (!kept) close((int)fd);
+  }
+}
+
+/*
+ * openat2 below `root` (I4): absolute symlinks and ".." cannot leave it, /proc magic links are
+ * refused (ELOOP). EAGAIN means a rename raced the lookup: try again a few times.
+ */
+static int open_in_root(int root, const char *path, int flags, uint64_t resolve) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = resolve;
+  for (int i = 0; i < 16; i++) {
+    long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN) return (int)fd;
+  }
+  return -1;
+}
+
+static int have_openat2(void) {
+  int fd = open_in_root(AT_FDCWD, "/", O_PATH, RESOLVE_NO_MAGICLINKS);
+  if (fd >= 0) close(fd);
+  return fd >= 0 || errno != ENOSYS;
+}
+
+/* Drop to the given identity and capability sets (the container's), keeping nothing of host root's. */
+enum { DROP_OK = 0, DROP_CAPS, DROP_USER };
+static int drop_to(uid_t uid, gid_t gid, const gid_t *groups, int ngroups, uint64_t bnd, uint64_t eff, uint64_t prm, uint64_t inh, int lastcap) {
+  for (int c = 0; c <= lastcap; c++)
+    if (!(bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) return DROP_CAPS;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return DROP_CAPS;
+  if (setgroups((size_t)ngroups, groups) < 0) return DROP_USER;
+  if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) return DROP_USER;
+  /* A uid change resets dumpability to fs.suid_dumpable: make sure it stays off (I1). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {
+    {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
+    {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
+  };
+  if (syscall(SYS_capset, &hdr, data) < 0) return DROP_CAPS;
+  return DROP_OK;
+}
+
+static int last_cap(void) {
+  int last = 40;
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[16];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n > 0) {
+      buf[n] = '\0';
+      last = atoi(buf);
+    }
+    close(fd);
+  }
+  return last > 63 ? 63 : last;
 }
 
 /* ---- argument validation ---- */
@@ -207,6 +362,11 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   if (i >= argc) fail("usage", 0, "nothing after --");
   o->argv = argv + i;
   if (!o->exec_mode) {
+    /* Container files are read with the container's identity and capabilities, never host root's. */
+    if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
+    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd) fail("usage", 0, "option not valid for query");
+    if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
+    if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
     for (char **p = o->argv; *p; p++)
       if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
     return;
@@ -498,11 +658,14 @@ static void put_header(char kind, size_t len, int with_len) {
   put(h, (size_t)n);
 }
 
-static void query_one(const char *arg) {
+#define QUERY_RESOLVE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+/* One path, opened only below the container's root (I4); anything that does not resolve there is absent. */
+static void query_one(int root, const char *arg) {
   int read_it = arg[0] == 'r';
   const char *path = arg + 2;
   /* O_PATH first: opening a device or FIFO for real could block or have side effects. */
-  int pfd = open(path, O_PATH | O_CLOEXEC);
+  int pfd = open_in_root(root, path, O_PATH, QUERY_RESOLVE);
   struct stat st;
   if (pfd < 0 || fstat(pfd, &st) < 0) {
     if (pfd >= 0) close(pfd);
@@ -516,9 +679,19 @@ static void query_one(const char *arg) {
     close(pfd);
     return;
   }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { close(pfd); put_header('O', 0, 0); return; }
+  if (S_ISREG(st.st_mode) && st.st_size > MAX_FILE) { close(pfd); put_header('B', 0, 0); return; }
+  /* Reopen for reading the same way, and make sure it is still the object that was checked. */
+  int fd = open_in_root(root, path, S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NONBLOCK | O_NOCTTY, QUERY_RESOLVE);
+  struct stat st2;
+  close(pfd);
+  if (fd < 0 || fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+    if (fd >= 0) close(fd);
+    put_header('N', 0, 0);
+    return;
+  }
   if (S_ISDIR(st.st_mode)) {
-    int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    DIR *d = fdopendir(fd);
     size_t cap = 4096, len = 0;
     char *names = malloc(cap);
     struct dirent *de;
@@ -532,22 +705,11 @@ static void query_one(const char *arg) {
       len += l;
     }
     if (d) closedir(d);
-    close(pfd);
+    else close(fd);
     if (!names) exit(EXIT_SETUP);
     put_header('D', len, 1);
     put(names, len);
     free(names);
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) { close(pfd); put_header('O', 0, 0); return; }
-  if (st.st_size > MAX_FILE) { close(pfd); put_header('B', 0, 0); return; }
-  int fd = openat(pfd, ".", O_RDONLY | O_CLOEXEC); /* fails for a regular file: reopen by path and compare */
-  if (fd < 0) fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  struct stat st2;
-  if (fd < 0 || fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
-    if (fd >= 0) close(fd);
-    close(pfd);
-    put_header('N', 0, 0);
     return;
   }
   char *buf = malloc((size_t)st.st_size + 1);
@@ -559,12 +721,31 @@ static void query_one(const char *arg) {
     off += (size_t)n;
   }
   close(fd);
-  close(pfd);
   if (!buf) exit(EXIT_SETUP);
   if (off > (size_t)st.st_size) { put_header('B', 0, 0); free(buf); return; } /* grew while read */
   put_header('F', off, 1);
   put(buf, off);
   free(buf);
+}
+
+/*
+ * query mode (I4): the container's root directory is taken from the init (so a chroot-style
+ * container is right too), the user and mount namespaces are joined, every other handle is closed,
+ * and the identity drops to the container's before the first container path is looked at.
+ */
+static int run_query(const struct opts *o, struct target *t) {
+  if (!have_openat2()) fail("kernel", ENOSYS, "reading container files safely needs openat2 (Linux 5.6 or later)");
+  int lc = last_cap();
+  int root = openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) fail("gone", errno, "cannot open the root directory of process %d", o->pid);
+  enter_namespaces(t, t->ns_flags & (uint64_t)(CLONE_NEWNS | CLONE_NEWUSER));
+  int keep[] = {root, status_fd};
+  close_all_except(keep, status_fd >= 0 ? 2 : 1);
+  t->procfd = t->pidfd = -1;
+  if (drop_to(o->uid, o->gid, o->groups, o->ngroups, o->bnd, o->eff, o->prm, 0, lc) != DROP_OK)
+    fail("user", errno, "cannot take the container's identity to read its files");
+  for (char **p = o->argv; *p; p++) query_one(root, *p);
+  return 0;
 }
 
 /* ---- the child: runc's setns init order ---- */
@@ -615,21 +796,23 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
-  char go;
-  if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
-  close(syncfd);
-
-  /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
-  syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
   setsid();
+  /* I2: the session's stdio onto 0-2, then every other descriptor closed, before anything else. */
   for (int fd = 0; fd < 3; fd++)
     if (pipes[fd] >= 0 && dup2(pipes[fd], fd) < 0) child_fail(errfd, ST_SETUP, errno);
   if (o->tty) {
     if (ioctl(slave, TIOCSCTTY, 0) < 0) child_fail(errfd, ST_TTY, errno);
     for (int fd = 0; fd < 3; fd++)
       if (dup2(slave, fd) < 0) child_fail(errfd, ST_TTY, errno);
-    if (slave > 2) close(slave);
   }
+  int keep[] = {syncfd, errfd};
+  close_all_except(keep, 2);
+  char go;
+  if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
+  close(syncfd);
+
+  /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
+  syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
   /* runc's fixStdioPermissions: the user must be able to reopen its own stdio (/dev/stdout). */
   for (int fd = 0; fd < 3; fd++) {
     struct stat st;
@@ -637,42 +820,29 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   }
   if (pre->have_limits)
     for (int r = 0; r < RLIM_NLIMITS; r++) setrlimit(r, &pre->limits[r]);
-  if (pre->oom[0]) {
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      (void)!write(fd, pre->oom, strlen(pre->oom));
-      close(fd);
-    }
-  }
   if (pre->umask_val >= 0) umask((mode_t)pre->umask_val);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (o->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_SETUP, errno);
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it before the caps go. */
   if (o->seccomp && !o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
-  for (int c = 0; c <= pre->last_cap; c++)
-    if (!(o->bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
-  if (setgroups((size_t)o->ngroups, o->groups) < 0) child_fail(errfd, ST_USER, errno);
-  if (setresgid(o->gid, o->gid, o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0) child_fail(errfd, ST_USER, errno);
-  /* chdir as the user, after the switch (runc: a directory the user cannot enter is an error). */
-  if (chdir(o->cwd) < 0) child_fail(errfd, ST_CHDIR, errno);
-  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2] = {
-    {(uint32_t)o->eff, (uint32_t)o->prm, (uint32_t)o->inh},
-    {(uint32_t)(o->eff >> 32), (uint32_t)(o->prm >> 32), (uint32_t)(o->inh >> 32)},
-  };
-  if (syscall(SYS_capset, &hdr, data) < 0) child_fail(errfd, ST_CAPS, errno);
+  int dropped = drop_to(o->uid, o->gid, o->groups, o->ngroups, o->bnd, o->eff, o->prm, o->inh, pre->last_cap);
+  if (dropped != DROP_OK) child_fail(errfd, dropped == DROP_USER ? ST_USER : ST_CAPS, errno);
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   for (int c = 0; c <= pre->last_cap; c++)
     if ((o->amb & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
   prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  /*
+   * I3: from here on the container's own files are looked at, as the session user with the
+   * container's capabilities only. The working directory may not pass through a /proc magic link
+   * (a cwd on a host directory is the CVE-2024-21626 escape).
+   */
+  int cwd = open_in_root(AT_FDCWD, o->cwd, O_PATH | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
+  if (cwd < 0 || fchdir(cwd) < 0) child_fail(errfd, ST_CHDIR, errno);
+  close(cwd);
   char pathbuf[PATH_MAX];
   int lerr = 0;
   const char *file = look_path(o->argv[0], env, pathbuf, sizeof pathbuf, &lerr);
   if (!file) child_fail(errfd, ST_NOT_FOUND, lerr);
-  /* No host file descriptor may survive into the container (CVE-2024-21626 class): all fds > 2 close on exec. */
-  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
   /* With no_new_privs, the filter goes on as late as possible: fewer syscalls it must allow. */
   if (o->seccomp && o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
   execve(file, o->argv, env);
@@ -850,17 +1020,36 @@ static void prepare(const struct target *t, const struct opts *o, struct prepare
     char *u = strstr(buf, "\nUmask:\t");
     if (u) pre->umask_val = (int)strtol(u + 8, NULL, 8) & 0777;
   }
-  pre->last_cap = 40;
-  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  pre->last_cap = last_cap();
+}
+
+/*
+ * The container's /dev/ptmx (in Docker a symlink to pts/ptmx), resolved inside its root without
+ * magic links, and used only if it is the pty multiplexer: the helper is host root here, so a node
+ * the container planted there (a FIFO, a host disk) must not be opened for real.
+ */
+static int open_ptmx(int root) {
+  const uint64_t res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int pfd = open_in_root(root, "/dev/ptmx", O_PATH, res);
+  struct stat st, st2;
+  if (pfd < 0 || fstat(pfd, &st) < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+  close(pfd);
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2)) fail("tty", 0, "the container's /dev/ptmx is not the pty multiplexer");
+  int master = open_in_root(root, "/dev/ptmx", O_RDWR | O_NOCTTY, res);
+  if (master < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+  if (fstat(master, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) fail("tty", 0, "the container's /dev/ptmx changed while opening it");
+  return master;
+}
+
+static void set_oom(int hostproc, pid_t child, const char *value) {
+  if (!value[0]) return;
+  char rel[64];
+  snprintf(rel, sizeof rel, "%d/oom_score_adj", child);
+  int fd = openat(hostproc, rel, O_WRONLY | O_CLOEXEC);
   if (fd >= 0) {
-    ssize_t n = read(fd, buf, 15);
-    if (n > 0) {
-      buf[n] = '\0';
-      pre->last_cap = atoi(buf);
-    }
+    (void)!write(fd, value, strlen(value));
     close(fd);
   }
-  if (pre->last_cap > 63) pre->last_cap = 63;
 }
 
 static int run_exec(const struct opts *o, struct target *t) {
@@ -876,13 +1065,22 @@ static int run_exec(const struct opts *o, struct target *t) {
   int nrl = o->tty ? 0 : make_relays(rl, pipes);
   /* The host's /dev/null, opened before the container's filesystem is in view. */
   int devnull = nrl > 0 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+  /* The host's /proc, for the child's oom_score_adj: the container's /proc is the container's to shape. */
+  int hostproc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (hostproc < 0) fail("internal", errno, "cannot open /proc");
+  int root = o->tty ? openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (o->tty && root < 0) fail("gone", errno, "cannot open the root directory of process %d", o->pid);
   enter_namespaces(t, t->ns_flags);
+  /* I5: the target's handles are of no further use; the child must not inherit them. */
+  close(t->procfd);
+  if (t->pidfd >= 0) close(t->pidfd);
+  t->procfd = t->pidfd = -1;
 
   int master = -1, slave = -1;
   if (o->tty) {
     /* The container's own devpts (we are in its mount namespace now): `tty` inside names a node that exists there. */
-    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+    master = open_ptmx(root);
+    close(root);
     int unlock = 0;
     if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail("tty", errno, "cannot unlock the container pty");
     slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -919,6 +1117,8 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (devnull >= 0) close(devnull);
   /* Into the container's cgroups before it runs anything: its pids and memory limits apply. */
   join_cgroups(&cg, child);
+  set_oom(hostproc, child, pre.oom);
+  close(hostproc);
   if (write(sync[1], "g", 1) != 1) fail("internal", errno, "cannot start the process");
   close(sync[1]);
   struct child_error ce;
@@ -945,6 +1145,8 @@ static int has_cap(int cap) {
 }
 
 int main(int argc, char **argv) {
+  /* I1: before anything else, and so before any namespace is entered. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fcntl(STATUS_FD, F_GETFD) >= 0) status_fd = STATUS_FD;
   if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   if (fcntl(CTL_FD, F_GETFD) >= 0) fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
@@ -956,11 +1158,5 @@ int main(int argc, char **argv) {
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};
   open_target(&o, &t);
-  if (!o.exec_mode) {
-    /* Only the mount namespace: paths resolve against the container's root, its symlinks stay inside it. */
-    enter_namespaces(&t, t.ns_flags & CLONE_NEWNS);
-    for (char **p = o.argv; *p; p++) query_one(*p);
-    return 0;
-  }
-  return run_exec(&o, &t);
+  return o.exec_mode ? run_exec(&o, &t) : run_query(&o, &t);
 }

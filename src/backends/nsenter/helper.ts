@@ -15,6 +15,22 @@ export function targetArgs(t: Target): string[] {
   return ['--pid', String(t.pid), '--start', String(t.startTime), '--id', t.id];
 }
 
+/**
+ * Whose eyes the helper reads container files with: the container's root user and the capability
+ * sets its processes get (what `docker exec` as root has), never host root's. The helper resolves
+ * every path inside the container's root and refuses /proc magic links.
+ */
+export function queryIdentityArgs(t: Target): string[] {
+  const hex = (v: bigint): string => v.toString(16);
+  return [
+    '--uid', '0',
+    '--gid', '0',
+    '--cap-bnd', hex(t.caps.bounding),
+    '--cap-eff', hex(t.caps.effective & t.caps.permitted),
+    '--cap-prm', hex(t.caps.permitted),
+  ];
+}
+
 /** One path's answer from `cx-nsenter query`. */
 export type QueryResult =
   | { kind: 'file'; data: Buffer }
@@ -23,14 +39,14 @@ export type QueryResult =
   | { kind: 'missing' | 'other' | 'too-big' };
 
 /**
- * Read or stat paths inside the container's mount namespace (r:/path reads, s:/path stats), in one
- * helper run. The helper's environment is empty: nothing of cx's reaches it.
+ * Read or stat paths inside the container's root, as the container's root user (r:/path reads,
+ * s:/path stats), in one helper run. The helper's environment is empty: nothing of cx's reaches it.
  */
 export async function query(t: Target, containerName: string, specs: readonly string[]): Promise<QueryResult[]> {
   const helper = requireHelper();
   const out: Buffer[] = [];
   let status = '';
-  const child = spawn(helper, ['query', ...targetArgs(t), '--', ...specs], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'], env: {} });
+  const child = spawn(helper, ['query', ...targetArgs(t), ...queryIdentityArgs(t), '--', ...specs], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'], env: {} });
   child.stdout?.on('data', (d: Buffer) => out.push(d));
   child.stderr?.on('data', (d: Buffer) => (status += d.toString('utf8')));
   child.stdio[4]?.on('data', (d: Buffer) => (status += d.toString('utf8')));
