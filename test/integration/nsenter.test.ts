@@ -218,14 +218,15 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const { findHelper } = await import('../../src/backends/nsenter/helper-path.js');
     const helper = findHelper();
     assert.ok(helper, 'helper not built');
-    const r = await execa(helper, ['query', '--pid', String(record.pid), '--start', '1', '--id', c.id, '--', 'r:/etc/hostname'], {
+    const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', '0', '--cap-eff', '0', '--cap-prm', '0'];
+    const r = await execa(helper, ['query', '--pid', String(record.pid), '--start', '1', '--id', c.id, ...identity, '--', 'r:/etc/hostname'], {
       reject: false,
       stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'],
     });
     assert.equal(r.exitCode, 125);
     assert.equal(r.stdout, '');
     // A process that is not in the container (this test runner) is refused too.
-    const own = await execa(helper, ['query', '--pid', String(process.pid), '--start', ownStart(), '--id', c.id, '--', 'r:/etc/hostname'], {
+    const own = await execa(helper, ['query', '--pid', String(process.pid), '--start', ownStart(), '--id', c.id, ...identity, '--', 'r:/etc/hostname'], {
       reject: false,
     });
     assert.equal(own.exitCode, 125);

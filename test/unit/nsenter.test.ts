@@ -3,11 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execa } from 'execa';
 import { compareSources, composeExecEnv } from '../../src/backends/exec-env.js';
 import { capMask } from '../../src/backends/nsenter/caps.js';
 import { failureToError, parseFailure } from '../../src/backends/nsenter/helper-errors.js';
 import { findHelper } from '../../src/backends/nsenter/helper-path.js';
-import { parseQuery } from '../../src/backends/nsenter/helper.js';
+import { parseQuery, queryIdentityArgs } from '../../src/backends/nsenter/helper.js';
+import type { Target } from '../../src/backends/nsenter/target.js';
 import { parseStartTime } from '../../src/backends/nsenter/target.js';
 import { resolveUser } from '../../src/backends/exec-user.js';
 import { formatEnv } from '../../src/cli/commands/env.js';
@@ -117,5 +119,38 @@ describe('findHelper', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('cx-nsenter argument validation (the built helper; checked before any privilege is needed)', () => {
+  const ID = 'a'.repeat(64);
+  const pin = ['--pid', '1', '--start', '1', '--id', ID];
+  const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff'];
+  const cases: Array<[string, string[], RegExp]> = [
+    ['query without an identity', ['query', ...pin, '--', 'r:/etc/passwd'], /query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm/],
+    ['query without capability masks', ['query', ...pin, '--uid', '0', '--gid', '0', '--', 'r:/etc/passwd'], /query needs/],
+    ['query with effective outside permitted', ['query', ...pin, '--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', '100', '--cap-prm', 'ff', '--', 'r:/x'], /inconsistent capability masks/],
+    ['query with an exec-only option', ['query', ...pin, ...identity, '--cwd', '/', '--', 'r:/x'], /option not valid for query/],
+    ['query with --tty', ['query', ...pin, ...identity, '--tty', '--', 'r:/x'], /option not valid for query/],
+    ['query with a relative path', ['query', ...pin, ...identity, '--', 'r:etc/passwd'], /invalid query path/],
+    ['query with an unknown kind', ['query', ...pin, ...identity, '--', 'w:/etc/passwd'], /invalid query path/],
+    ['a non-numeric uid', ['query', ...pin, ...identity, '--uid', 'root', '--', 'r:/x'], /invalid --uid/],
+    ['exec without capability masks', ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'], /exec needs --uid, --gid, --cwd and all five/],
+  ];
+  for (const [what, args, want] of cases) {
+    it(`refuses ${what}`, async () => {
+      const helper = findHelper();
+      assert.ok(helper, 'helper not built');
+      const r = await execa(helper, args, { reject: false, env: {}, stdin: 'ignore' });
+      assert.equal(r.exitCode, 125);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+  it("cx asks for files as the container's root with its capability sets, never more", () => {
+    const caps = { bounding: 0xa80425fbn, effective: 0xffffffffn, permitted: 0xa80425fbn, inheritable: 0n, ambient: 0n };
+    const t = { id: ID, pid: 1, startTime: 1, caps, noNewPrivs: false, seccomp: 2, privileged: false, bundle: undefined } satisfies Target;
+    assert.deepEqual(queryIdentityArgs(t), ['--uid', '0', '--gid', '0', '--cap-bnd', 'a80425fb', '--cap-eff', 'a80425fb', '--cap-prm', 'a80425fb']);
   });
 });
