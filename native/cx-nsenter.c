@@ -1147,6 +1147,12 @@ static int has_cap(int cap) {
 int main(int argc, char **argv) {
   /* I1: before anything else, and so before any namespace is entered. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /*
+   * A command that stops reading its input while cx still sends some must not kill the helper
+   * (which holds its exit status): a write to a closed pipe is EPIPE here, handled where it happens.
+   * The session child sets SIGPIPE back to default before exec.
+   */
+  signal(SIGPIPE, SIG_IGN);
   if (fcntl(STATUS_FD, F_GETFD) >= 0) status_fd = STATUS_FD;
   if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   if (fcntl(CTL_FD, F_GETFD) >= 0) fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
