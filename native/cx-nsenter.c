@@ -97,6 +97,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -552,6 +553,59 @@ static void join_cgroups(struct cgroups *cg, pid_t child) {
   cg->n = 0;
 }
 
+/*
+ * Is the container frozen (docker pause, or runc pause behind the daemon's back)? A process that
+ * joins its cgroup freezes at once, and the init cannot be stopped to copy its seccomp filter: the
+ * session would hang forever. cgroup v1: freezer.state; v2: cgroup.freeze of its cgroup.
+ */
+static int container_frozen(const struct target *t) {
+  char buf[8192];
+  if (read_at(t->procfd, "cgroup", buf, sizeof buf) <= 0) return 0;
+  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) continue;
+    *c2 = '\0';
+    const char *ctrls = c1 + 1, *path = c2 + 1;
+    int v2 = !*ctrls;
+    if (!v2) {
+      char have[256];
+      snprintf(have, sizeof have, ",%s,", ctrls);
+      if (!strstr(have, ",freezer,")) continue;
+    }
+    char mnt[1024], file[2200], state[64];
+    if (!safe_cgroup_path(path) || find_cgroup_mount(v2 ? "" : "freezer", mnt, sizeof mnt) < 0) continue;
+    snprintf(file, sizeof file, "%s%s/%s", mnt, strcmp(path, "/") ? path : "", v2 ? "cgroup.freeze" : "freezer.state");
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, state, sizeof state - 1);
+    close(fd);
+    if (n <= 0) continue;
+    state[n] = '\0';
+    if (v2 ? state[0] == '1' : (!strncmp(state, "FROZEN", 6) || !strncmp(state, "FREEZING", 8))) return 1;
+  }
+  return 0;
+}
+
+/* Milliseconds on the monotonic clock, for the helper's own deadlines. */
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+}
+
+/* Who traces the init now (TracerPid of its status), 0 for nobody. */
+static long tracer_of(const struct target *t) {
+  char buf[4096];
+  if (read_at(t->procfd, "status", buf, sizeof buf) <= 0) return 0;
+  char *p = strstr(buf, "\nTracerPid:");
+  return p ? strtol(p + 11, NULL, 10) : 0;
+}
+
 /* ---- seccomp: copy the init's filters (PTRACE_SECCOMP_GET_FILTER), oldest first ---- */
 
 struct filters {
@@ -559,12 +613,39 @@ struct filters {
   int n;
 };
 
-static void fetch_seccomp(pid_t pid, struct filters *f) {
+#define SEIZE_DEADLINE_MS 20000
+#define STOP_DEADLINE_MS 5000
+
+static void fetch_seccomp(const struct target *t, pid_t pid, struct filters *f) {
   f->n = 0;
-  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) fail("seccomp", errno, "cannot attach to the container's init to copy its seccomp filter");
-  int passsig = 0, st;
-  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 || waitpid(pid, &st, __WALL) < 0) {
+  /*
+   * Only one tracer at a time: another session entering the same container holds the init for a
+   * moment. Wait for it (with backoff, bounded) while someone else is the tracer; any other refusal
+   * is final.
+   */
+  long long deadline = now_ms() + SEIZE_DEADLINE_MS;
+  int untraced = 0; /* refusals with no tracer in sight (the other one may have just let go) */
+  for (long delay = 1; ptrace(PTRACE_SEIZE, pid, 0, 0) < 0; delay = delay < 64 ? delay * 2 : 64) {
     int e = errno;
+    if (e != EPERM || now_ms() > deadline || (tracer_of(t) == 0 && ++untraced > 3))
+      fail("seccomp", e, "cannot attach to the container's init to copy its seccomp filter");
+    sleep_ms(delay);
+  }
+  int passsig = 0, st = 0;
+  int stopped = ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0;
+  int e = stopped ? 0 : errno;
+  /* The stop is normally immediate; a frozen or wedged init never stops: give up, never hang. */
+  for (long long stop_deadline = now_ms() + STOP_DEADLINE_MS; stopped;) {
+    pid_t w = waitpid(pid, &st, __WALL | WNOHANG);
+    if (w == pid) break;
+    if ((w < 0 && errno != EINTR) || now_ms() > stop_deadline) {
+      e = w < 0 ? errno : ETIMEDOUT;
+      stopped = 0;
+      break;
+    }
+    sleep_ms(1);
+  }
+  if (!stopped) {
     ptrace(PTRACE_DETACH, pid, 0, 0);
     fail("seccomp", e, "cannot stop the container's init briefly to copy its seccomp filter");
   }
@@ -1057,7 +1138,11 @@ static int run_exec(const struct opts *o, struct target *t) {
   struct prepared pre;
   prepare(t, o, &pre);
   struct filters flt = {.n = 0};
-  if (o->seccomp) fetch_seccomp(o->pid, &flt);
+  if (container_frozen(t)) {
+    report("paused", 0, "cannot exec in a paused container");
+    exit(EXIT_CANNOT_EXEC);
+  }
+  if (o->seccomp) fetch_seccomp(t, o->pid, &flt);
   struct cgroups cg;
   open_cgroups(t, o, &cg);
   struct relay rl[3];

@@ -25,4 +25,31 @@ describe('nsenter helper: faults', () => {
       assert.equal(r.exitCode, 3, r.stderr);
     }
   });
+
+  it('16 sessions entering one container at the same moment all start (one seccomp tracer at a time is waited for)', async () => {
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => cx(['exec', '--backend', 'nsenter', c.name, '--', 'echo', `s${i}`], { timeoutMs: 90_000 })),
+      );
+      results.forEach((r, i) => {
+        assert.equal(r.exitCode, 0, `session ${i}: ${r.stderr}`);
+        assert.equal(text(r), `s${i}\n`);
+      });
+    }
+  });
+
+  it('refuses a container frozen behind the daemon\'s back (runc pause) with exit 126, and does not hang', async () => {
+    const p = await containers.run();
+    const runc = ['--root', '/run/docker/runtime-runc/moby'];
+    await execa('runc', [...runc, 'pause', p.id]);
+    try {
+      const r = await cx(['exec', '--backend', 'nsenter', p.name, '--', 'true'], { timeoutMs: 30_000 });
+      assert.equal(r.exitCode, 126, r.stderr);
+      assert.match(r.stderr, /^cx: container \S+ is paused: cannot exec in a paused container/m);
+    } finally {
+      await execa('runc', [...runc, 'resume', p.id], { reject: false });
+    }
+    const after = await cx(['exec', '--backend', 'nsenter', p.name, '--', 'true']);
+    assert.equal(after.exitCode, 0, after.stderr);
+  });
 });
