@@ -62,7 +62,7 @@
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs.
  *       exit status: the command's, or 128+n when it was killed by signal n.
  *   cx-nsenter query --pid P --start T --id ID --uid U --gid G --cap-bnd X --cap-eff X --cap-prm X
- *                    -- r:/path s:/path ...
+ *       fd 3 (from cx): "<len>\n" + NUL-terminated r:/path and s:/path entries (at most 65536).
  *       As uid U / gid G with those capabilities, inside the container's root: r: = read (file bytes
  *       or directory names), s: = stat only.
  *       Output per path: "F <len>\n<bytes>" | "D <len>\n<NUL-separated names>" | "S <f|d|o>\n" | "N\n"
@@ -147,6 +147,8 @@ struct open_how {
 #define MAX_ENV (4 * 1024 * 1024)
 #define MAX_GROUPS 256
 #define MAX_FILTERS 16
+#define MAX_SPECS 65536
+#define MAX_SPECS_BYTES (8 * 1024 * 1024)
 
 static int status_fd = -1;
 
@@ -307,7 +309,7 @@ struct opts {
   uint64_t bnd, eff, prm, inh, amb;
   int nnp, seccomp, tty;
   unsigned short rows, cols;
-  char **argv; /* the command (exec) or the paths (query) */
+  char **argv; /* the command (exec) or the paths read from fd 3 (query) */
 };
 
 static uint64_t need_num(const char *name, const char *v, int base, uint64_t max) {
@@ -360,18 +362,17 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     else fail("usage", 0, "unknown option");
   }
   if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
-  if (i >= argc) fail("usage", 0, "nothing after --");
-  o->argv = argv + i;
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
     if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd) fail("usage", 0, "option not valid for query");
     if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
     if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
-    for (char **p = o->argv; *p; p++)
-      if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
+    if (i < argc) fail("usage", 0, "query takes its paths on fd 3, not as arguments");
     return;
   }
+  if (i >= argc) fail("usage", 0, "nothing after --");
+  o->argv = argv + i;
   if (have_caps != 31 || have_user != 3 || !o->cwd) fail("usage", 0, "exec needs --uid, --gid, --cwd and all five --cap-* masks");
   /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
   if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
@@ -677,40 +678,60 @@ static int install_seccomp(const struct filters *f) {
 
 /* ---- the environment, from the control pipe (never argv: host `ps` would show it) ---- */
 
-static char **read_environment(void) {
+/* "<len>\n" and that many bytes of NUL-terminated entries from the control pipe: a NULL-terminated list. */
+static char **read_list(const char *what, uint64_t max) {
   char head[32];
   size_t h = 0;
   while (h < sizeof head - 1) {
     ssize_t n = read(CTL_FD, head + h, 1);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("usage", errno, "no environment on the control pipe");
+    if (n <= 0) fail("usage", errno, "no %s on the control pipe", what);
     if (head[h] == '\n') break;
     h++;
   }
   head[h] = '\0';
   uint64_t len;
-  if (parse_u64(head, 10, MAX_ENV, &len) < 0) fail("usage", 0, "invalid environment length");
+  if (parse_u64(head, 10, max, &len) < 0) fail("usage", 0, "invalid %s length", what);
   char *blob = malloc(len + 1);
   if (!blob) fail("internal", ENOMEM, "out of memory");
   for (size_t off = 0; off < len;) {
     ssize_t n = read(CTL_FD, blob + off, len - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("usage", errno, "short environment on the control pipe");
+    if (n <= 0) fail("usage", errno, "short %s on the control pipe", what);
     off += (size_t)n;
   }
   blob[len] = '\0';
   size_t count = 0;
   for (size_t i = 0; i < len; i++) count += blob[i] == '\0';
-  if (len > 0 && blob[len - 1] != '\0') fail("usage", 0, "environment must end with NUL");
-  char **env = calloc(count + 1, sizeof *env);
-  if (!env) fail("internal", ENOMEM, "out of memory");
+  if (len > 0 && blob[len - 1] != '\0') fail("usage", 0, "%s must end with NUL", what);
+  char **list = calloc(count + 1, sizeof *list);
+  if (!list) fail("internal", ENOMEM, "out of memory");
   size_t k = 0;
-  for (char *p = blob; p < blob + len; p += strlen(p) + 1) {
-    char *eq = strchr(p, '=');
-    if (!eq || eq == p) fail("usage", 0, "invalid environment entry");
-    env[k++] = p;
+  for (char *p = blob; p < blob + len; p += strlen(p) + 1) list[k++] = p;
+  return list;
+}
+
+static char **read_environment(void) {
+  char **env = read_list("environment", MAX_ENV);
+  for (char **e = env; *e; e++) {
+    char *eq = strchr(*e, '=');
+    if (!eq || eq == *e) fail("usage", 0, "invalid environment entry");
   }
   return env;
+}
+
+/*
+ * query's paths come on the control pipe, never argv: a container decides how many files its
+ * /etc/container_environment holds, and one argument per file would hit the kernel's argv limit.
+ */
+static char **read_query_specs(void) {
+  char **specs = read_list("path list", MAX_SPECS_BYTES);
+  size_t n = 0;
+  for (char **p = specs; *p; p++, n++)
+    if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
+  if (n == 0) fail("usage", 0, "no paths to query");
+  if (n > MAX_SPECS) fail("usage", 0, "too many paths to query (at most %d)", MAX_SPECS);
+  return specs;
 }
 
 static const char *env_get(char **env, const char *name) {
@@ -1245,6 +1266,7 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0);
   struct opts o;
   parse_args(argc, argv, &o);
+  if (!o.exec_mode) o.argv = read_query_specs();
   if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};

@@ -126,22 +126,31 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
   const ID = 'a'.repeat(64);
   const pin = ['--pid', '1', '--start', '1', '--id', ID];
   const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff'];
-  const cases: Array<[string, string[], RegExp]> = [
-    ['query without an identity', ['query', ...pin, '--', 'r:/etc/passwd'], /query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm/],
-    ['query without capability masks', ['query', ...pin, '--uid', '0', '--gid', '0', '--', 'r:/etc/passwd'], /query needs/],
-    ['query with effective outside permitted', ['query', ...pin, '--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', '100', '--cap-prm', 'ff', '--', 'r:/x'], /inconsistent capability masks/],
-    ['query with an exec-only option', ['query', ...pin, ...identity, '--cwd', '/', '--', 'r:/x'], /option not valid for query/],
-    ['query with --tty', ['query', ...pin, ...identity, '--tty', '--', 'r:/x'], /option not valid for query/],
-    ['query with a relative path', ['query', ...pin, ...identity, '--', 'r:etc/passwd'], /invalid query path/],
-    ['query with an unknown kind', ['query', ...pin, ...identity, '--', 'w:/etc/passwd'], /invalid query path/],
-    ['a non-numeric uid', ['query', ...pin, ...identity, '--uid', 'root', '--', 'r:/x'], /invalid --uid/],
-    ['exec without capability masks', ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'], /exec needs --uid, --gid, --cwd and all five/],
+  // What cx writes on the helper's fd 3 for query: "<len>\n" and NUL-terminated paths.
+  const paths = (...specs: string[]): Buffer => {
+    const list = Buffer.from(specs.map((p) => `${p}\0`).join(''));
+    return Buffer.concat([Buffer.from(`${list.length}\n`), list]);
+  };
+  const cases: Array<[string, string[], Buffer, RegExp]> = [
+    ['query without an identity', ['query', ...pin], paths('r:/etc/passwd'), /query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm/],
+    ['query without capability masks', ['query', ...pin, '--uid', '0', '--gid', '0'], paths('r:/etc/passwd'), /query needs/],
+    ['query with effective outside permitted', ['query', ...pin, '--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', '100', '--cap-prm', 'ff'], paths('r:/x'), /inconsistent capability masks/],
+    ['query with an exec-only option', ['query', ...pin, ...identity, '--cwd', '/'], paths('r:/x'), /option not valid for query/],
+    ['query with --tty', ['query', ...pin, ...identity, '--tty'], paths('r:/x'), /option not valid for query/],
+    ['query with paths as arguments', ['query', ...pin, ...identity, '--', 'r:/etc/passwd'], paths('r:/x'), /query takes its paths on fd 3/],
+    ['query with a relative path', ['query', ...pin, ...identity], paths('r:/etc/passwd', 'r:etc/passwd'), /invalid query path/],
+    ['query with an unknown kind', ['query', ...pin, ...identity], paths('w:/etc/passwd'), /invalid query path/],
+    ['query with no paths', ['query', ...pin, ...identity], paths(), /no paths to query/],
+    ['query with a path list cut short', ['query', ...pin, ...identity], Buffer.from('100\nr:/x\0'), /short path list/],
+    ['query with more than 65536 paths', ['query', ...pin, ...identity], paths(...Array.from({ length: 65537 }, () => 's:/x')), /too many paths/],
+    ['a non-numeric uid', ['query', ...pin, ...identity, '--uid', 'root'], paths('r:/x'), /invalid --uid/],
+    ['exec without capability masks', ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'], Buffer.alloc(0), /exec needs --uid, --gid, --cwd and all five/],
   ];
-  for (const [what, args, want] of cases) {
+  for (const [what, args, fd3, want] of cases) {
     it(`refuses ${what}`, async () => {
       const helper = findHelper();
       assert.ok(helper, 'helper not built');
-      const r = await execa(helper, args, { reject: false, env: {}, stdin: 'ignore' });
+      const r = await execa(helper, args, { reject: false, env: {}, stdio: ['ignore', 'pipe', 'pipe', fd3] });
       assert.equal(r.exitCode, 125);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, want);

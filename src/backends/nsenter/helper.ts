@@ -10,6 +10,9 @@ export function requireHelper(): string {
   return helper;
 }
 
+/** At most this many paths in one helper run (the helper refuses more). */
+export const MAX_QUERY_PATHS = 65536;
+
 /** The arguments that pin the helper to the target process (checked again by the helper itself). */
 export function targetArgs(t: Target): string[] {
   return ['--pid', String(t.pid), '--start', String(t.startTime), '--id', t.id];
@@ -43,10 +46,20 @@ export type QueryResult =
  * s:/path stats), in one helper run. The helper's environment is empty: nothing of cx's reaches it.
  */
 export async function query(t: Target, containerName: string, specs: readonly string[]): Promise<QueryResult[]> {
+  if (specs.length > MAX_QUERY_PATHS) {
+    const head = await query(t, containerName, specs.slice(0, MAX_QUERY_PATHS));
+    return [...head, ...(await query(t, containerName, specs.slice(MAX_QUERY_PATHS)))];
+  }
   const helper = requireHelper();
   const out: Buffer[] = [];
   let status = '';
-  const child = spawn(helper, ['query', ...targetArgs(t), ...queryIdentityArgs(t), '--', ...specs], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'], env: {} });
+  const child = spawn(helper, ['query', ...targetArgs(t), ...queryIdentityArgs(t)], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  // The paths go on fd 3, not argv: the container decides how many there are (argv has a limit).
+  const list = Buffer.from(specs.map((s) => `${s}\0`).join(''), 'utf8');
+  const control = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', l: () => void): unknown };
+  control.on('error', () => undefined); // the helper refused before reading: its status line says why
+  control.write(`${list.length}\n`);
+  control.end(list);
   child.stdout?.on('data', (d: Buffer) => out.push(d));
   child.stderr?.on('data', (d: Buffer) => (status += d.toString('utf8')));
   child.stdio[4]?.on('data', (d: Buffer) => (status += d.toString('utf8')));
