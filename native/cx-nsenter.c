@@ -20,6 +20,9 @@
  *     non-dumpable, /proc/<pid>/{fd,fdinfo,cwd,root,environ,mem} and ptrace are refused to anyone
  *     without CAP_SYS_PTRACE in the HOST user namespace (the helper's memory map belongs to it),
  *     so the container's root cannot open the helper's handles even in the instants they exist.
+ *     (Until its capset the child is also shielded by the kernel's rule that a tracer's permitted
+ *     capabilities must include the target's; from capset to execve only I1 and I2 stand: that is
+ *     the window in which a helper that was dumpable lost its handles.)
  *
  *  I2 Only the session's 0-2 reach the container. The child's first act after fork, before it
  *     waits for anything, reads anything or runs anything, is to put its stdio on 0-2 and CLOSE
@@ -49,10 +52,11 @@
  *
  *  I5 The supervising parent holds host handles (cgroup.procs, the host /proc, cx's pipes) but is
  *     never in the container's PID namespace (setns(CLONE_NEWPID) only moves children), so the
- *     container cannot name it in its /proc; with --pid host, where it can, I1 protects it. It closes
- *     the target's pidfd and /proc directory as soon as the namespaces are entered, and opens the
- *     container's /dev/ptmx only through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and only
- *     if it is the pty multiplexer (char 5:2).
+ *     container cannot name it in its /proc; with --pid host, where it can, I1 and its full host
+ *     capability set (see the note under I1) protect it. It closes the target's pidfd and /proc
+ *     directory as soon as the namespaces are entered, and opens the container's /dev/ptmx only
+ *     through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and only if it is the pty
+ *     multiplexer (char 5:2).
  *
  * Usage (only ever run by cx):
  *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR

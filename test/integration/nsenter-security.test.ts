@@ -114,6 +114,7 @@ describe('nsenter helper: container files are read inside the container, as the 
       'ln -s /etc/hostname/x /etc/container_environment/NOTDIR',
       `ln -sf /proc/${hostPid}/root${passwd} /etc/passwd`,
       `ln -s /proc/${hostPid}/root${hostDir} /hostdir`,
+      `ln -sf /proc/${hostPid}/root/dev/ptmx /dev/ptmx`,
       'touch /ready',
       'exec sleep 100000',
     ].join(' && ');
@@ -146,6 +147,18 @@ describe('nsenter helper: container files are read inside the container, as the 
     const app = await cx(['exec', '--backend', 'nsenter', '-u', 'app', name, '--', 'true']);
     assert.notEqual(app.exitCode, 0, 'user app was resolved from the host file');
     assert.match(app.stderr, /^cx: no user 'app' in the container's \/etc\/passwd/m);
+  });
+
+  it("a /dev/ptmx that leads to the host's through a magic link is refused: no host pty for the session", async () => {
+    const session = new PtyRun(CX_BIN, ['exec', '--backend', 'nsenter', '-t', name, '--', 'sh', '-c', 'tty; echo done']);
+    try {
+      const exit = await session.waitExit(30_000);
+      assert.notEqual(exit.exitCode, 0, `a session started on:\n${session.screen}`);
+      assert.doesNotMatch(session.screen, /done/);
+      assert.match(session.screen, /cx: .*the container's \/dev\/ptmx/);
+    } finally {
+      session.kill();
+    }
   });
 
   it('a working directory reached through a /proc magic link is refused, not entered on the host', async () => {
