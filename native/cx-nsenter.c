@@ -31,8 +31,9 @@
  *     master, cx's control and status pipes, the signalfd and the relays' sockets. Two pipes to the
  *     helper itself survive, both close-on-exec: the start signal (read once, then closed) and the
  *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
- *     nothing the container could use. The session's 0-2 are the same as docker exec gives: pipes or
- *     a pty slave from the container's own devpts (a host /dev/null when cx has no stdin).
+ *     nothing the container could use. The session's 0-2 are pipes or a pty slave from the
+ *     container's own devpts; where cx had nothing to give (a host /dev/null), the child swaps in
+ *     the container's /dev/null once it runs as the session user (docker exec leaves the host's).
  *
  *  I3 Nothing the container controls is used while host privilege or host handles are held. The
  *     child resolves the working directory and walks PATH only after I2's close, after setresuid to
@@ -896,6 +897,39 @@ struct prepared {
   int last_cap;
 };
 
+/*
+ * A stdio that is /dev/null (cx had no input for the command) is the HOST's node: through
+ * /proc/<pid>/fd/0 the container's root could reopen it and chmod or chown the host's /dev/null.
+ * Swap it for the container's own /dev/null (opened as the session user, no magic links, and only if
+ * it really is char 1:3), or for stdin, an empty pipe when the container has none.
+ */
+static void container_devnull(void) {
+  int mine = -1;
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) continue;
+    if (mine < 0) {
+      mine = open_in_root(AT_FDCWD, "/dev/null", O_RDWR | O_NOCTTY, RESOLVE_NO_MAGICLINKS);
+      struct stat cst;
+      if (mine >= 0 && (fstat(mine, &cst) < 0 || !S_ISCHR(cst.st_mode) || cst.st_rdev != makedev(1, 3))) {
+        close(mine);
+        mine = -1;
+      }
+    }
+    if (mine >= 0) {
+      dup2(mine, fd);
+    } else if (fd == 0) {
+      int pp[2];
+      if (pipe(pp) == 0) {
+        close(pp[1]);
+        dup2(pp[0], 0);
+        if (pp[0] != 0) close(pp[0]);
+      }
+    }
+  }
+  if (mine > 2) close(mine);
+}
+
 static _Noreturn void child_main(const struct opts *o, char **env, const struct prepared *pre, const struct filters *flt, int syncfd,
                                  int errfd, int slave, const int pipes[3]) {
   sigset_t none;
@@ -942,6 +976,7 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
    * container's capabilities only. The working directory may not pass through a /proc magic link
    * (a cwd on a host directory is the CVE-2024-21626 escape).
    */
+  container_devnull();
   int cwd = open_in_root(AT_FDCWD, o->cwd, O_PATH | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
   if (cwd < 0 || fchdir(cwd) < 0) child_fail(errfd, ST_CHDIR, errno);
   close(cwd);

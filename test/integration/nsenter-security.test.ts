@@ -88,6 +88,22 @@ describe('nsenter helper: no host file descriptor reaches the container', () => 
   });
 });
 
+describe("nsenter helper: the session's stdin without input is the container's /dev/null", () => {
+  const containers = new Containers();
+  before(requireEngine);
+  after(() => containers.remove());
+
+  it("not the host's node, which the container's root could reopen through /proc/<pid>/fd/0 and chmod", async () => {
+    const c = await containers.run();
+    const r = await cx(['exec', '--backend', 'nsenter', c.name, '--', 'stat', '-L', '-c', '%d:%i %t:%T', '/proc/self/fd/0']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const inside = (await execa('docker', ['exec', c.name, 'stat', '-c', '%d:%i', '/dev/null'])).stdout.trim();
+    const host = (await execa('stat', ['-c', '%d:%i', '/dev/null'])).stdout.trim();
+    assert.equal(text(r), `${inside} 1:3\n`);
+    assert.notEqual(text(r).split(' ')[0], host);
+  });
+});
+
 describe('nsenter helper: container files are read inside the container, as the container', () => {
   const containers = new Containers();
   const tag = randomBytes(6).toString('hex');
