@@ -1070,6 +1070,9 @@ static int supervise(pid_t child, int master, int sfd, struct relay *rl, int nrl
   char buf[65536], ctl[256];
   size_t ctl_have = 0;
   int stdin_open = master >= 0, master_open = master >= 0, ctl_open = 1, status = -1;
+  /* The wait for the start may have taken the SIGCHLD of a command that is already gone. */
+  int early;
+  if (waitpid(child, &early, WNOHANG) == child) status = exit_code(early);
   for (;;) {
     int outputs_open = 0;
     for (int i = 0; i < nrl; i++)
@@ -1268,6 +1271,22 @@ static int run_exec(const struct opts *o, struct target *t) {
   close(sync[1]);
   struct child_error ce;
   ssize_t n;
+  /*
+   * Until the command runs (or fails to), cx's signals still reach it: a start that hangs in the
+   * container (a working directory on a stuck mount) can be interrupted like the command itself.
+   */
+  for (;;) {
+    struct pollfd w[2] = {{errp[0], POLLIN, 0}, {sfd, POLLIN, 0}};
+    if (poll(w, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail("internal", errno, "poll");
+    }
+    if (w[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) kill(child, (int)si.ssi_signo);
+    }
+    if (w[0].revents) break;
+  }
   while ((n = read(errp[0], &ce, sizeof ce)) < 0 && errno == EINTR) {}
   close(errp[0]);
   if (n == (ssize_t)sizeof ce) {
