@@ -11,6 +11,54 @@
  * validates every argument anyway. Nothing secret is on its command line: the environment arrives on
  * the control pipe (fd 3), so host `ps` never shows container values.
  *
+ * SECURITY INVARIANTS (the container is hostile; these are what keep it from reaching the host):
+ *
+ *  I1 Non-dumpable throughout. The first thing main() does, in both modes and before any namespace
+ *     is entered, is prctl(PR_SET_DUMPABLE, 0). The forked session child inherits it (the flag
+ *     belongs to the memory map, which fork copies) and sets it again after its uid change; it lasts
+ *     until execve(), which makes the command dumpable again exactly as for runc/docker exec. While
+ *     non-dumpable, /proc/<pid>/{fd,fdinfo,cwd,root,environ,mem} and ptrace are refused to anyone
+ *     without CAP_SYS_PTRACE in the HOST user namespace (the helper's memory map belongs to it),
+ *     so the container's root cannot open the helper's handles even in the instants they exist.
+ *     (Until its capset the child is also shielded by the kernel's rule that a tracer's permitted
+ *     capabilities must include the target's; from capset to execve only I1 and I2 stand: that is
+ *     the window in which a helper that was dumpable lost its handles.)
+ *
+ *  I2 Only the session's 0-2 reach the container. The child's first act after fork, before it
+ *     waits for anything, reads anything or runs anything, is to put its stdio on 0-2 and CLOSE
+ *     (close_range, not just mark close-on-exec) every other descriptor: the target's pidfd and
+ *     /proc directory, namespace fds, cgroup.procs files, the host's /proc and /dev/null, the pty
+ *     master, cx's control and status pipes, the signalfd and the relays' sockets. Two pipes to the
+ *     helper itself survive, both close-on-exec: the start signal (read once, then closed) and the
+ *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
+ *     nothing the container could use. The session's 0-2 are pipes or a pty slave from the
+ *     container's own devpts; where cx had nothing to give (a host /dev/null), the child swaps in
+ *     the container's /dev/null once it runs as the session user (docker exec leaves the host's).
+ *
+ *  I3 Nothing the container controls is used while host privilege or host handles are held. The
+ *     child resolves the working directory and walks PATH only after I2's close, after setresuid to
+ *     the session user and after capset to the container's capabilities: it sees the container's
+ *     files as the session user does (runc resolves the binary inside the container the same way).
+ *     The working directory is opened with RESOLVE_NO_MAGICLINKS, so a /proc/<pid>/cwd-style link
+ *     cannot put the session's cwd on a host directory.
+ *
+ *  I4 Container files are read as the container, never as host root. `query` opens the init's root
+ *     directory, enters the container's user and mount namespaces, closes every fd but 0-2 and the
+ *     status pipe, drops to the uid/gid/capabilities cx passes (the container's root and its
+ *     capability sets), and only then opens paths with openat2(RESOLVE_IN_ROOT |
+ *     RESOLVE_NO_MAGICLINKS) below that root: absolute symlinks and ".." stay in the container, and
+ *     a /proc/<host pid>/root/... link (reachable in a --pid host container) is refused. A path
+ *     that cannot be resolved that way (ENOENT, ELOOP, ENOTDIR, EACCES, ...) is "absent". A kernel
+ *     without openat2 (before 5.6) is refused rather than read unsafely.
+ *
+ *  I5 The supervising parent holds host handles (cgroup.procs, the host /proc, cx's pipes) but is
+ *     never in the container's PID namespace (setns(CLONE_NEWPID) only moves children), so the
+ *     container cannot name it in its /proc; with --pid host, where it can, I1 and its full host
+ *     capability set (see the note under I1) protect it. It closes the target's pidfd and /proc
+ *     directory as soon as the namespaces are entered, and opens the container's /dev/ptmx only
+ *     through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and only if it is the pty
+ *     multiplexer (char 5:2).
+ *
  * Usage (only ever run by cx):
  *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
  *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
@@ -18,8 +66,10 @@
  *       fd 3 (control, from cx): "<len>\n" + NUL-separated K=V environment, then "R <rows> <cols>\n" resizes.
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs.
  *       exit status: the command's, or 128+n when it was killed by signal n.
- *   cx-nsenter query --pid P --start T --id ID -- r:/path s:/path ...
- *       In the container's mount namespace: r: = read (file bytes or directory names), s: = stat only.
+ *   cx-nsenter query --pid P --start T --id ID --uid U --gid G --cap-bnd X --cap-eff X --cap-prm X
+ *       fd 3 (from cx): "<len>\n" + NUL-terminated r:/path and s:/path entries (at most 65536).
+ *       As uid U / gid G with those capabilities, inside the container's root: r: = read (file bytes
+ *       or directory names), s: = stat only.
  *       Output per path: "F <len>\n<bytes>" | "D <len>\n<NUL-separated names>" | "S <f|d|o>\n" | "N\n"
  *       (missing) | "O\n" (not a regular file or directory) | "B\n" (larger than the 4 MiB limit).
  */
@@ -52,6 +102,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -72,6 +123,23 @@
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
+#ifndef RESOLVE_IN_ROOT
+struct open_how {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_IN_ROOT 0x10
+#endif
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
@@ -84,6 +152,8 @@
 #define MAX_ENV (4 * 1024 * 1024)
 #define MAX_GROUPS 256
 #define MAX_FILTERS 16
+#define MAX_SPECS 65536
+#define MAX_SPECS_BYTES (8 * 1024 * 1024)
 
 static int status_fd = -1;
 
@@ -113,6 +183,99 @@ static _Noreturn void fail(const char *kind, int err, const char *fmt, ...) {
   va_end(ap);
   report(kind, err, "%s", text);
   exit(EXIT_SETUP);
+}
+
+/* ---- descriptors and paths the container controls ---- */
+
+/*
+ * Close every descriptor from 3 up except those in keep[] (I2): really close, so nothing is left for
+ * the container to open through /proc/<pid>/fd. close_range(2) (5.9+) closes the gaps between the
+ * kept ones; without it, every number up to the descriptor limit is closed one by one (the limit is
+ * read here, never a directory listing of the container's /proc).
+ */
+static void close_all_except(const int *keep, int nkeep) {
+  int sorted[4], n = 0;
+  for (int i = 0; i < nkeep && n < 4; i++)
+    if (keep[i] > 2) sorted[n++] = keep[i];
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int tmp = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = tmp;
+    }
+  unsigned lo = 3;
+  int ok = 1;
+  for (int i = 0; i <= n && ok; i++) {
+    unsigned hi = i < n ? (unsigned)sorted[i] - 1 : ~0U;
+    if (lo <= hi && syscall(SYS_close_range, lo, hi, 0) < 0) ok = 0;
+    if (i < n) lo = (unsigned)sorted[i] + 1;
+  }
+  if (ok) return;
+  struct rlimit rl;
+  long max = 65536;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) max = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1 << 20) ? (1 << 20) : (long)rl.rlim_max;
+  if (max < 65536) max = 65536;
+  for (long fd = 3; fd < max; fd++) {
+    int kept = 0;
+    for (int i = 0; i < n; i++) kept |= sorted[i] == fd;
+    if (!kept) close((int)fd);
+  }
+}
+
+/*
+ * openat2 below `root` (I4): absolute symlinks and ".." cannot leave it, /proc magic links are
+ * refused (ELOOP). EAGAIN means a rename raced the lookup: try again a few times.
+ */
+static int open_in_root(int root, const char *path, int flags, uint64_t resolve) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = resolve;
+  for (int i = 0; i < 16; i++) {
+    long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN) return (int)fd;
+  }
+  return -1;
+}
+
+static int have_openat2(void) {
+  int fd = open_in_root(AT_FDCWD, "/", O_PATH, RESOLVE_NO_MAGICLINKS);
+  if (fd >= 0) close(fd);
+  return fd >= 0 || errno != ENOSYS;
+}
+
+/* Drop to the given identity and capability sets (the container's), keeping nothing of host root's. */
+enum { DROP_OK = 0, DROP_CAPS, DROP_USER };
+static int drop_to(uid_t uid, gid_t gid, const gid_t *groups, int ngroups, uint64_t bnd, uint64_t eff, uint64_t prm, uint64_t inh, int lastcap) {
+  for (int c = 0; c <= lastcap; c++)
+    if (!(bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) return DROP_CAPS;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return DROP_CAPS;
+  if (setgroups((size_t)ngroups, groups) < 0) return DROP_USER;
+  if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) return DROP_USER;
+  /* A uid change resets dumpability to fs.suid_dumpable: make sure it stays off (I1). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {
+    {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
+    {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
+  };
+  if (syscall(SYS_capset, &hdr, data) < 0) return DROP_CAPS;
+  return DROP_OK;
+}
+
+static int last_cap(void) {
+  int last = 40;
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[16];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n > 0) {
+      buf[n] = '\0';
+      last = atoi(buf);
+    }
+    close(fd);
+  }
+  return last > 63 ? 63 : last;
 }
 
 /* ---- argument validation ---- */
@@ -151,7 +314,7 @@ struct opts {
   uint64_t bnd, eff, prm, inh, amb;
   int nnp, seccomp, tty;
   unsigned short rows, cols;
-  char **argv; /* the command (exec) or the paths (query) */
+  char **argv; /* the command (exec) or the paths read from fd 3 (query) */
 };
 
 static uint64_t need_num(const char *name, const char *v, int base, uint64_t max) {
@@ -204,13 +367,17 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     else fail("usage", 0, "unknown option");
   }
   if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
-  if (i >= argc) fail("usage", 0, "nothing after --");
-  o->argv = argv + i;
   if (!o->exec_mode) {
-    for (char **p = o->argv; *p; p++)
-      if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
+    /* Container files are read with the container's identity and capabilities, never host root's. */
+    if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
+    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd) fail("usage", 0, "option not valid for query");
+    if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
+    if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
+    if (i < argc) fail("usage", 0, "query takes its paths on fd 3, not as arguments");
     return;
   }
+  if (i >= argc) fail("usage", 0, "nothing after --");
+  o->argv = argv + i;
   if (have_caps != 31 || have_user != 3 || !o->cwd) fail("usage", 0, "exec needs --uid, --gid, --cwd and all five --cap-* masks");
   /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
   if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
@@ -392,6 +559,59 @@ static void join_cgroups(struct cgroups *cg, pid_t child) {
   cg->n = 0;
 }
 
+/*
+ * Is the container frozen (docker pause, or runc pause behind the daemon's back)? A process that
+ * joins its cgroup freezes at once, and the init cannot be stopped to copy its seccomp filter: the
+ * session would hang forever. cgroup v1: freezer.state; v2: cgroup.freeze of its cgroup.
+ */
+static int container_frozen(const struct target *t) {
+  char buf[8192];
+  if (read_at(t->procfd, "cgroup", buf, sizeof buf) <= 0) return 0;
+  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) continue;
+    *c2 = '\0';
+    const char *ctrls = c1 + 1, *path = c2 + 1;
+    int v2 = !*ctrls;
+    if (!v2) {
+      char have[256];
+      snprintf(have, sizeof have, ",%s,", ctrls);
+      if (!strstr(have, ",freezer,")) continue;
+    }
+    char mnt[1024], file[2200], state[64];
+    if (!safe_cgroup_path(path) || find_cgroup_mount(v2 ? "" : "freezer", mnt, sizeof mnt) < 0) continue;
+    snprintf(file, sizeof file, "%s%s/%s", mnt, strcmp(path, "/") ? path : "", v2 ? "cgroup.freeze" : "freezer.state");
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, state, sizeof state - 1);
+    close(fd);
+    if (n <= 0) continue;
+    state[n] = '\0';
+    if (v2 ? state[0] == '1' : (!strncmp(state, "FROZEN", 6) || !strncmp(state, "FREEZING", 8))) return 1;
+  }
+  return 0;
+}
+
+/* Milliseconds on the monotonic clock, for the helper's own deadlines. */
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+}
+
+/* Who traces the init now (TracerPid of its status), 0 for nobody. */
+static long tracer_of(const struct target *t) {
+  char buf[4096];
+  if (read_at(t->procfd, "status", buf, sizeof buf) <= 0) return 0;
+  char *p = strstr(buf, "\nTracerPid:");
+  return p ? strtol(p + 11, NULL, 10) : 0;
+}
+
 /* ---- seccomp: copy the init's filters (PTRACE_SECCOMP_GET_FILTER), oldest first ---- */
 
 struct filters {
@@ -399,12 +619,39 @@ struct filters {
   int n;
 };
 
-static void fetch_seccomp(pid_t pid, struct filters *f) {
+#define SEIZE_DEADLINE_MS 20000
+#define STOP_DEADLINE_MS 5000
+
+static void fetch_seccomp(const struct target *t, pid_t pid, struct filters *f) {
   f->n = 0;
-  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) fail("seccomp", errno, "cannot attach to the container's init to copy its seccomp filter");
-  int passsig = 0, st;
-  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 || waitpid(pid, &st, __WALL) < 0) {
+  /*
+   * Only one tracer at a time: another session entering the same container holds the init for a
+   * moment. Wait for it (with backoff, bounded) while someone else is the tracer; any other refusal
+   * is final.
+   */
+  long long deadline = now_ms() + SEIZE_DEADLINE_MS;
+  int untraced = 0; /* refusals with no tracer in sight (the other one may have just let go) */
+  for (long delay = 1; ptrace(PTRACE_SEIZE, pid, 0, 0) < 0; delay = delay < 64 ? delay * 2 : 64) {
     int e = errno;
+    if (e != EPERM || now_ms() > deadline || (tracer_of(t) == 0 && ++untraced > 3))
+      fail("seccomp", e, "cannot attach to the container's init to copy its seccomp filter");
+    sleep_ms(delay);
+  }
+  int passsig = 0, st = 0;
+  int stopped = ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0;
+  int e = stopped ? 0 : errno;
+  /* The stop is normally immediate; a frozen or wedged init never stops: give up, never hang. */
+  for (long long stop_deadline = now_ms() + STOP_DEADLINE_MS; stopped;) {
+    pid_t w = waitpid(pid, &st, __WALL | WNOHANG);
+    if (w == pid) break;
+    if ((w < 0 && errno != EINTR) || now_ms() > stop_deadline) {
+      e = w < 0 ? errno : ETIMEDOUT;
+      stopped = 0;
+      break;
+    }
+    sleep_ms(1);
+  }
+  if (!stopped) {
     ptrace(PTRACE_DETACH, pid, 0, 0);
     fail("seccomp", e, "cannot stop the container's init briefly to copy its seccomp filter");
   }
@@ -436,40 +683,60 @@ static int install_seccomp(const struct filters *f) {
 
 /* ---- the environment, from the control pipe (never argv: host `ps` would show it) ---- */
 
-static char **read_environment(void) {
+/* "<len>\n" and that many bytes of NUL-terminated entries from the control pipe: a NULL-terminated list. */
+static char **read_list(const char *what, uint64_t max) {
   char head[32];
   size_t h = 0;
   while (h < sizeof head - 1) {
     ssize_t n = read(CTL_FD, head + h, 1);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("usage", errno, "no environment on the control pipe");
+    if (n <= 0) fail("usage", errno, "no %s on the control pipe", what);
     if (head[h] == '\n') break;
     h++;
   }
   head[h] = '\0';
   uint64_t len;
-  if (parse_u64(head, 10, MAX_ENV, &len) < 0) fail("usage", 0, "invalid environment length");
+  if (parse_u64(head, 10, max, &len) < 0) fail("usage", 0, "invalid %s length", what);
   char *blob = malloc(len + 1);
   if (!blob) fail("internal", ENOMEM, "out of memory");
   for (size_t off = 0; off < len;) {
     ssize_t n = read(CTL_FD, blob + off, len - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("usage", errno, "short environment on the control pipe");
+    if (n <= 0) fail("usage", errno, "short %s on the control pipe", what);
     off += (size_t)n;
   }
   blob[len] = '\0';
   size_t count = 0;
   for (size_t i = 0; i < len; i++) count += blob[i] == '\0';
-  if (len > 0 && blob[len - 1] != '\0') fail("usage", 0, "environment must end with NUL");
-  char **env = calloc(count + 1, sizeof *env);
-  if (!env) fail("internal", ENOMEM, "out of memory");
+  if (len > 0 && blob[len - 1] != '\0') fail("usage", 0, "%s must end with NUL", what);
+  char **list = calloc(count + 1, sizeof *list);
+  if (!list) fail("internal", ENOMEM, "out of memory");
   size_t k = 0;
-  for (char *p = blob; p < blob + len; p += strlen(p) + 1) {
-    char *eq = strchr(p, '=');
-    if (!eq || eq == p) fail("usage", 0, "invalid environment entry");
-    env[k++] = p;
+  for (char *p = blob; p < blob + len; p += strlen(p) + 1) list[k++] = p;
+  return list;
+}
+
+static char **read_environment(void) {
+  char **env = read_list("environment", MAX_ENV);
+  for (char **e = env; *e; e++) {
+    char *eq = strchr(*e, '=');
+    if (!eq || eq == *e) fail("usage", 0, "invalid environment entry");
   }
   return env;
+}
+
+/*
+ * query's paths come on the control pipe, never argv: a container decides how many files its
+ * /etc/container_environment holds, and one argument per file would hit the kernel's argv limit.
+ */
+static char **read_query_specs(void) {
+  char **specs = read_list("path list", MAX_SPECS_BYTES);
+  size_t n = 0;
+  for (char **p = specs; *p; p++, n++)
+    if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
+  if (n == 0) fail("usage", 0, "no paths to query");
+  if (n > MAX_SPECS) fail("usage", 0, "too many paths to query (at most %d)", MAX_SPECS);
+  return specs;
 }
 
 static const char *env_get(char **env, const char *name) {
@@ -498,11 +765,14 @@ static void put_header(char kind, size_t len, int with_len) {
   put(h, (size_t)n);
 }
 
-static void query_one(const char *arg) {
+#define QUERY_RESOLVE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+/* One path, opened only below the container's root (I4); anything that does not resolve there is absent. */
+static void query_one(int root, const char *arg) {
   int read_it = arg[0] == 'r';
   const char *path = arg + 2;
   /* O_PATH first: opening a device or FIFO for real could block or have side effects. */
-  int pfd = open(path, O_PATH | O_CLOEXEC);
+  int pfd = open_in_root(root, path, O_PATH, QUERY_RESOLVE);
   struct stat st;
   if (pfd < 0 || fstat(pfd, &st) < 0) {
     if (pfd >= 0) close(pfd);
@@ -516,9 +786,19 @@ static void query_one(const char *arg) {
     close(pfd);
     return;
   }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { close(pfd); put_header('O', 0, 0); return; }
+  if (S_ISREG(st.st_mode) && st.st_size > MAX_FILE) { close(pfd); put_header('B', 0, 0); return; }
+  /* Reopen for reading the same way, and make sure it is still the object that was checked. */
+  int fd = open_in_root(root, path, S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NONBLOCK | O_NOCTTY, QUERY_RESOLVE);
+  struct stat st2;
+  close(pfd);
+  if (fd < 0 || fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+    if (fd >= 0) close(fd);
+    put_header('N', 0, 0);
+    return;
+  }
   if (S_ISDIR(st.st_mode)) {
-    int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    DIR *d = fdopendir(fd);
     size_t cap = 4096, len = 0;
     char *names = malloc(cap);
     struct dirent *de;
@@ -532,22 +812,11 @@ static void query_one(const char *arg) {
       len += l;
     }
     if (d) closedir(d);
-    close(pfd);
+    else close(fd);
     if (!names) exit(EXIT_SETUP);
     put_header('D', len, 1);
     put(names, len);
     free(names);
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) { close(pfd); put_header('O', 0, 0); return; }
-  if (st.st_size > MAX_FILE) { close(pfd); put_header('B', 0, 0); return; }
-  int fd = openat(pfd, ".", O_RDONLY | O_CLOEXEC); /* fails for a regular file: reopen by path and compare */
-  if (fd < 0) fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  struct stat st2;
-  if (fd < 0 || fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
-    if (fd >= 0) close(fd);
-    close(pfd);
-    put_header('N', 0, 0);
     return;
   }
   char *buf = malloc((size_t)st.st_size + 1);
@@ -559,12 +828,31 @@ static void query_one(const char *arg) {
     off += (size_t)n;
   }
   close(fd);
-  close(pfd);
   if (!buf) exit(EXIT_SETUP);
   if (off > (size_t)st.st_size) { put_header('B', 0, 0); free(buf); return; } /* grew while read */
   put_header('F', off, 1);
   put(buf, off);
   free(buf);
+}
+
+/*
+ * query mode (I4): the container's root directory is taken from the init (so a chroot-style
+ * container is right too), the user and mount namespaces are joined, every other handle is closed,
+ * and the identity drops to the container's before the first container path is looked at.
+ */
+static int run_query(const struct opts *o, struct target *t) {
+  if (!have_openat2()) fail("kernel", ENOSYS, "reading container files safely needs openat2 (Linux 5.6 or later)");
+  int lc = last_cap();
+  int root = openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) fail("gone", errno, "cannot open the root directory of process %d", o->pid);
+  enter_namespaces(t, t->ns_flags & (uint64_t)(CLONE_NEWNS | CLONE_NEWUSER));
+  int keep[] = {root, status_fd};
+  close_all_except(keep, status_fd >= 0 ? 2 : 1);
+  t->procfd = t->pidfd = -1;
+  if (drop_to(o->uid, o->gid, o->groups, o->ngroups, o->bnd, o->eff, o->prm, 0, lc) != DROP_OK)
+    fail("user", errno, "cannot take the container's identity to read its files");
+  for (char **p = o->argv; *p; p++) query_one(root, *p);
+  return 0;
 }
 
 /* ---- the child: runc's setns init order ---- */
@@ -609,27 +897,62 @@ struct prepared {
   int last_cap;
 };
 
+/*
+ * A stdio that is /dev/null (cx had no input for the command) is the HOST's node: through
+ * /proc/<pid>/fd/0 the container's root could reopen it and chmod or chown the host's /dev/null.
+ * Swap it for the container's own /dev/null (opened as the session user, no magic links, and only if
+ * it really is char 1:3), or for stdin, an empty pipe when the container has none.
+ */
+static void container_devnull(void) {
+  int mine = -1;
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) continue;
+    if (mine < 0) {
+      mine = open_in_root(AT_FDCWD, "/dev/null", O_RDWR | O_NOCTTY, RESOLVE_NO_MAGICLINKS);
+      struct stat cst;
+      if (mine >= 0 && (fstat(mine, &cst) < 0 || !S_ISCHR(cst.st_mode) || cst.st_rdev != makedev(1, 3))) {
+        close(mine);
+        mine = -1;
+      }
+    }
+    if (mine >= 0) {
+      dup2(mine, fd);
+    } else if (fd == 0) {
+      int pp[2];
+      if (pipe(pp) == 0) {
+        close(pp[1]);
+        dup2(pp[0], 0);
+        if (pp[0] != 0) close(pp[0]);
+      }
+    }
+  }
+  if (mine > 2) close(mine);
+}
+
 static _Noreturn void child_main(const struct opts *o, char **env, const struct prepared *pre, const struct filters *flt, int syncfd,
                                  int errfd, int slave, const int pipes[3]) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
-  char go;
-  if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
-  close(syncfd);
-
-  /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
-  syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
   setsid();
+  /* I2: the session's stdio onto 0-2, then every other descriptor closed, before anything else. */
   for (int fd = 0; fd < 3; fd++)
     if (pipes[fd] >= 0 && dup2(pipes[fd], fd) < 0) child_fail(errfd, ST_SETUP, errno);
   if (o->tty) {
     if (ioctl(slave, TIOCSCTTY, 0) < 0) child_fail(errfd, ST_TTY, errno);
     for (int fd = 0; fd < 3; fd++)
       if (dup2(slave, fd) < 0) child_fail(errfd, ST_TTY, errno);
-    if (slave > 2) close(slave);
   }
+  int keep[] = {syncfd, errfd};
+  close_all_except(keep, 2);
+  char go;
+  if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
+  close(syncfd);
+
+  /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
+  syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
   /* runc's fixStdioPermissions: the user must be able to reopen its own stdio (/dev/stdout). */
   for (int fd = 0; fd < 3; fd++) {
     struct stat st;
@@ -637,42 +960,30 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   }
   if (pre->have_limits)
     for (int r = 0; r < RLIM_NLIMITS; r++) setrlimit(r, &pre->limits[r]);
-  if (pre->oom[0]) {
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      (void)!write(fd, pre->oom, strlen(pre->oom));
-      close(fd);
-    }
-  }
   if (pre->umask_val >= 0) umask((mode_t)pre->umask_val);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (o->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_SETUP, errno);
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it before the caps go. */
   if (o->seccomp && !o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
-  for (int c = 0; c <= pre->last_cap; c++)
-    if (!(o->bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
-  if (setgroups((size_t)o->ngroups, o->groups) < 0) child_fail(errfd, ST_USER, errno);
-  if (setresgid(o->gid, o->gid, o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0) child_fail(errfd, ST_USER, errno);
-  /* chdir as the user, after the switch (runc: a directory the user cannot enter is an error). */
-  if (chdir(o->cwd) < 0) child_fail(errfd, ST_CHDIR, errno);
-  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2] = {
-    {(uint32_t)o->eff, (uint32_t)o->prm, (uint32_t)o->inh},
-    {(uint32_t)(o->eff >> 32), (uint32_t)(o->prm >> 32), (uint32_t)(o->inh >> 32)},
-  };
-  if (syscall(SYS_capset, &hdr, data) < 0) child_fail(errfd, ST_CAPS, errno);
+  int dropped = drop_to(o->uid, o->gid, o->groups, o->ngroups, o->bnd, o->eff, o->prm, o->inh, pre->last_cap);
+  if (dropped != DROP_OK) child_fail(errfd, dropped == DROP_USER ? ST_USER : ST_CAPS, errno);
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   for (int c = 0; c <= pre->last_cap; c++)
     if ((o->amb & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) child_fail(errfd, ST_CAPS, errno);
   prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  /*
+   * I3: from here on the container's own files are looked at, as the session user with the
+   * container's capabilities only. The working directory may not pass through a /proc magic link
+   * (a cwd on a host directory is the CVE-2024-21626 escape).
+   */
+  container_devnull();
+  int cwd = open_in_root(AT_FDCWD, o->cwd, O_PATH | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
+  if (cwd < 0 || fchdir(cwd) < 0) child_fail(errfd, ST_CHDIR, errno);
+  close(cwd);
   char pathbuf[PATH_MAX];
   int lerr = 0;
   const char *file = look_path(o->argv[0], env, pathbuf, sizeof pathbuf, &lerr);
   if (!file) child_fail(errfd, ST_NOT_FOUND, lerr);
-  /* No host file descriptor may survive into the container (CVE-2024-21626 class): all fds > 2 close on exec. */
-  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
   /* With no_new_privs, the filter goes on as late as possible: fewer syscalls it must allow. */
   if (o->seccomp && o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
   execve(file, o->argv, env);
@@ -759,6 +1070,9 @@ static int supervise(pid_t child, int master, int sfd, struct relay *rl, int nrl
   char buf[65536], ctl[256];
   size_t ctl_have = 0;
   int stdin_open = master >= 0, master_open = master >= 0, ctl_open = 1, status = -1;
+  /* The wait for the start may have taken the SIGCHLD of a command that is already gone. */
+  int early;
+  if (waitpid(child, &early, WNOHANG) == child) status = exit_code(early);
   for (;;) {
     int outputs_open = 0;
     for (int i = 0; i < nrl; i++)
@@ -850,17 +1164,36 @@ static void prepare(const struct target *t, const struct opts *o, struct prepare
     char *u = strstr(buf, "\nUmask:\t");
     if (u) pre->umask_val = (int)strtol(u + 8, NULL, 8) & 0777;
   }
-  pre->last_cap = 40;
-  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  pre->last_cap = last_cap();
+}
+
+/*
+ * The container's /dev/ptmx (in Docker a symlink to pts/ptmx), resolved inside its root without
+ * magic links, and used only if it is the pty multiplexer: the helper is host root here, so a node
+ * the container planted there (a FIFO, a host disk) must not be opened for real.
+ */
+static int open_ptmx(int root) {
+  const uint64_t res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int pfd = open_in_root(root, "/dev/ptmx", O_PATH, res);
+  struct stat st, st2;
+  if (pfd < 0 || fstat(pfd, &st) < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+  close(pfd);
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2)) fail("tty", 0, "the container's /dev/ptmx is not the pty multiplexer");
+  int master = open_in_root(root, "/dev/ptmx", O_RDWR | O_NOCTTY, res);
+  if (master < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+  if (fstat(master, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) fail("tty", 0, "the container's /dev/ptmx changed while opening it");
+  return master;
+}
+
+static void set_oom(int hostproc, pid_t child, const char *value) {
+  if (!value[0]) return;
+  char rel[64];
+  snprintf(rel, sizeof rel, "%d/oom_score_adj", child);
+  int fd = openat(hostproc, rel, O_WRONLY | O_CLOEXEC);
   if (fd >= 0) {
-    ssize_t n = read(fd, buf, 15);
-    if (n > 0) {
-      buf[n] = '\0';
-      pre->last_cap = atoi(buf);
-    }
+    (void)!write(fd, value, strlen(value));
     close(fd);
   }
-  if (pre->last_cap > 63) pre->last_cap = 63;
 }
 
 static int run_exec(const struct opts *o, struct target *t) {
@@ -868,7 +1201,11 @@ static int run_exec(const struct opts *o, struct target *t) {
   struct prepared pre;
   prepare(t, o, &pre);
   struct filters flt = {.n = 0};
-  if (o->seccomp) fetch_seccomp(o->pid, &flt);
+  if (container_frozen(t)) {
+    report("paused", 0, "cannot exec in a paused container");
+    exit(EXIT_CANNOT_EXEC);
+  }
+  if (o->seccomp) fetch_seccomp(t, o->pid, &flt);
   struct cgroups cg;
   open_cgroups(t, o, &cg);
   struct relay rl[3];
@@ -876,13 +1213,22 @@ static int run_exec(const struct opts *o, struct target *t) {
   int nrl = o->tty ? 0 : make_relays(rl, pipes);
   /* The host's /dev/null, opened before the container's filesystem is in view. */
   int devnull = nrl > 0 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+  /* The host's /proc, for the child's oom_score_adj: the container's /proc is the container's to shape. */
+  int hostproc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (hostproc < 0) fail("internal", errno, "cannot open /proc");
+  int root = o->tty ? openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (o->tty && root < 0) fail("gone", errno, "cannot open the root directory of process %d", o->pid);
   enter_namespaces(t, t->ns_flags);
+  /* I5: the target's handles are of no further use; the child must not inherit them. */
+  close(t->procfd);
+  if (t->pidfd >= 0) close(t->pidfd);
+  t->procfd = t->pidfd = -1;
 
   int master = -1, slave = -1;
   if (o->tty) {
     /* The container's own devpts (we are in its mount namespace now): `tty` inside names a node that exists there. */
-    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) fail("tty", errno, "cannot open the container's /dev/ptmx");
+    master = open_ptmx(root);
+    close(root);
     int unlock = 0;
     if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail("tty", errno, "cannot unlock the container pty");
     slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -919,10 +1265,28 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (devnull >= 0) close(devnull);
   /* Into the container's cgroups before it runs anything: its pids and memory limits apply. */
   join_cgroups(&cg, child);
+  set_oom(hostproc, child, pre.oom);
+  close(hostproc);
   if (write(sync[1], "g", 1) != 1) fail("internal", errno, "cannot start the process");
   close(sync[1]);
   struct child_error ce;
   ssize_t n;
+  /*
+   * Until the command runs (or fails to), cx's signals still reach it: a start that hangs in the
+   * container (a working directory on a stuck mount) can be interrupted like the command itself.
+   */
+  for (;;) {
+    struct pollfd w[2] = {{errp[0], POLLIN, 0}, {sfd, POLLIN, 0}};
+    if (poll(w, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail("internal", errno, "poll");
+    }
+    if (w[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) kill(child, (int)si.ssi_signo);
+    }
+    if (w[0].revents) break;
+  }
   while ((n = read(errp[0], &ce, sizeof ce)) < 0 && errno == EINTR) {}
   close(errp[0]);
   if (n == (ssize_t)sizeof ce) {
@@ -945,6 +1309,14 @@ static int has_cap(int cap) {
 }
 
 int main(int argc, char **argv) {
+  /* I1: before anything else, and so before any namespace is entered. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /*
+   * A command that stops reading its input while cx still sends some must not kill the helper
+   * (which holds its exit status): a write to a closed pipe is EPIPE here, handled where it happens.
+   * The session child sets SIGPIPE back to default before exec.
+   */
+  signal(SIGPIPE, SIG_IGN);
   if (fcntl(STATUS_FD, F_GETFD) >= 0) status_fd = STATUS_FD;
   if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   if (fcntl(CTL_FD, F_GETFD) >= 0) fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
@@ -952,15 +1324,10 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0);
   struct opts o;
   parse_args(argc, argv, &o);
+  if (!o.exec_mode) o.argv = read_query_specs();
   if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};
   open_target(&o, &t);
-  if (!o.exec_mode) {
-    /* Only the mount namespace: paths resolve against the container's root, its symlinks stay inside it. */
-    enter_namespaces(&t, t.ns_flags & CLONE_NEWNS);
-    for (char **p = o.argv; *p; p++) query_one(*p);
-    return 0;
-  }
-  return run_exec(&o, &t);
+  return o.exec_mode ? run_exec(&o, &t) : run_query(&o, &t);
 }

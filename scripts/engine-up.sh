@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers on /var/run/docker.sock, installing Debian's docker.io and the
-# tools cx's tests use (busybox-static, runc, tmux, util-linux, curl, podman, zsh, fish, hyperfine) when they are missing. Idempotent: does nothing when an engine already answers.
+# tools cx's tests use (busybox-static, runc, tmux, util-linux, curl, podman, gcc with a static libc,
+# zsh, fish, hyperfine) when they are missing. Idempotent: does nothing when an engine already answers.
 # The engine runs with --bridge=none --iptables=false so the machine's network is left untouched.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v runc >/dev/null 2>&1 || need_pkgs+=(runc)
 command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
 command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+# gcc + static libc: the nsenter security test builds a static watcher (test/fixtures/fd-race.c) to run as a container's init.
+printf 'int main(void){return 0;}\n' | gcc -static -x c -o /dev/null - >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
 # podman: the discovery tests run real podman containers beside Docker's.
 command -v podman >/dev/null 2>&1 || need_pkgs+=(podman)
 # zsh, fish: the completion tests check the generated scripts with the shells themselves.

@@ -13,7 +13,7 @@ export interface BackendContext {
   docker: DockerClient;
   /** The daemon's health once learned (undefined before): docker is only usable when it is ok. */
   health?: () => DaemonHealth | undefined;
-  /** One line on stderr (the fallback warning). */
+  /** One line on stderr (the fallback warning, what a backend skipped). */
   warn?: (line: string) => void;
 }
 
@@ -23,7 +23,7 @@ type Factory = (ctx: BackendContext) => Backend;
 const FACTORIES: ReadonlyArray<[BackendName, Factory]> = [
   ['docker', (ctx) => new DockerBackend(ctx.docker)],
   ['runc', () => new RuncBackend()],
-  ['nsenter', () => new NsenterBackend()],
+  ['nsenter', (ctx) => new NsenterBackend(ctx.warn)],
 ];
 
 export const BACKEND_NAMES: readonly string[] = FACTORIES.map(([n]) => n);

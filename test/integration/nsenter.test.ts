@@ -218,15 +218,19 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const { findHelper } = await import('../../src/backends/nsenter/helper-path.js');
     const helper = findHelper();
     assert.ok(helper, 'helper not built');
-    const r = await execa(helper, ['query', '--pid', String(record.pid), '--start', '1', '--id', c.id, '--', 'r:/etc/hostname'], {
+    const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', '0', '--cap-eff', '0', '--cap-prm', '0'];
+    const spec = Buffer.from('r:/etc/hostname\0');
+    const paths = Buffer.concat([Buffer.from(`${spec.length}\n`), spec]); // the helper's fd 3
+    const r = await execa(helper, ['query', '--pid', String(record.pid), '--start', '1', '--id', c.id, ...identity], {
       reject: false,
-      stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', paths, 'pipe'],
     });
     assert.equal(r.exitCode, 125);
     assert.equal(r.stdout, '');
     // A process that is not in the container (this test runner) is refused too.
-    const own = await execa(helper, ['query', '--pid', String(process.pid), '--start', ownStart(), '--id', c.id, '--', 'r:/etc/hostname'], {
+    const own = await execa(helper, ['query', '--pid', String(process.pid), '--start', ownStart(), '--id', c.id, ...identity], {
       reject: false,
+      stdio: ['ignore', 'pipe', 'pipe', paths],
     });
     assert.equal(own.exitCode, 125);
     assert.match(own.stderr, /not in the container's cgroup/);

@@ -3,11 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execa } from 'execa';
 import { compareSources, composeExecEnv } from '../../src/backends/exec-env.js';
 import { capMask } from '../../src/backends/nsenter/caps.js';
 import { failureToError, parseFailure } from '../../src/backends/nsenter/helper-errors.js';
 import { findHelper } from '../../src/backends/nsenter/helper-path.js';
-import { parseQuery } from '../../src/backends/nsenter/helper.js';
+import { parseQuery, queryIdentityArgs } from '../../src/backends/nsenter/helper.js';
+import type { Target } from '../../src/backends/nsenter/target.js';
 import { parseStartTime } from '../../src/backends/nsenter/target.js';
 import { resolveUser } from '../../src/backends/exec-user.js';
 import { formatEnv } from '../../src/cli/commands/env.js';
@@ -117,5 +119,47 @@ describe('findHelper', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('cx-nsenter argument validation (the built helper; checked before any privilege is needed)', () => {
+  const ID = 'a'.repeat(64);
+  const pin = ['--pid', '1', '--start', '1', '--id', ID];
+  const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff'];
+  // What cx writes on the helper's fd 3 for query: "<len>\n" and NUL-terminated paths.
+  const paths = (...specs: string[]): Buffer => {
+    const list = Buffer.from(specs.map((p) => `${p}\0`).join(''));
+    return Buffer.concat([Buffer.from(`${list.length}\n`), list]);
+  };
+  const cases: Array<[string, string[], Buffer, RegExp]> = [
+    ['query without an identity', ['query', ...pin], paths('r:/etc/passwd'), /query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm/],
+    ['query without capability masks', ['query', ...pin, '--uid', '0', '--gid', '0'], paths('r:/etc/passwd'), /query needs/],
+    ['query with effective outside permitted', ['query', ...pin, '--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', '100', '--cap-prm', 'ff'], paths('r:/x'), /inconsistent capability masks/],
+    ['query with an exec-only option', ['query', ...pin, ...identity, '--cwd', '/'], paths('r:/x'), /option not valid for query/],
+    ['query with --tty', ['query', ...pin, ...identity, '--tty'], paths('r:/x'), /option not valid for query/],
+    ['query with paths as arguments', ['query', ...pin, ...identity, '--', 'r:/etc/passwd'], paths('r:/x'), /query takes its paths on fd 3/],
+    ['query with a relative path', ['query', ...pin, ...identity], paths('r:/etc/passwd', 'r:etc/passwd'), /invalid query path/],
+    ['query with an unknown kind', ['query', ...pin, ...identity], paths('w:/etc/passwd'), /invalid query path/],
+    ['query with no paths', ['query', ...pin, ...identity], paths(), /no paths to query/],
+    ['query with a path list cut short', ['query', ...pin, ...identity], Buffer.from('100\nr:/x\0'), /short path list/],
+    ['query with more than 65536 paths', ['query', ...pin, ...identity], paths(...Array.from({ length: 65537 }, () => 's:/x')), /too many paths/],
+    ['a non-numeric uid', ['query', ...pin, ...identity, '--uid', 'root'], paths('r:/x'), /invalid --uid/],
+    ['exec without capability masks', ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'], Buffer.alloc(0), /exec needs --uid, --gid, --cwd and all five/],
+  ];
+  for (const [what, args, fd3, want] of cases) {
+    it(`refuses ${what}`, async () => {
+      const helper = findHelper();
+      assert.ok(helper, 'helper not built');
+      const r = await execa(helper, args, { reject: false, env: {}, stdio: ['ignore', 'pipe', 'pipe', fd3] });
+      assert.equal(r.exitCode, 125);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+  it("cx asks for files as the container's root with its capability sets, never more", () => {
+    const caps = { bounding: 0xa80425fbn, effective: 0xffffffffn, permitted: 0xa80425fbn, inheritable: 0n, ambient: 0n };
+    const t = { id: ID, pid: 1, startTime: 1, caps, noNewPrivs: false, seccomp: 2, privileged: false, bundle: undefined } satisfies Target;
+    assert.deepEqual(queryIdentityArgs(t), ['--uid', '0', '--gid', '0', '--cap-bnd', 'a80425fb', '--cap-eff', 'a80425fb', '--cap-prm', 'a80425fb']);
   });
 });

@@ -24,6 +24,8 @@ export class NsenterBackend implements Backend, EnvironmentSources {
   private readonly filesByContainer = new Map<string, NsenterFiles>();
   private readonly targets = new Map<string, Promise<Target>>();
 
+  constructor(private readonly warn: (line: string) => void = () => undefined) {}
+
   probe(): Promise<Availability> {
     const helper = findHelper();
     if (!helper) return Promise.resolve({ ok: false, reason: `helper native/build/cx-nsenter is not built: ${HELPER_BUILD_HINT}` });
@@ -50,7 +52,7 @@ export class NsenterBackend implements Backend, EnvironmentSources {
   }
 
   async environmentReport(c: Container, req: ExecRequest): Promise<EnvReport> {
-    return (await planSession(c, await this.target(c), this.filesFor(c), req)).report;
+    return (await planSession(c, await this.target(c), this.filesFor(c), req, this.warn)).report;
   }
 
   async open(c: Container, req: ExecRequest): Promise<Session> {
@@ -59,7 +61,7 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     if (missing) throw new BackendUnavailableError(`the nsenter backend cannot work: ${missing}`, { hint: 'use --backend docker, or run cx as root' });
     const t = await this.target(c);
     if (t.seccomp === 1) throw new CxError(`container ${sanitize(c.name)} runs in strict seccomp mode: nothing can be entered there`, { hint: 'use --backend docker' });
-    const plan = await planSession(c, t, this.filesFor(c), req);
+    const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
     const hex = (v: bigint): string => v.toString(16);
     const args = [

@@ -9,6 +9,8 @@ import { resolveUser, type ExecUser } from '../exec-user.js';
 /** baseimage-docker's record of the container's original environment: one file per variable. */
 export const CONTAINER_ENVIRONMENT_DIR = '/etc/container_environment';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** More variables than any real record holds; beyond it the rest are skipped, with a warning. */
+export const MAX_RECORD_VARIABLES = 4096;
 
 /** Everything a session needs that comes from the container's files, read in two helper runs at most. */
 export interface SessionPlan {
@@ -23,14 +25,20 @@ export interface SessionPlan {
  * baseimage-docker's my_init at boot) is applied over it. Every source is also compared, so
  * `cx env --sources` can show where they disagree.
  */
-export async function planSession(c: Container, t: Target, files: NsenterFiles, req: ExecRequest): Promise<SessionPlan> {
+export async function planSession(
+  c: Container,
+  t: Target,
+  files: NsenterFiles,
+  req: ExecRequest,
+  warn: (line: string) => void = () => undefined,
+): Promise<SessionPlan> {
   const [passwd, group, record] = await files.batch(['r:/etc/passwd', 'r:/etc/group', `r:${CONTAINER_ENVIRONMENT_DIR}`]);
   const text = (r: typeof passwd): string | undefined => (r?.kind === 'file' ? r.data.toString('utf8') : undefined);
   const user = execUser(req.user || c.config.user, req.user === '' ? t : undefined, text(passwd), text(group));
 
   const bundleEnv = bundleProcessEnv(t);
   const procEnv = await readEnviron(t.pid);
-  const recordEnv = record?.kind === 'dir' ? await readRecord(files, record.names) : [];
+  const recordEnv = record?.kind === 'dir' ? await readRecord(files, record.names, warn) : [];
   const configEnv = c.config.env;
   const primary: { source: EnvSource; entries: string[] } =
     configEnv.length > 0 ? { source: 'container-config', entries: configEnv }
@@ -80,8 +88,15 @@ export async function readEnviron(pid: number): Promise<string[] | undefined> {
   }
 }
 
-async function readRecord(files: NsenterFiles, names: readonly string[]): Promise<string[]> {
-  const valid = names.filter((n) => ENV_NAME.test(n)).sort();
+async function readRecord(files: NsenterFiles, names: readonly string[], warn: (line: string) => void): Promise<string[]> {
+  const all = names.filter((n) => ENV_NAME.test(n)).sort();
+  const valid = all.slice(0, MAX_RECORD_VARIABLES);
+  if (all.length > valid.length) {
+    warn(
+      `${CONTAINER_ENVIRONMENT_DIR} holds ${all.length} variables: only the first ${MAX_RECORD_VARIABLES} (by name) are applied, ` +
+        `${all.length - valid.length} skipped from ${all[MAX_RECORD_VARIABLES] ?? ''} on`,
+    );
+  }
   const results = await files.batch(valid.map((n) => `r:${CONTAINER_ENVIRONMENT_DIR}/${n}`));
   const out: string[] = [];
   valid.forEach((n, i) => {

@@ -2,7 +2,7 @@ import type { ContainerFiles } from '../types.js';
 import { query, type QueryResult } from './helper.js';
 import type { Target } from './target.js';
 
-/** Container files read by the helper from inside the container's mount namespace, memoized per cx run. */
+/** Container files read by the helper inside the container's root, as the container, memoized per cx run. */
 export interface NsenterFiles extends ContainerFiles {
   /** Several reads in one helper run (r:/path or s:/path specs). */
   batch(specs: readonly string[]): Promise<QueryResult[]>;
@@ -10,8 +10,9 @@ export interface NsenterFiles extends ContainerFiles {
 
 /**
  * Never /proc/<pid>/root/...: there the container's absolute symlinks resolve against the HOST root
- * (an /etc/passwd -> /etc/shadow symlink would make cx read the host's shadow file). Inside its mount
- * namespace they resolve against the container's own root.
+ * (an /etc/passwd -> /etc/shadow symlink would make cx read the host's shadow file). The helper
+ * resolves them below the container's own root, refuses /proc magic links (which in a --pid host
+ * container lead to host processes' roots) and reads with the container's identity, not host root's.
  */
 export function nsenterFiles(target: () => Promise<Target>, containerName: string): NsenterFiles {
   const cache = new Map<string, QueryResult>();

@@ -54,6 +54,11 @@ export function failureToError(f: HelperFailure, ctx: { container: string; cmd: 
       );
     case 'user':
       return new ExecStartError(`${text}${why}`, { exitCode: 126, hint: 'use a numeric uid[:gid] or a name that exists in the container' });
+    case 'paused':
+      return new ExecStartError(`container ${ctx.container} is paused: cannot exec in a paused container`, {
+        exitCode: 126,
+        hint: `unpause it first: docker unpause ${ctx.container}`,
+      });
     case 'perm':
       return new PermissionError(`the nsenter backend ${text}`, { hint: 'run cx as root, or use --backend docker' });
     case 'gone':

@@ -10,9 +10,28 @@ export function requireHelper(): string {
   return helper;
 }
 
+/** At most this many paths in one helper run (the helper refuses more). */
+export const MAX_QUERY_PATHS = 65536;
+
 /** The arguments that pin the helper to the target process (checked again by the helper itself). */
 export function targetArgs(t: Target): string[] {
   return ['--pid', String(t.pid), '--start', String(t.startTime), '--id', t.id];
+}
+
+/**
+ * Whose eyes the helper reads container files with: the container's root user and the capability
+ * sets its processes get (what `docker exec` as root has), never host root's. The helper resolves
+ * every path inside the container's root and refuses /proc magic links.
+ */
+export function queryIdentityArgs(t: Target): string[] {
+  const hex = (v: bigint): string => v.toString(16);
+  return [
+    '--uid', '0',
+    '--gid', '0',
+    '--cap-bnd', hex(t.caps.bounding),
+    '--cap-eff', hex(t.caps.effective & t.caps.permitted),
+    '--cap-prm', hex(t.caps.permitted),
+  ];
 }
 
 /** One path's answer from `cx-nsenter query`. */
@@ -23,14 +42,24 @@ export type QueryResult =
   | { kind: 'missing' | 'other' | 'too-big' };
 
 /**
- * Read or stat paths inside the container's mount namespace (r:/path reads, s:/path stats), in one
- * helper run. The helper's environment is empty: nothing of cx's reaches it.
+ * Read or stat paths inside the container's root, as the container's root user (r:/path reads,
+ * s:/path stats), in one helper run. The helper's environment is empty: nothing of cx's reaches it.
  */
 export async function query(t: Target, containerName: string, specs: readonly string[]): Promise<QueryResult[]> {
+  if (specs.length > MAX_QUERY_PATHS) {
+    const head = await query(t, containerName, specs.slice(0, MAX_QUERY_PATHS));
+    return [...head, ...(await query(t, containerName, specs.slice(MAX_QUERY_PATHS)))];
+  }
   const helper = requireHelper();
   const out: Buffer[] = [];
   let status = '';
-  const child = spawn(helper, ['query', ...targetArgs(t), '--', ...specs], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'], env: {} });
+  const child = spawn(helper, ['query', ...targetArgs(t), ...queryIdentityArgs(t)], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  // The paths go on fd 3, not argv: the container decides how many there are (argv has a limit).
+  const list = Buffer.from(specs.map((s) => `${s}\0`).join(''), 'utf8');
+  const control = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', l: () => void): unknown };
+  control.on('error', () => undefined); // the helper refused before reading: its status line says why
+  control.write(`${list.length}\n`);
+  control.end(list);
   child.stdout?.on('data', (d: Buffer) => out.push(d));
   child.stderr?.on('data', (d: Buffer) => (status += d.toString('utf8')));
   child.stdio[4]?.on('data', (d: Buffer) => (status += d.toString('utf8')));
