@@ -30,6 +30,7 @@ export class Context {
     this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
+      for (const line of h.distrusted ?? []) this.trace(sanitize(line));
       this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms; state roots: ${h.roots ? `${h.roots.dataRoot}, ${h.roots.execRoot} (${h.roots.how})` : 'unknown'}`);
       return h;
     });

@@ -7,6 +7,7 @@ import { realTime, sessionConfig, type ContainerJson } from './docker-api.js';
 import type { DockerRoots } from './docker-roots.js';
 import { validatePid } from './proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
+import { trustedDir } from './trust.js';
 import type { Container, ContainerState, Warn } from './types.js';
 
 /** <data-root>/containers/<id>/config.v2.json (engine-facts §4): the inspect shape, id spelled ID. */
@@ -30,6 +31,11 @@ export function dockerRuntimeRoot(execRoot: string, runtime = 'runc'): string {
  */
 export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, warn: Warn): Promise<Container[]> {
   const dir = path.join(roots.dataRoot, 'containers');
+  const trust = trustedDir(roots.dataRoot);
+  if (!trust.ok) {
+    warn(`not reading ${roots.dataRoot}: ${trust.reason}`);
+    return [];
+  }
   let names: string[];
   try {
     names = await readdir(dir);
@@ -73,7 +79,7 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
   let rs: RuntimeState | undefined;
   if (state === 'running' || state === 'paused' || state === 'restarting') {
     rs = await readRuntimeState(binary, root, id).catch(() => undefined);
-    const check = rs ? await validatePid(rs.pid, id, rs.pidStart) : await validatePid(pid, id, undefined);
+    const check = rs ? await validatePid(rs.pid, id, rs.pidStart, '/proc', rs.cgroupPaths) : await validatePid(pid, id, undefined);
     if (!check.ok) {
       stale = rs ? check.reason : `the runtime has no state for it (${check.reason})`;
       state = 'exited';

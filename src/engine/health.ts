@@ -22,6 +22,8 @@ export interface DaemonHealth {
   /** Human facts, e.g. "process 2876 state T (stopped)". */
   evidence: string[];
   elapsedMs: number;
+  /** What cx refused to believe while looking (an untrusted dockerd, state dir or cache): --debug. */
+  distrusted?: string[];
   /** The API version /_ping announced, when it answered (saves the client its own ping). */
   apiVersion?: string;
 }
@@ -80,13 +82,15 @@ export async function checkDaemon(
     () => true,
     () => false,
   );
-  const rootsP = (opts.locate ?? locateDockerRoots)(socketPath).catch(() => undefined);
+  const distrusted: string[] = [];
+  const rootsP = (opts.locate ?? locateDockerRoots)(socketPath, { note: (l) => distrusted.push(l) }).catch(() => undefined);
   const done = (state: DaemonState, roots: DockerRoots | undefined): DaemonHealth => ({
     state,
     socketPath,
     pid: roots?.pid,
     roots,
     evidence,
+    distrusted,
     elapsedMs: Date.now() - started,
   });
   if (!socketExists) {

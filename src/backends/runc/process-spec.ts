@@ -6,6 +6,7 @@ import type { Container } from '../../discovery/types.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { TermSize } from '../types.js';
 import type { ExecUser } from '../exec-user.js';
+import { trustedDir } from '../../discovery/trust.js';
 
 /** An OCI runtime-spec `process` (what `runc exec --process <file>` reads). */
 export interface OciProcess {
@@ -27,6 +28,12 @@ export async function loadBundleProcess(c: Container): Promise<OciProcess> {
   if (!bundle) {
     throw new BackendUnavailableError(`the runc backend cannot find the OCI bundle of ${sanitize(c.name)}`, {
       hint: 'its runtime state names no bundle; try --backend nsenter',
+    });
+  }
+  const trust = trustedDir(bundle);
+  if (!trust.ok) {
+    throw new BackendUnavailableError(`not using the OCI bundle of ${sanitize(c.name)}: ${sanitize(trust.reason)}`, {
+      hint: 'a bundle must be owned by root and writable by root alone',
     });
   }
   try {
