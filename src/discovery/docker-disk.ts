@@ -33,7 +33,7 @@ export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRo
   const dir = path.join(roots.dataRoot, 'containers');
   const trust = trustedDir(roots.dataRoot);
   if (!trust.ok) {
-    warn(`not reading ${roots.dataRoot}: ${trust.reason}`);
+    warn(/ENOENT/.test(trust.reason) ? `cannot read ${dir}: ENOENT` : `not reading ${roots.dataRoot}: ${trust.reason}`);
     return [];
   }
   let names: string[];
