@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,9 +11,9 @@ import { validatePid } from '../../src/discovery/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
 import { bareContainer } from '../../src/discovery/types.js';
 import { trustedDaemonPid, trustedDir } from '../../src/discovery/trust.js';
-import { cx, text } from '../helpers/cx.js';
+import { CX_BIN, cx, text } from '../helpers/cx.js';
 import { DedicatedEngine } from '../helpers/dedicated-engine.js';
-import { requireEngine } from '../helpers/engine.js';
+import { Containers, requireEngine } from '../helpers/engine.js';
 
 const ATTACKER = 'cxtrustatk';
 const ROOTS_CACHE = '/run/cx/engines.json';
@@ -336,4 +336,71 @@ describe('state dirs and the roots cache an unprivileged user controls', () => {
     const pids = shared.stdout.split('\n').map(Number);
     assert.ok(pids.some((p) => trustedDaemonPid(p, '/var/run/docker.sock').ok), 'the shared engine\'s dockerd is trusted');
   });
+});
+
+/**
+ * runc reads the session's process spec (the container's environment, secrets included) from a
+ * file: that file must never be visible on disk, during the session or after cx ends, however it
+ * ends. cx gets a private TMPDIR here so other runs on the machine cannot blur the check.
+ */
+describe('runc scratch files', () => {
+  const containers = new Containers();
+  let c: { id: string; name: string };
+  let tmp: string;
+  const secret = `scratch-secret-${process.pid}-${Date.now()}`;
+
+  before(async () => {
+    await requireEngine();
+    c = await containers.run({ args: ['--network', 'none', '-e', `SCRATCH_SECRET=${secret}`] });
+    tmp = await mkdtemp('/tmp/cxscratch-');
+  });
+  after(async () => {
+    await containers.remove();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  /** Files under TMPDIR, and any file cx has open by a name, that hold the secret. */
+  function visibleSecrets(cxPid: number | undefined): string[] {
+    const found: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else found.push(p);
+      }
+    };
+    walk(tmp);
+    if (cxPid !== undefined) {
+      for (const fd of readdirSync(`/proc/${cxPid}/fd`)) {
+        try {
+          const target = readlinkSync(`/proc/${cxPid}/fd/${fd}`);
+          if (target.startsWith('/') && !target.endsWith(' (deleted)') && statSync(target).isFile() && readFileSync(target, 'utf8').includes(secret)) found.push(target);
+        } catch {
+          // closed meanwhile
+        }
+      }
+    }
+    return found;
+  }
+
+  for (const ending of ['normal exit', 'SIGTERM', 'SIGKILL'] as const) {
+    it(`nothing holding the session's environment is on disk during the session or after ${ending}`, async () => {
+      const script = ending === 'normal exit' ? 'echo started; read x' : 'echo started; exec sleep 1000';
+      const run = execa(CX_BIN, ['exec', '-i', '--backend', 'runc', c.name, '--', 'sh', '-c', script], {
+        reject: false,
+        env: { TMPDIR: tmp },
+        stdin: 'pipe',
+        timeout: 60_000,
+      });
+      let out = '';
+      run.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      await until('the session to start', () => out.includes('started') || run.exitCode !== null);
+      assert.match(out, /started/);
+      assert.deepEqual(visibleSecrets(run.pid), [], 'during the session');
+      if (ending === 'normal exit') run.stdin?.end('\n');
+      else process.kill(run.pid as number, ending);
+      await run;
+      assert.deepEqual(visibleSecrets(undefined), [], `after ${ending}`);
+    });
+  }
 });
