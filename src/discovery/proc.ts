@@ -142,6 +142,22 @@ export function inContainerCgroup(text: string, id: string, recorded: readonly s
 }
 
 /**
+ * Is the process in the container's cgroup or one below it (a container running systemd nests its
+ * services), by the same exact shapes: each placed hierarchy starts with the container's own path.
+ */
+export function underContainerCgroup(text: string, id: string): boolean {
+  const paths = cgroupPaths(text);
+  if (paths.length === 0) return false;
+  return paths.every((p) => {
+    const parts = p.split('/');
+    for (let n = parts.length; n > 1; n--) {
+      if (containerOfCgroupPath(parts.slice(0, n).join('/'))?.id === id) return true;
+    }
+    return false;
+  });
+}
+
+/**
  * Is `pid` still this container's process? It must exist, not be a zombie, have the start time the
  * runtime recorded (when known: a reused PID has another) and sit in the container's own cgroup.
  * A container that exited while the daemon was frozen fails here, so cx never enters a reused PID.

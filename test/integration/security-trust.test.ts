@@ -10,6 +10,7 @@ import { locateDockerRoots } from '../../src/discovery/docker-roots.js';
 import { validatePid } from '../../src/discovery/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
 import { bareContainer } from '../../src/discovery/types.js';
+import { procProcesses } from '../../src/tui/data/processes.js';
 import { trustedDaemonPid, trustedDir } from '../../src/discovery/trust.js';
 import { CX_BIN, cx, text } from '../helpers/cx.js';
 import { DedicatedEngine } from '../helpers/dedicated-engine.js';
@@ -201,6 +202,7 @@ describe('a fake dockerd run by an unprivileged user', () => {
     assert.equal(containerOfCgroup(readFileSync(`/proc/${vpid}/cgroup`, 'utf8')), undefined);
     const c = bareContainer(fakeId, 'proc', { pid: vpid, runtime: 'docker' });
     await assert.rejects(readTarget(c), /not in the container's cgroup/);
+    assert.deepEqual(await procProcesses(fakeId), [], 'the TUI lists it as a process of the container');
   });
 
   describe('with the real daemon dead', () => {
