@@ -60,6 +60,14 @@ export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRo
   return records.filter((c): c is Container => c !== undefined);
 }
 
+/** One container's on-disk record (a stand-in when dockerd does not answer for it); throws when unreadable. */
+export async function readDiskRecord(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, id: string): Promise<Container> {
+  if (!isFullId(id)) throw new Error('not a container id');
+  const trust = trustedDir(roots.dataRoot);
+  if (!trust.ok) throw new Error(trust.reason);
+  return readOne(path.join(roots.dataRoot, 'containers'), id, roots.execRoot);
+}
+
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
   const file = path.join(dir, id, 'config.v2.json');
   const cfg = JSON.parse(await readText(file)) as ConfigV2;

@@ -23,7 +23,9 @@ export async function runSession(
       });
     }
   }
-  const container = await ctx.inventory().resolve(target);
+  // A daemon-less backend never waits on dockerd, not even to find the container.
+  const daemonless = flags.backend === 'runc' || flags.backend === 'nsenter';
+  const container = await ctx.inventory().resolve(target, { api: !daemonless });
   assertRunning(container);
   const { backend, why } = ctx.registry().select(flags.backend, container);
   ctx.trace(`backend ${why}`);
