@@ -47,10 +47,12 @@ export class Inventory {
    * merged list. An inspect that does not answer (the container is wedged in dockerd) falls back to
    * the files, marked stuck; with api: false the daemon is not asked at all.
    */
-  async resolve(target: string, opts: { api?: boolean } = {}): Promise<Container> {
+  async resolve(target: string, opts: { api?: boolean | 'try' } = {}): Promise<Container> {
     const health = await this.deps.health();
     const typed = target.replace(/^\//, '');
-    if (opts.api !== false && health.state === 'ok' && typed !== '' && !typed.includes('/')) {
+    // 'try': the docker backend was asked for by name; a daemon that is only silent is still asked.
+    const ask = health.state === 'ok' || (opts.api === 'try' && health.state === 'frozen' && health.stopped !== true);
+    if (opts.api !== false && ask && typed !== '' && !typed.includes('/')) {
       try {
         const c = await inspectContainer(this.deps.docker, typed);
         // Docker also accepts things cx does not (e.g. a prefix that is also a name); confirm the match.
@@ -66,7 +68,7 @@ export class Inventory {
         }
       }
     }
-    return resolveTarget(target, await this.list({ all: true, api: opts.api }));
+    return resolveTarget(target, await this.list({ all: true, api: opts.api !== false }));
   }
 
   private containerdStates(health: DaemonHealth): string[] {

@@ -25,7 +25,7 @@ export async function runSession(
   }
   // A daemon-less backend never waits on dockerd, not even to find the container.
   const daemonless = flags.backend === 'runc' || flags.backend === 'nsenter';
-  const container = await ctx.inventory().resolve(target, { api: !daemonless });
+  const container = await ctx.inventory().resolve(target, { api: daemonless ? false : flags.backend === 'docker' ? 'try' : true });
   assertRunning(container);
   const { backend, why } = ctx.registry().select(flags.backend, container);
   ctx.trace(`backend ${why}`);
