@@ -37,6 +37,21 @@ async function attackerAccount(): Promise<{ uid: number; gid: number; created: b
   return { uid, gid, created };
 }
 
+/** userdel refuses while a process of the account lives: wait (bounded) for the test's own to be reaped. */
+async function removeAccount(uid: number): Promise<void> {
+  const alive = (): boolean =>
+    readdirSync('/proc').some((p) => {
+      try {
+        return /^\d+$/.test(p) && new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${p}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+  await until('the attacker\'s processes to end', () => !alive(), 15_000).catch(() => undefined);
+  const r = await execa('userdel', [ATTACKER], { reject: false });
+  assert.equal(r.exitCode, 0, `userdel ${ATTACKER}: ${r.stderr}`);
+}
+
 function statField22(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[19]);
@@ -96,7 +111,8 @@ describe('a fake dockerd run by an unprivileged user', () => {
     // claim, then becomes "dockerd -H unix://<socket> --data-root ... --exec-root ..." in place
     // (same PID: started before the real daemon, so its PID is the lower one).
     const script = path.join(atk, 'dockerd');
-    await writeFile(script, '#!/bin/sh\nwhile :; do sleep 1; done\n', { mode: 0o755 });
+    // It blocks reading the (still open) pipe: no child processes outlive it.
+    await writeFile(script, '#!/bin/sh\nread forever\n', { mode: 0o755 });
     await chown(script, acct.uid, acct.gid);
     holder = asAttacker(['sh', '-c', 'read sock; exec "$0" -H "unix://$sock" --data-root "$1/data" --exec-root "$1/exec"', script, atk], true);
     engine = await DedicatedEngine.start();
@@ -172,7 +188,7 @@ describe('a fake dockerd run by an unprivileged user', () => {
       await rmdir(path.dirname(cgroupDir)).catch(() => undefined);
     }
     if (atk) await rm(atk, { recursive: true, force: true });
-    if (acct?.created) await execa('userdel', [ATTACKER], { reject: false });
+    if (acct?.created) await removeAccount(acct.uid);
   });
 
   it('with the real daemon healthy, the fake (lower PID) is not taken as the daemon, nor cached', async () => {
@@ -251,7 +267,7 @@ describe('state dirs and the roots cache an unprivileged user controls', () => {
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
-    if (acct?.created) await execa('userdel', [ATTACKER], { reject: false });
+    if (acct?.created) await removeAccount(acct.uid);
   });
 
   async function rootDirs(name: string): Promise<{ data: string; exec: string }> {
