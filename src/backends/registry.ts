@@ -53,9 +53,12 @@ export class Registry {
    * The backend's own answer, except that docker needs a daemon that answers: with a frozen or
    * dead dockerd every API call would hang or fail, whatever the record says.
    */
-  canEnter(backend: Backend, c: Container): { ok: boolean; reason: string } {
+  canEnter(backend: Backend, c: Container, explicit = false): { ok: boolean; reason: string } {
     const health = this.ctx.health?.();
-    if (backend.name === 'docker' && health && health.state !== 'ok') return { ok: false, reason: describeHealth(health) };
+    // Asked for by name, docker is tried on a daemon that is only silent (its process is not
+    // stopped): a slow ping is no proof, and every API call keeps its own deadline.
+    const tryAnyway = explicit && health?.state === 'frozen' && health.stopped !== true;
+    if (backend.name === 'docker' && health && health.state !== 'ok' && !tryAnyway) return { ok: false, reason: describeHealth(health) };
     return backend.canEnter(c);
   }
 
@@ -77,7 +80,7 @@ export class Registry {
   select(choice: BackendChoice, c: Container): Selection {
     if (choice !== 'auto') {
       const backend = this.get(choice);
-      const can = this.canEnter(backend, c);
+      const can = this.canEnter(backend, c, true);
       if (!can.ok) {
         throw new BackendUnavailableError(`the ${choice} backend cannot enter ${sanitize(c.name)}: ${can.reason}`, {
           hint: 'try --backend auto, or see `cx doctor`',

@@ -5,6 +5,7 @@ import { sanitize } from '../util/sanitize.js';
 import { isFullId, type OciConfig } from '../host/bundle.js';
 import { validatePid } from '../host/proc.js';
 import { listRuntimeIds, readRuntimeState } from './runtime-state.js';
+import { trustedDir } from '../host/trust.js';
 import type { Container, OciRuntimeRef, Warn } from './types.js';
 
 /** containerd's task state dir under a containerd state root. */
@@ -28,6 +29,11 @@ interface ShimOptions {
  */
 export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { only?: string } = {}): Promise<Container[]> {
   const tasks = path.join(stateRoot, TASK_DIR);
+  const trust = trustedDir(tasks);
+  if (!trust.ok) {
+    if (!/ENOENT/.test(trust.reason)) warn(`not reading ${tasks}: ${trust.reason}`);
+    return [];
+  }
   const namespaces = await readdir(tasks).catch(() => [] as string[]);
   const out: Container[] = [];
   for (const ns of namespaces) {
@@ -63,7 +69,8 @@ async function readTask(stateRoot: string, ns: string, bundle: string, id: strin
   const rs = await readRuntimeState(binary, root, id).catch(() => undefined);
   const initPid = Number((await readText(path.join(bundle, 'init.pid')).catch(() => '')).trim()) || undefined;
   const pid = rs?.pid ?? initPid;
-  const check = await validatePid(pid, id, rs?.pidStart);
+  const recorded = [...(rs?.cgroupPaths ?? []), ...(config.linux?.cgroupsPath ? [config.linux.cgroupsPath] : [])];
+  const check = await validatePid(pid, id, rs?.pidStart, '/proc', recorded);
   const k8s =
     ann[`${CRI}container-type`] === 'container'
       ? { namespace: ann[`${CRI}sandbox-namespace`] ?? '', pod: ann[`${CRI}sandbox-name`] ?? '', container: ann[`${CRI}container-name`] ?? '' }

@@ -41,27 +41,61 @@ interface InspectBody extends ContainerJson {
   Name: string;
 }
 
-interface ListItem {
+export interface ListItem {
   Id: string;
   Names?: string[];
+  Image?: string;
+  Command?: string;
   State?: string;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** Containers as the Engine API reports them (one list call, then an inspect per container). */
-export async function listFromApi(client: DockerClient, opts: { all: boolean }): Promise<Container[]> {
+/**
+ * Containers as the Engine API reports them (one list call, then an inspect per container, each
+ * with its own deadline). A container whose inspect does not answer (wedged in dockerd: its lock is
+ * held by a hung operation, while the list itself still answers) costs that one row: `stuck` gives
+ * its stand-in record, else one from the list entry, marked stuck either way.
+ */
+export async function listFromApi(
+  client: DockerClient,
+  opts: { all: boolean; stuck?: (item: ListItem, why: string) => Promise<Container | undefined> },
+): Promise<Container[]> {
   const items = await client.json<ListItem[]>('GET', `/containers/json?all=${opts.all ? 1 : 0}`);
   const inspected = await Promise.all(
     items.map((item) =>
-      inspectContainer(client, item.Id).catch((err: unknown) => {
+      inspectContainer(client, item.Id).catch(async (err: unknown) => {
         // Removed between list and inspect: not an error, just gone.
         if (err instanceof EngineError && err.statusCode === 404) return undefined;
-        throw err;
+        if (!(err instanceof EngineError) || err.statusCode !== undefined) throw err;
+        const why = err.message;
+        return { ...((await opts.stuck?.(item, why)) ?? fromListItem(item)), stuck: why };
       }),
     ),
   );
   return inspected.filter((c): c is Container => c !== undefined);
+}
+
+/** What the list entry alone says about a container (its inspect did not answer). */
+function fromListItem(item: ListItem): Container {
+  const known: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
+  const state = known.includes(item.State as ContainerState) ? (item.State as ContainerState) : 'unknown';
+  return {
+    id: item.Id,
+    name: (item.Names?.[0] ?? '').replace(/^\//, '') || item.Id.slice(0, 12),
+    image: item.Image ?? '',
+    command: item.Command ?? '',
+    state,
+    createdAt: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+    exitCode: undefined,
+    pid: undefined,
+    runtime: 'docker',
+    source: 'docker-api',
+    labels: {},
+    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
+  };
 }
 
 export async function inspectContainer(client: DockerClient, idOrName: string): Promise<Container> {

@@ -7,6 +7,7 @@ import { realTime, sessionConfig, type ContainerJson } from './docker-api.js';
 import type { DockerRoots } from '../host/docker-roots.js';
 import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
+import { trustedDir } from '../host/trust.js';
 import type { Container, ContainerState, Warn } from './types.js';
 
 /** <data-root>/containers/<id>/config.v2.json (engine-facts §4): the inspect shape, id spelled ID. */
@@ -30,6 +31,11 @@ export function dockerRuntimeRoot(execRoot: string, runtime = 'runc'): string {
  */
 export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, warn: Warn): Promise<Container[]> {
   const dir = path.join(roots.dataRoot, 'containers');
+  const trust = trustedDir(roots.dataRoot);
+  if (!trust.ok) {
+    warn(/ENOENT/.test(trust.reason) ? `cannot read ${dir}: ENOENT` : `not reading ${roots.dataRoot}: ${trust.reason}`);
+    return [];
+  }
   let names: string[];
   try {
     names = await readdir(dir);
@@ -54,6 +60,14 @@ export async function listFromDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRo
   return records.filter((c): c is Container => c !== undefined);
 }
 
+/** One container's on-disk record (a stand-in when dockerd does not answer for it); throws when unreadable. */
+export async function readDiskRecord(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, id: string): Promise<Container> {
+  if (!isFullId(id)) throw new Error('not a container id');
+  const trust = trustedDir(roots.dataRoot);
+  if (!trust.ok) throw new Error(trust.reason);
+  return readOne(path.join(roots.dataRoot, 'containers'), id, roots.execRoot);
+}
+
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
   const file = path.join(dir, id, 'config.v2.json');
   const cfg = JSON.parse(await readText(file)) as ConfigV2;
@@ -73,7 +87,7 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
   let rs: RuntimeState | undefined;
   if (state === 'running' || state === 'paused' || state === 'restarting') {
     rs = await readRuntimeState(binary, root, id).catch(() => undefined);
-    const check = rs ? await validatePid(rs.pid, id, rs.pidStart) : await validatePid(pid, id, undefined);
+    const check = rs ? await validatePid(rs.pid, id, rs.pidStart, '/proc', rs.cgroupPaths) : await validatePid(pid, id, undefined);
     if (!check.ok) {
       stale = rs ? check.reason : `the runtime has no state for it (${check.reason})`;
       state = 'exited';

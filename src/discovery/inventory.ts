@@ -3,8 +3,9 @@ import { DEFAULT_SOCKET } from '../engine/endpoint.js';
 import { daemonUnusableError, describeHealth, type DaemonHealth } from '../engine/health.js';
 import { EngineError } from '../errors.js';
 import { listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
-import { inspectContainer, listFromApi } from './docker-api.js';
-import { listFromDisk } from './docker-disk.js';
+import { inspectContainer, listFromApi, type ListItem } from './docker-api.js';
+import { listFromDisk, readDiskRecord } from './docker-disk.js';
+import { sanitize } from '../util/sanitize.js';
 import { mergeSources } from './merge.js';
 import { listFromPodman, PODMAN_ROOTS, type PodmanRoots } from './podman.js';
 import { scanProc } from './proc-scan.js';
@@ -31,20 +32,27 @@ export interface InventoryDeps {
  */
 export class Inventory {
   private all: Promise<Container[]> | undefined;
+  private withoutApi: Promise<Container[]> | undefined;
 
   constructor(private readonly deps: InventoryDeps) {}
 
-  async list(opts: { all: boolean }): Promise<Container[]> {
-    this.all ??= this.scan();
-    const list = await this.all;
+  /** api: false reads only files (a daemon-less backend was asked for: never wait on dockerd). */
+  async list(opts: { all: boolean; api?: boolean }): Promise<Container[]> {
+    const list = await (opts.api === false ? (this.withoutApi ??= this.scan(false)) : (this.all ??= this.scan(true)));
     return opts.all ? list : list.filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
   }
 
-  /** Resolve what the user typed. With a live daemon, one inspect (plus the task bundle); else the merged list. */
-  async resolve(target: string): Promise<Container> {
+  /**
+   * Resolve what the user typed. With a live daemon, one inspect (plus the task bundle); else the
+   * merged list. An inspect that does not answer (the container is wedged in dockerd) falls back to
+   * the files, marked stuck; with api: false the daemon is not asked at all.
+   */
+  async resolve(target: string, opts: { api?: boolean | 'try' } = {}): Promise<Container> {
     const health = await this.deps.health();
     const typed = target.replace(/^\//, '');
-    if (health.state === 'ok' && typed !== '' && !typed.includes('/')) {
+    // 'try': the docker backend was asked for by name; a daemon that is only silent is still asked.
+    const ask = health.state === 'ok' || (opts.api === 'try' && health.state === 'frozen' && health.stopped !== true);
+    if (opts.api !== false && ask && typed !== '' && !typed.includes('/')) {
       try {
         const c = await inspectContainer(this.deps.docker, typed);
         // Docker also accepts things cx does not (e.g. a prefix that is also a name); confirm the match.
@@ -52,10 +60,15 @@ export class Inventory {
           return mergeSources([[c], await this.dockerTasks(health, c.id)])[0] ?? c;
         }
       } catch (err) {
-        if (!(err instanceof EngineError) || err.statusCode === undefined) throw err;
+        if (!(err instanceof EngineError)) throw err;
+        if (err.statusCode === undefined) {
+          this.deps.warn(`${err.message}: looking ${sanitize(typed)} up in the on-disk and runtime state instead`);
+          const c = resolveTarget(target, await this.list({ all: true, api: false }));
+          return { ...c, stuck: err.message };
+        }
       }
     }
-    return resolveTarget(target, await this.list({ all: true }));
+    return resolveTarget(target, await this.list({ all: true, api: opts.api !== false }));
   }
 
   private containerdStates(health: DaemonHealth): string[] {
@@ -68,7 +81,15 @@ export class Inventory {
     return lists.flat();
   }
 
-  private async scan(): Promise<Container[]> {
+  /** A wedged container's stand-in: its on-disk record (when the state dirs are known). */
+  private async stuckRecord(health: DaemonHealth, item: ListItem, why: string): Promise<Container | undefined> {
+    const name = sanitize((item.Names?.[0] ?? item.Id.slice(0, 12)).replace(/^\//, ''));
+    const disk = health.roots ? await readDiskRecord(health.roots, item.Id).catch(() => undefined) : undefined;
+    this.deps.warn(`${why}: ${name} is shown as ${disk ? 'its on-disk record says' : 'the container list says'}`);
+    return disk;
+  }
+
+  private async scan(api: boolean): Promise<Container[]> {
     const health = await this.deps.health();
     const { warn } = this.deps;
     // Refused by the socket and not root: the on-disk and runtime state is root's too, so a listing
@@ -79,7 +100,7 @@ export class Inventory {
       listFromPodman(this.deps.podman ?? PODMAN_ROOTS, warn),
     ]);
     let engine: Promise<Container[]>;
-    if (health.state === 'ok') engine = listFromApi(this.deps.docker, { all: true });
+    if (api && health.state === 'ok') engine = listFromApi(this.deps.docker, { all: true, stuck: (item, why) => this.stuckRecord(health, item, why) });
     else if (health.roots) engine = listFromDisk(health.roots, warn);
     else if (health.socketPath === DEFAULT_SOCKET) {
       warn(`${describeHealth(health)}; its state dirs are unknown: listing containers recognised in /proc`);

@@ -4,6 +4,7 @@ import { isFullId, type OciConfig } from '../host/bundle.js';
 import { configFromBundle } from './containerd.js';
 import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
+import { trustedDir } from '../host/trust.js';
 import type { Container, OciRuntimeRef, Warn } from './types.js';
 
 /** containers/storage roots for rootful podman (storage.conf graphroot / runroot defaults). */
@@ -39,6 +40,11 @@ interface StorageEntry {
  */
 export async function listFromPodman(roots: PodmanRoots, warn: Warn): Promise<Container[]> {
   const index = path.join(roots.graphRoot, 'overlay-containers', 'containers.json');
+  const trust = trustedDir(roots.graphRoot);
+  if (!trust.ok) {
+    if (!/ENOENT/.test(trust.reason)) warn(`not reading ${roots.graphRoot}: ${trust.reason}`);
+    return [];
+  }
   let entries: StorageEntry[];
   try {
     entries = JSON.parse(await readText(index)) as StorageEntry[];
@@ -74,8 +80,11 @@ async function readOne(roots: PodmanRoots, e: StorageEntry, id: string): Promise
   // A container podman created but that is not running has no runtime state: nothing to enter.
   if (!rs) return undefined;
   const bundle = rs.bundle ?? path.join(roots.graphRoot, 'overlay-containers', id, 'userdata');
+  const bundleTrust = trustedDir(bundle);
+  if (!bundleTrust.ok) throw new Error(`untrusted bundle: ${bundleTrust.reason}`);
   const config = JSON.parse(await readText(path.join(bundle, 'config.json'))) as OciConfig;
-  const check = await validatePid(rs.pid, id, rs.pidStart);
+  const recorded = [...rs.cgroupPaths, ...(config.linux?.cgroupsPath ? [config.linux.cgroupsPath] : [])];
+  const check = await validatePid(rs.pid, id, rs.pidStart, '/proc', recorded);
   const meta = parseMeta(e.metadata);
   const oci: OciRuntimeRef = { binary, root: binary === 'crun' ? roots.crunRoot : roots.runcRoot, bundle, pidStart: rs.pidStart };
   return {

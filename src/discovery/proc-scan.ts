@@ -1,25 +1,12 @@
-import { listPids, readCgroup, readStat } from '../host/proc.js';
+import { cgroupPaths, containerOfCgroupPath, inContainerCgroup, listPids, readCgroup, readStat } from '../host/proc.js';
 import { bareContainer, type Container, type ContainerRuntime } from './types.js';
 
-const ID = '([0-9a-f]{64})';
-/** cgroup path shapes that name a container (engine-facts §4), with the runtime they imply. */
-const SHAPES: Array<[RegExp, ContainerRuntime]> = [
-  [new RegExp(`/docker[/-]${ID}(?:\\.scope)?(?:/|$)`), 'docker'],
-  [new RegExp(`/libpod-${ID}(?:\\.scope)?(?:/|$)`), 'podman'],
-  [new RegExp(`/cri-containerd-${ID}\\.scope(?:/|$)`), 'containerd'],
-  [new RegExp(`/kubepods[^\\n]*/pod[0-9a-f_-]+/${ID}(?:/|$)`), 'containerd'],
-];
-
-/** Which container (if any) a /proc/<pid>/cgroup text puts the process in. */
+/** Which container (if any) a /proc/<pid>/cgroup text puts the process in: every placed hierarchy must agree. */
 export function containerOfCgroup(text: string): { id: string; runtime: ContainerRuntime } | undefined {
-  for (const line of text.split('\n')) {
-    const p = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
-    for (const [re, runtime] of SHAPES) {
-      const m = re.exec(p);
-      if (m?.[1]) return { id: m[1], runtime };
-    }
-  }
-  return undefined;
+  const paths = cgroupPaths(text);
+  const first = paths[0] === undefined ? undefined : containerOfCgroupPath(paths[0]);
+  if (!first) return undefined;
+  return inContainerCgroup(text, first.id) ? first : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { readText } from '../host/read-text.js';
 import path from 'node:path';
 import { isFullId } from '../host/bundle.js';
+import { trustedDir } from '../host/trust.js';
 
 /** What an OCI runtime's own state says about a container (runc state.json, crun status). */
 export interface RuntimeState {
@@ -10,6 +11,8 @@ export interface RuntimeState {
   pidStart: number | undefined;
   bundle: string | undefined;
   created: string | undefined;
+  /** The cgroups the runtime put the container in (runc: mount-point paths per controller). */
+  cgroupPaths: string[];
 }
 
 interface RuncStateJson {
@@ -17,6 +20,7 @@ interface RuncStateJson {
   init_process_start?: number | string;
   created?: string;
   config?: { labels?: string[] };
+  cgroup_paths?: Record<string, string>;
 }
 
 interface CrunStatus {
@@ -37,6 +41,12 @@ export function stateFile(binary: 'runc' | 'crun', root: string, id: string): st
  */
 export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id: string): Promise<RuntimeState | undefined> {
   if (!isFullId(id)) return undefined;
+  // runc refuses a state root root does not own; so does cx: whoever can write it picks the PID.
+  const trust = trustedDir(root);
+  if (!trust.ok) {
+    if (/ENOENT/.test(trust.reason)) return undefined;
+    throw new Error(`untrusted runtime state root: ${trust.reason}`);
+  }
   let text: string;
   try {
     text = await readText(stateFile(binary, root, id));
@@ -46,7 +56,7 @@ export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id
   }
   if (binary === 'crun') {
     const s = JSON.parse(text) as CrunStatus;
-    return { pid: Number(s.pid), pidStart: num(s['process-start-time']), bundle: absolute(s.bundle), created: s.created };
+    return { pid: Number(s.pid), pidStart: num(s['process-start-time']), bundle: absolute(s.bundle), created: s.created, cgroupPaths: [] };
   }
   return parseRuncState(text);
 }
@@ -60,8 +70,9 @@ export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id
 export function parseRuncState(text: string): RuntimeState {
   const pid = /^\{"id":"[0-9a-f]{64}","init_process_pid":(\d+),"init_process_start":(\d+),"created":"([^"\\]+)"/.exec(text);
   const bundle = /"bundle=([^"\\]*)"/.exec(text);
+  const cgroups = /"cgroup_paths":(\{[^{}]*\})/.exec(text);
   if (pid && text.trimEnd().endsWith('}')) {
-    return { pid: Number(pid[1]), pidStart: Number(pid[2]), bundle: absolute(bundle?.[1]), created: pid[3] };
+    return { pid: Number(pid[1]), pidStart: Number(pid[2]), bundle: absolute(bundle?.[1]), created: pid[3], cgroupPaths: cgroupList(cgroups?.[1]) };
   }
   const s = JSON.parse(text) as RuncStateJson;
   const bundleLabel = s.config?.labels?.find((l) => l.startsWith('bundle='));
@@ -70,7 +81,16 @@ export function parseRuncState(text: string): RuntimeState {
     pidStart: num(s.init_process_start),
     bundle: absolute(bundleLabel?.slice('bundle='.length)),
     created: s.created,
+    cgroupPaths: Object.values(s.cgroup_paths ?? {}).filter((v) => typeof v === 'string'),
   };
+}
+
+function cgroupList(json: string | undefined): string[] {
+  try {
+    return Object.values(JSON.parse(json ?? '{}') as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+  } catch {
+    return [];
+  }
 }
 
 /** Container ids with a state dir under a runtime root (junk names are reported, not used). */

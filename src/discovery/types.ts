@@ -30,6 +30,11 @@ export interface Container {
    * container's (exited while the daemon was not watching, PID reused): state is then 'exited'.
    */
   stale?: string;
+  /**
+   * Set when dockerd listed the container but did not answer for it (its inspect hung: one wedged
+   * container holds its own lock, not the daemon's): the record is then what its on-disk files say.
+   */
+  stuck?: string;
 }
 
 /** Where the OCI runtime keeps this container's state, and the bundle it was created from. */

@@ -22,13 +22,20 @@ export interface DaemonHealth {
   /** Human facts, e.g. "process 2876 state T (stopped)". */
   evidence: string[];
   elapsedMs: number;
+  /** The daemon's process is stopped (state T): frozen for certain, not merely slow. */
+  stopped?: boolean;
+  /** What cx refused to believe while looking (an untrusted dockerd, state dir or cache): --debug. */
+  distrusted?: string[];
   /** The API version /_ping announced, when it answered (saves the client its own ping). */
   apiVersion?: string;
 }
 
-/** Whole-check deadline: a frozen daemon is only known by its silence (engine-facts §5). */
+/**
+ * The ping's deadline (CX_PING_TIMEOUT_MS overrides it). A stopped dockerd is known at once from its
+ * process state; one that is merely silent gets a second chance of the same length before it is
+ * called frozen, so a slow but working daemon (a loaded host) is not taken for a dead one.
+ */
 export const HEALTH_DEADLINE_MS = 1200;
-const CONNECT_MS = 500;
 
 type PingOutcome =
   | { kind: 'answer'; status: number; apiVersion: string | undefined }
@@ -42,13 +49,11 @@ function rawPing(socketPath: string, deadlineMs: number): { result: Promise<Ping
   let settle: (o: PingOutcome) => void = () => undefined;
   const result = new Promise<PingOutcome>((resolve) => {
     settle = (o) => {
-      clearTimeout(connectTimer);
       clearTimeout(deadline);
       socket.destroy();
       resolve(o);
     };
   });
-  const connectTimer = setTimeout(() => connected || settle({ kind: 'timeout', connected: false }), CONNECT_MS);
   const deadline = setTimeout(() => settle({ kind: 'timeout', connected }), deadlineMs);
   let head = '';
   socket.on('connect', () => {
@@ -74,19 +79,22 @@ export async function checkDaemon(
   socketPath: string,
   opts: { deadlineMs?: number; locate?: typeof locateDockerRoots } = {},
 ): Promise<DaemonHealth> {
+  const deadlineMs = opts.deadlineMs ?? HEALTH_DEADLINE_MS;
   const started = Date.now();
   const evidence: string[] = [];
   const socketExists = await stat(socketPath).then(
     () => true,
     () => false,
   );
-  const rootsP = (opts.locate ?? locateDockerRoots)(socketPath).catch(() => undefined);
+  const distrusted: string[] = [];
+  const rootsP = (opts.locate ?? locateDockerRoots)(socketPath, { note: (l) => distrusted.push(l) }).catch(() => undefined);
   const done = (state: DaemonState, roots: DockerRoots | undefined): DaemonHealth => ({
     state,
     socketPath,
     pid: roots?.pid,
     roots,
     evidence,
+    distrusted,
     elapsedMs: Date.now() - started,
   });
   if (!socketExists) {
@@ -95,7 +103,8 @@ export async function checkDaemon(
     if (roots?.pid) evidence.push(`dockerd ${roots.pid} runs but does not serve it`);
     return done('absent', roots);
   }
-  const ping = rawPing(socketPath, opts.deadlineMs ?? HEALTH_DEADLINE_MS);
+  // One deadline, then the second chance: the process state cuts it short when dockerd is stopped.
+  const ping = rawPing(socketPath, 2 * deadlineMs);
   // The process state can answer before the ping's deadline: a stopped dockerd never answers.
   const stopped = rootsP.then(async (roots) => {
     const st = roots?.pid ? await readStat(roots.pid) : undefined;
@@ -114,18 +123,21 @@ export async function checkDaemon(
   switch (outcome.kind) {
     case 'answer':
       evidence.push(`/_ping answered HTTP ${outcome.status}${outcome.apiVersion ? ` (API ${outcome.apiVersion})` : ''}`);
+      if (Date.now() - started > deadlineMs) evidence.push(`slowly: after ${Date.now() - started} ms`);
       if (roots?.pid !== undefined) evidence.push(procFact);
       return { ...done(outcome.status === 200 ? 'ok' : 'frozen', roots), ...(outcome.apiVersion ? { apiVersion: outcome.apiVersion } : {}) };
-    case 'timeout':
+    case 'timeout': {
+      const stopped = proc?.state === 'T' || proc?.state === 't';
       evidence.push(
-        outcome.connected
-          ? proc?.state === 'T' || proc?.state === 't'
-            ? `${socketPath} accepts connections`
-            : `dockerd accepted the connection on ${socketPath} but did not answer /_ping within ${((opts.deadlineMs ?? HEALTH_DEADLINE_MS) / 1000).toFixed(1)} s`
-          : `connecting to ${socketPath} did not complete within ${CONNECT_MS} ms`,
+        stopped
+          ? `${socketPath} accepts connections`
+          : outcome.connected
+            ? `dockerd accepted the connection on ${socketPath} but did not answer /_ping within ${((2 * deadlineMs) / 1000).toFixed(1)} s (a second chance included)`
+            : `connecting to ${socketPath} did not complete within ${((2 * deadlineMs) / 1000).toFixed(1)} s`,
       );
       evidence.push(procFact);
-      return done('frozen', roots);
+      return { ...done('frozen', roots), stopped };
+    }
     case 'error':
       if (outcome.code === 'EACCES' || outcome.code === 'EPERM') {
         evidence.push(`permission denied on ${socketPath}`);

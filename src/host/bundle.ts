@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { trustedDir } from './trust.js';
 
 /**
  * containerd task state roots that can hold a Docker container's OCI bundle (engine-facts §4):
@@ -38,6 +39,8 @@ export async function readBundleConfig(
   if (!isFullId(id)) return undefined;
   for (const root of roots) {
     const file = path.join(root, id, 'config.json');
+    // A bundle decides capabilities and confinement: only from a directory root alone controls.
+    if (!trustedDir(path.join(root, id)).ok) continue;
     try {
       return { path: file, config: JSON.parse(await readFile(file, 'utf8')) as OciConfig };
     } catch {

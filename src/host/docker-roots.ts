@@ -1,6 +1,7 @@
-import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { listPids, readCmdline, readStat } from './proc.js';
+import { canonicalSocket, trustedDaemonPid, trustedDir, trustedFile } from './trust.js';
 
 export const DEFAULT_DATA_ROOT = '/var/lib/docker';
 export const DEFAULT_EXEC_ROOT = '/var/run/docker';
@@ -58,22 +59,26 @@ interface DaemonJson {
   hosts?: string[];
 }
 
-async function readDaemonJson(file: string): Promise<DaemonJson> {
+/** A daemon.json, only when root alone can have written it (else: as if absent). */
+function readDaemonJson(file: string, note: Note): DaemonJson {
+  const t = trustedFile(file);
+  if (!t.ok) {
+    if (!/ENOENT/.test(t.reason)) note(`ignoring ${file}: ${t.reason}`);
+    return {};
+  }
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as DaemonJson;
+    return JSON.parse(readFileSync(file, 'utf8')) as DaemonJson;
   } catch {
     return {};
   }
 }
 
 async function canonical(p: string): Promise<string> {
-  // /var/run is usually a symlink to /run: compare sockets by their real directory.
-  try {
-    return path.join(await realpath(path.dirname(p)), path.basename(p));
-  } catch {
-    return path.normalize(p);
-  }
+  return Promise.resolve(canonicalSocket(p));
 }
+
+/** Why cx did not believe something (shown under --debug). */
+type Note = (line: string) => void;
 
 /** Does a daemon with these hosts listen on `socket`? No -H at all (or fd://) means the default socket. */
 async function servesSocket(hosts: readonly string[], socket: string): Promise<boolean> {
@@ -91,17 +96,45 @@ function absolute(p: string | undefined): string | undefined {
   return p !== undefined && path.isAbsolute(p) ? path.normalize(p) : undefined;
 }
 
-/** dockerd processes and what they say about themselves (cmdline, then their daemon.json). */
-async function runningDaemons(procRoot: string): Promise<Array<{ pid: number; args: DaemonArgs; json: DaemonJson }>> {
-  const pids = await listPids(procRoot);
+/**
+ * The dockerd serving `socket`, and what it says about itself (cmdline, then its daemon.json). A
+ * process named dockerd is only a candidate: it counts when it is trusted (root, root-owned binary)
+ * and holds the socket itself. At most one process can pass (the one that bound or inherited it);
+ * should several, the lowest PID (numerically) is taken so the answer never depends on readdir order.
+ */
+async function servingDaemon(
+  procRoot: string,
+  socket: string,
+  note: Note,
+): Promise<{ pid: number; args: DaemonArgs; json: DaemonJson } | undefined> {
+  const pids = (await listPids(procRoot)).sort((a, b) => a - b);
   const stats = await Promise.all(pids.map((p) => readStat(p, procRoot)));
-  const daemons = stats.filter((s) => s !== undefined && s.comm === 'dockerd' && s.state !== 'Z');
-  return Promise.all(
-    daemons.map(async (s) => {
-      const args = parseDaemonArgs(await readCmdline(s!.pid, procRoot));
-      return { pid: s!.pid, args, json: await readDaemonJson(args.configFile ?? DEFAULT_DAEMON_JSON) };
-    }),
-  );
+  for (const s of stats) {
+    if (s === undefined || s.comm !== 'dockerd' || s.state === 'Z') continue;
+    const args = parseDaemonArgs(await readCmdline(s.pid, procRoot));
+    const json = readDaemonJson(args.configFile ?? DEFAULT_DAEMON_JSON, note);
+    const hosts = args.hosts.length ? args.hosts : (json.hosts ?? []);
+    if (!(await servesSocket(hosts, socket))) continue;
+    const trust = trustedDaemonPid(s.pid, socket, procRoot);
+    if (!trust.ok) {
+      note(`not trusting dockerd ${s.pid}: ${trust.reason}`);
+      continue;
+    }
+    return { pid: s.pid, args, json };
+  }
+  return undefined;
+}
+
+/** Roots are used only when root alone controls both directories. */
+function checkRoots(dataRoot: string, execRoot: string, note: Note, whose: string): boolean {
+  for (const dir of [dataRoot, execRoot]) {
+    const t = trustedDir(dir);
+    if (!t.ok) {
+      note(`not using ${whose} state dir ${dir}: ${t.reason}`);
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -112,13 +145,13 @@ async function runningDaemons(procRoot: string): Promise<Array<{ pid: number; ar
  */
 export async function locateDockerRoots(
   socket: string,
-  opts: { procRoot?: string; cacheFile?: string; daemonJson?: string } = {},
+  opts: { procRoot?: string; cacheFile?: string; daemonJson?: string; note?: Note } = {},
 ): Promise<DockerRoots | undefined> {
   const procRoot = opts.procRoot ?? '/proc';
   const cacheFile = opts.cacheFile ?? ROOTS_CACHE;
-  for (const d of await runningDaemons(procRoot)) {
-    const hosts = d.args.hosts.length ? d.args.hosts : (d.json.hosts ?? []);
-    if (!(await servesSocket(hosts, socket))) continue;
+  const note = opts.note ?? ((): void => undefined);
+  const d = await servingDaemon(procRoot, socket, note);
+  if (d) {
     const fromArgs = d.args.dataRoot !== undefined || d.args.execRoot !== undefined;
     const roots: DockerRoots = {
       dataRoot: absolute(d.args.dataRoot) ?? absolute(d.json['data-root'] ?? d.json.graph) ?? DEFAULT_DATA_ROOT,
@@ -126,45 +159,100 @@ export async function locateDockerRoots(
       pid: d.pid,
       how: `from dockerd ${d.pid}'s ${fromArgs ? 'command line' : 'configuration (daemon.json or defaults)'}`,
     };
-    await remember(cacheFile, socket, roots);
+    // The daemon is root's, but its dirs are still checked: a root dockerd started with a user's
+    // --data-root would hand that user the records cx acts on.
+    if (!checkRoots(roots.dataRoot, roots.execRoot, note, `dockerd ${d.pid}'s`)) return undefined;
+    remember(cacheFile, socket, roots, note);
     return roots;
   }
-  const cached = (await readCache(cacheFile))[await canonical(socket)];
-  if (cached) return { ...cached, pid: undefined, how: `no dockerd serves ${socket}; last seen roots (${cacheFile})` };
+  const cached = readCache(cacheFile, note)[await canonical(socket)];
+  if (cached && typeof cached.dataRoot === 'string' && typeof cached.execRoot === 'string' && checkRoots(cached.dataRoot, cached.execRoot, note, 'the remembered')) {
+    return { dataRoot: cached.dataRoot, execRoot: cached.execRoot, pid: undefined, how: `no dockerd serves ${socket}; last seen roots (${cacheFile})` };
+  }
   const defaults = await Promise.all(DEFAULT_SOCKETS.map(canonical));
   if (!defaults.includes(await canonical(socket))) return undefined;
-  const json = await readDaemonJson(opts.daemonJson ?? DEFAULT_DAEMON_JSON);
-  return {
+  const json = readDaemonJson(opts.daemonJson ?? DEFAULT_DAEMON_JSON, note);
+  const roots: DockerRoots = {
     dataRoot: absolute(json['data-root'] ?? json.graph) ?? DEFAULT_DATA_ROOT,
     execRoot: absolute(json['exec-root']) ?? DEFAULT_EXEC_ROOT,
     pid: undefined,
     how: 'no dockerd running: /etc/docker/daemon.json and the defaults',
   };
+  return checkRoots(roots.dataRoot, roots.execRoot, note, 'the default') ? roots : undefined;
 }
 
 type Cache = Record<string, { dataRoot: string; execRoot: string }>;
 
-async function readCache(file: string): Promise<Cache> {
+/**
+ * The cache's directory, when it is what cx made: a real directory (not a symlink), root-owned,
+ * mode 0700, in a trusted parent. Anything else was made by someone else: refuse it, never chmod it.
+ */
+function cacheDirOk(dir: string, note: Note): boolean {
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return parsed !== null && typeof parsed === 'object' ? (parsed as Cache) : {};
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o777) !== 0o700) {
+      note(`not using ${dir}: it must be a root-owned directory of mode 0700 (${st.isSymbolicLink() ? 'a symlink' : `uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`})`);
+      return false;
+    }
+  } catch {
+    return false;
+  }
+  const parent = trustedDir(path.dirname(dir));
+  if (!parent.ok) note(`not using ${dir}: ${parent.reason}`);
+  return parent.ok;
+}
+
+function readCache(file: string, note: Note): Cache {
+  if (!cacheDirOk(path.dirname(file), note)) return {};
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') note(`not using ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    return {};
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== 0 || (st.mode & 0o077) !== 0) {
+      note(`not using ${file}: it must be a root-owned file of mode 0600`);
+      return {};
+    }
+    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Cache) : {};
   } catch {
     return {};
+  } finally {
+    closeSync(fd);
   }
 }
 
-async function remember(file: string, socket: string, roots: DockerRoots): Promise<void> {
+/** Remember a trusted daemon's roots: written whole (tmp + rename), 0600, never through a symlink. */
+function remember(file: string, socket: string, roots: DockerRoots, note: Note): void {
+  if (process.getuid?.() !== 0) return; // only root's cx keeps (and believes) the cache
+  const dir = path.dirname(file);
   try {
-    const cache = await readCache(file);
-    const key = await canonical(socket);
-    const prev = cache[key];
-    if (prev && prev.dataRoot === roots.dataRoot && prev.execRoot === roots.execRoot) return;
-    cache[key] = { dataRoot: roots.dataRoot, execRoot: roots.execRoot };
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}`;
-    await writeFile(tmp, JSON.stringify(cache), { mode: 0o600 });
-    await rename(tmp, file);
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return;
+  }
+  if (!cacheDirOk(dir, note)) return;
+  const cache = readCache(file, note);
+  const key = canonicalSocket(socket);
+  const prev = cache[key];
+  if (prev && prev.dataRoot === roots.dataRoot && prev.execRoot === roots.execRoot) return;
+  cache[key] = { dataRoot: roots.dataRoot, execRoot: roots.execRoot };
+  const tmp = `${file}.${process.pid}`;
+  try {
+    rmSync(tmp, { force: true });
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, JSON.stringify(cache));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
   } catch {
-    // Best effort (non-root cx cannot write /run): the cache only helps when the daemon dies later.
+    // Best effort: the cache only helps when the daemon dies later.
+    rmSync(tmp, { force: true });
   }
 }

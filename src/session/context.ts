@@ -27,9 +27,12 @@ export class Context {
 
   /** The daemon's state, learned once per run (about 1.5 s at worst), so no later call waits on a hung daemon. */
   health(): Promise<DaemonHealth> {
-    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath).then((h) => {
+    const ping = Number(this.io.env['CX_PING_TIMEOUT_MS']);
+    const opts = Number.isFinite(ping) && ping > 0 ? { deadlineMs: ping } : {};
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, opts).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
+      for (const line of h.distrusted ?? []) this.trace(sanitize(line));
       this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms; state roots: ${h.roots ? `${h.roots.dataRoot}, ${h.roots.execRoot} (${h.roots.how})` : 'unknown'}`);
       return h;
     });

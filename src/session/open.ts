@@ -42,6 +42,15 @@ export async function openSession(registry: Pick<BackendChooser, 'select'>, cont
 }
 
 /**
+ * How target resolution may use the Engine API for a backend choice: a daemon-less backend never
+ * waits on dockerd, not even to find the container; an explicit docker backend tries it and falls
+ * back to the files for a container the daemon is stuck on.
+ */
+export function apiUseFor(choice: BackendChoice): { api: boolean | 'try' } {
+  return { api: choice === 'runc' || choice === 'nsenter' ? false : choice === 'docker' ? 'try' : true };
+}
+
+/**
  * A backend the user named but that cannot work here at all (not root, helper not built, no
  * daemon) is the real problem: say so before discovery fails in some less obvious way.
  */

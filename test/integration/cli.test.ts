@@ -53,7 +53,7 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     assert.ok(rec);
     assert.deepEqual(Object.keys(rec).sort(), [
       'backends', 'command', 'createdAt', 'exitCode', 'finishedAt', 'id', 'image', 'k8s', 'labels', 'name', 'pid', 'runtime',
-      'shortId', 'source', 'sources', 'stale', 'startedAt', 'state',
+      'shortId', 'source', 'sources', 'stale', 'startedAt', 'state', 'stuck',
     ]);
     assert.equal(rec['id'], web.id);
     assert.equal(rec['state'], 'running');

@@ -4,7 +4,7 @@ import { resolveUser } from '../../src/backends/exec-user.js';
 import { parseDaemonArgs } from '../../src/host/docker-roots.js';
 import { parseRuncState } from '../../src/discovery/runtime-state.js';
 import { mergeSources } from '../../src/discovery/merge.js';
-import { parseStat, validatePid } from '../../src/host/proc.js';
+import { inContainerCgroup, parseStat, validatePid } from '../../src/host/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
 import { bareContainer, type Container } from '../../src/discovery/types.js';
 
@@ -32,6 +32,23 @@ describe('/proc parsing', () => {
     assert.deepEqual(containerOfCgroup(`0::/kubepods.slice/kubepods-besteffort.slice/kubepods-pod1.slice/cri-containerd-${ID}.scope\n`), { id: ID, runtime: 'containerd' });
     assert.deepEqual(containerOfCgroup(`4:memory:/kubepods/burstable/pod4f1a-22/${ID}\n`), { id: ID, runtime: 'containerd' });
     assert.equal(containerOfCgroup('0::/user.slice/user-0.slice/session-1.scope\n'), undefined);
+  });
+
+  it('a cgroup that merely contains the id is not the container\'s (a user scope named after it)', () => {
+    const userScope = `/user.slice/user-1000.slice/user@1000.service/app.slice/run-docker-${ID}.scope`;
+    assert.equal(containerOfCgroup(`0::${userScope}\n`), undefined);
+    assert.equal(containerOfCgroup(`4:pids:/cxtest/docker/${ID}\n`), undefined);
+    assert.equal(inContainerCgroup(`0::${userScope}\n`, ID), false);
+    assert.equal(inContainerCgroup(`4:pids:/cxtest/${ID}\n`, ID), false);
+    // One hierarchy in the container's cgroup is not enough when another says otherwise.
+    assert.equal(inContainerCgroup(`5:memory:/docker/${ID}\n4:pids:/cxtest/${ID}\n`, ID), false);
+    assert.equal(inContainerCgroup('0::/\n', ID), false);
+    assert.equal(inContainerCgroup(`5:memory:/docker/${ID}\n4:pids:/docker/${ID}\n0::/docker/${ID}\n`, ID), true);
+    // --cgroup-parent: accepted when the runtime's own record says so, exactly.
+    assert.equal(inContainerCgroup(`4:pids:/mine/${ID}\n`, ID), false);
+    assert.equal(inContainerCgroup(`4:pids:/mine/${ID}\n`, ID, [`/sys/fs/cgroup/pids/mine/${ID}`]), true);
+    assert.equal(inContainerCgroup(`4:pids:/evil/mine/${ID}\n`, ID, [`/sys/fs/cgroup/pids/mine/${ID}`]), false);
+    assert.equal(inContainerCgroup(`0::/system.slice/docker-${ID}.scope\n`, ID, [`system.slice:docker:${ID}`]), true);
   });
 });
 
@@ -83,13 +100,13 @@ describe('exec user resolution (docker semantics)', () => {
 
 describe('runc state.json', () => {
   const id = 'ab'.repeat(32);
-  const fast = `{"id":"${id}","init_process_pid":4242,"init_process_start":590732,"created":"2026-11-23T11:05:57.6Z","config":{"labels":["bundle=/run/b/${id}","x=y"]}}`;
+  const fast = `{"id":"${id}","init_process_pid":4242,"init_process_start":590732,"created":"2026-11-23T11:05:57.6Z","config":{"labels":["bundle=/run/b/${id}","x=y"]},"cgroup_paths":{"pids":"/sys/fs/cgroup/pids/docker/${id}"}}`;
   it('picks the top-level fields runc writes first, and the bundle label', () => {
-    assert.deepEqual(parseRuncState(fast), { pid: 4242, pidStart: 590732, bundle: `/run/b/${id}`, created: '2026-11-23T11:05:57.6Z' });
+    assert.deepEqual(parseRuncState(fast), { pid: 4242, pidStart: 590732, bundle: `/run/b/${id}`, created: '2026-11-23T11:05:57.6Z', cgroupPaths: [`/sys/fs/cgroup/pids/docker/${id}`] });
   });
   it('falls back to a full parse when the layout differs, and a malformed file still throws', () => {
     const reordered = JSON.stringify({ created: 'c', init_process_pid: 7, init_process_start: '9', config: { labels: ['bundle=/b'] } });
-    assert.deepEqual(parseRuncState(reordered), { pid: 7, pidStart: 9, bundle: '/b', created: 'c' });
+    assert.deepEqual(parseRuncState(reordered), { pid: 7, pidStart: 9, bundle: '/b', created: 'c', cgroupPaths: [] });
     assert.throws(() => parseRuncState(fast.slice(0, -20)), SyntaxError);
   });
 });

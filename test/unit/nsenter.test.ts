@@ -10,7 +10,8 @@ import { failureToError, parseFailure } from '../../src/backends/nsenter/helper-
 import { findHelper } from '../../src/backends/nsenter/helper-path.js';
 import { parseQuery, queryIdentityArgs } from '../../src/backends/nsenter/helper.js';
 import type { Target } from '../../src/backends/nsenter/target.js';
-import { parseStartTime } from '../../src/backends/nsenter/target.js';
+import { capsFromStatus, parseStartTime } from '../../src/backends/nsenter/target.js';
+import { parseStatus } from '../../src/backends/nsenter/caps.js';
 import { resolveUser } from '../../src/backends/exec-user.js';
 import { formatEnv } from '../../src/cli/commands/env.js';
 
@@ -161,5 +162,21 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
     const caps = { bounding: 0xa80425fbn, effective: 0xffffffffn, permitted: 0xa80425fbn, inheritable: 0n, ambient: 0n };
     const t = { id: ID, pid: 1, startTime: 1, caps, noNewPrivs: false, seccomp: 2, privileged: false, bundle: undefined } satisfies Target;
     assert.deepEqual(queryIdentityArgs(t), ['--uid', '0', '--gid', '0', '--cap-bnd', 'a80425fb', '--cap-eff', 'a80425fb', '--cap-prm', 'a80425fb']);
+  });
+});
+
+describe('capabilities without a bundle', () => {
+  it('a non-root init gives the session its own (empty) sets, never its full bounding set', () => {
+    const st = parseStatus('Uid:\t1000\t1000\t1000\t1000\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n');
+    const caps = capsFromStatus(st);
+    assert.equal(caps.effective, 0n);
+    assert.equal(caps.permitted, 0n);
+    assert.equal(caps.ambient, 0n);
+  });
+  it('a root init keeps what it holds', () => {
+    const st = parseStatus('Uid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n');
+    const caps = capsFromStatus(st);
+    assert.equal(caps.effective, 0xa80425fbn);
+    assert.equal(caps.bounding, 0xa80425fbn);
   });
 });

@@ -27,6 +27,7 @@ export class DockerBackend implements Backend {
   }
 
   canEnter(c: Container): Availability {
+    if (c.stuck) return { ok: false, reason: 'dockerd does not answer for it' };
     if (c.source !== 'docker-api') return { ok: false, reason: 'not known to the Engine API' };
     if (!isRunning(c)) return { ok: false, reason: `container is ${c.state}` };
     return { ok: true, reason: 'dockerd manages it' };

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { readBundleConfig, type OciConfig } from '../../host/bundle.js';
 import { parseStat } from '../../host/proc.js';
 import type { Container } from '../../discovery/types.js';
+import { inContainerCgroup } from '../../host/proc.js';
 import { NotRunningError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import { CAP_SYS_ADMIN, capMask, hasCap, hexMask, parseStatus } from './caps.js';
@@ -55,13 +56,20 @@ export async function readTarget(c: Container): Promise<Target> {
   // that happened before cx looked.
   const expected = c.oci?.pidStart;
   if (expected !== undefined && expected !== startTime) throw gone(`PID ${pid} now belongs to another process (start time differs)`);
-  if (!cgroup.includes(c.id)) throw gone(`PID ${pid} is not in the container's cgroup any more (PID reused?)`);
+  const bundle = (await readBundleConfig(c.id))?.config;
+  // The process must be IN the container's cgroup (the one its bundle records, else the engine's
+  // exact path for the id), not in any cgroup whose name happens to contain the id.
+  if (!inContainerCgroup(cgroup, c.id, bundle?.linux?.cgroupsPath ? [bundle.linux.cgroupsPath] : [])) {
+    throw gone(`PID ${pid} is not in the container's cgroup (PID reused, or not a container process)`);
+  }
   const st = parseStatus(status);
   const nspid = (st.get('NSpid') ?? '').split(/\s+/);
   if (nspid.length >= 2 && nspid[nspid.length - 1] !== '1') throw gone(`PID ${pid} is not the container's init process`);
 
-  const bundle = (await readBundleConfig(c.id))?.config;
-  const caps = bundle?.process?.capabilities ? capsFromBundle(bundle.process.capabilities) : capsFromStatus(st);
+  const own = capsFromStatus(st);
+  // The bundle's sets are what an exec gets (moby copies spec.Process), but never beyond the init's
+  // own bounding set: nothing in the container can hold a capability outside it.
+  const caps = bundle?.process?.capabilities ? within(capsFromBundle(bundle.process.capabilities), own.bounding) : own;
   const seccomp = Number(st.get('Seccomp') ?? 0);
   return {
     id: c.id,
@@ -93,16 +101,29 @@ function capsFromBundle(c: Record<string, string[]>): CapSets {
   };
 }
 
-/** Without the bundle: the init's own sets; a non-root init dropped its caps at exec, so use the bounding set. */
-function capsFromStatus(st: Map<string, string>): CapSets {
+/**
+ * Without the bundle: the init's own sets, exactly. A non-root init holds no effective or permitted
+ * capabilities, and the session gets none either: its bounding set is only a ceiling (an
+ * unprivileged host process has the full one), never a grant.
+ */
+export function capsFromStatus(st: Map<string, string>): CapSets {
   const bounding = hexMask(st.get('CapBnd'));
-  const rootInit = (st.get('Uid') ?? '').split(/\s+/)[1] === '0';
-  const permitted = rootInit ? hexMask(st.get('CapPrm')) : bounding;
+  const permitted = hexMask(st.get('CapPrm')) & bounding;
   return {
     bounding,
-    effective: rootInit ? hexMask(st.get('CapEff')) : bounding,
+    effective: hexMask(st.get('CapEff')) & permitted,
     permitted,
-    inheritable: hexMask(st.get('CapInh')) & permitted,
+    inheritable: hexMask(st.get('CapInh')) & bounding,
     ambient: hexMask(st.get('CapAmb')) & permitted,
+  };
+}
+
+function within(c: CapSets, bounding: bigint): CapSets {
+  return {
+    bounding: c.bounding & bounding,
+    effective: c.effective & bounding,
+    permitted: c.permitted & bounding,
+    inheritable: c.inheritable & bounding,
+    ambient: c.ambient & bounding,
   };
 }

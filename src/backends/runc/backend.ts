@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/types.js';
 import { stateFile } from '../../discovery/runtime-state.js';
+import { trustedDir } from '../../host/trust.js';
 import { composeExecEnv, envToList } from '../exec-env.js';
 import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../types.js';
 import { runcFiles } from './files.js';
@@ -48,6 +49,11 @@ export class RuncBackend implements Backend {
     if (!this.binary(c.oci.binary)) return { ok: false, reason: `${c.oci.binary} is not on PATH` };
     if (!existsSync(stateFile(c.oci.binary, c.oci.root, c.id))) return { ok: false, reason: `no runtime state under ${c.oci.root}` };
     if (!c.oci.bundle) return { ok: false, reason: 'its OCI bundle is unknown' };
+    // runc runs as root with whatever the state and bundle say: both must be root's alone.
+    for (const dir of [c.oci.root, c.oci.bundle]) {
+      const t = trustedDir(dir);
+      if (!t.ok) return { ok: false, reason: `not trusting ${dir}: ${t.reason}` };
+    }
     return { ok: true, reason: `${c.oci.binary} state in ${c.oci.root}` };
   }
 

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BackendUnavailableError } from '../../errors.js';
@@ -6,6 +7,7 @@ import type { Container } from '../../discovery/types.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { TermSize } from '../types.js';
 import type { ExecUser } from '../exec-user.js';
+import { trustedDir } from '../../host/trust.js';
 
 /** An OCI runtime-spec `process` (what `runc exec --process <file>` reads). */
 export interface OciProcess {
@@ -27,6 +29,12 @@ export async function loadBundleProcess(c: Container): Promise<OciProcess> {
   if (!bundle) {
     throw new BackendUnavailableError(`the runc backend cannot find the OCI bundle of ${sanitize(c.name)}`, {
       hint: 'its runtime state names no bundle; try --backend nsenter',
+    });
+  }
+  const trust = trustedDir(bundle);
+  if (!trust.ok) {
+    throw new BackendUnavailableError(`not using the OCI bundle of ${sanitize(c.name)}: ${sanitize(trust.reason)}`, {
+      hint: 'a bundle must be owned by root and writable by root alone',
     });
   }
   try {
@@ -59,18 +67,63 @@ export function execProcess(
   return proc;
 }
 
-/** A private directory for one runc call: the process file and runc's own log (its errors). */
+/**
+ * The files of one runc call: the process spec (it holds the session's environment, secrets
+ * included) and runc's own log (its errors). Neither ever has a name on disk: each is an unnamed
+ * file (O_TMPFILE, or created and unlinked at once where that is unsupported) that cx holds open,
+ * and runc opens it through /proc/<cx>/fd/<n>. Nothing is left behind however cx ends, SIGKILL
+ * included: the kernel frees the file when the last descriptor closes.
+ */
 export interface RuncScratch {
   processFile: string;
   logFile: string;
   cleanup(): Promise<void>;
 }
 
-export async function writeScratch(proc: OciProcess): Promise<RuncScratch> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cx-runc-'));
-  const processFile = path.join(dir, 'process.json');
-  await writeFile(processFile, JSON.stringify(proc), { mode: 0o600 });
-  return { processFile, logFile: path.join(dir, 'log.json'), cleanup: () => rm(dir, { recursive: true, force: true }) };
+/** Linux's O_TMPFILE (__O_TMPFILE | O_DIRECTORY; __O_TMPFILE is 020000000 on x86 and arm). */
+const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
+
+function unnamedFile(): number {
+  const dir = os.tmpdir();
+  try {
+    return openSync(dir, O_TMPFILE | constants.O_RDWR, 0o600);
+  } catch {
+    // A filesystem without O_TMPFILE: a name in a private directory, gone before runc starts.
+  }
+  const priv = mkdtempSync(path.join(dir, 'cx-runc-'));
+  try {
+    const file = path.join(priv, 'f');
+    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    unlinkSync(file);
+    return fd;
+  } finally {
+    rmSync(priv, { recursive: true, force: true });
+  }
+}
+
+export function writeScratch(proc: OciProcess): Promise<RuncScratch> {
+  const procFd = unnamedFile();
+  let logFd: number;
+  try {
+    writeSync(procFd, JSON.stringify(proc));
+    logFd = unnamedFile();
+  } catch (err) {
+    closeSync(procFd);
+    return Promise.reject(err as Error);
+  }
+  let closed = false;
+  return Promise.resolve({
+    processFile: `/proc/${process.pid}/fd/${procFd}`,
+    logFile: `/proc/${process.pid}/fd/${logFd}`,
+    cleanup: () => {
+      if (!closed) {
+        closed = true;
+        closeSync(procFd);
+        closeSync(logFd);
+      }
+      return Promise.resolve();
+    },
+  });
 }
 
 /** runc's last error from its JSON log (start failures: command not found, bad cwd...). */

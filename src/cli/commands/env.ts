@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { EnvAlternative } from '../../backends/exec-env.js';
 import type { EnvEntry } from '../../backends/types.js';
-import { sessionEnvironment } from '../../session/open.js';
+import { apiUseFor, sessionEnvironment } from '../../session/open.js';
 import { execRequest } from '../../session/request.js';
 import { escapeValue } from '../../util/sanitize.js';
 import type { Context } from '../../session/context.js';
@@ -51,7 +51,7 @@ Examples:
 }
 
 export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
-  const container = await ctx.inventory().resolve(opts.target);
+  const container = await ctx.inventory().resolve(opts.target, apiUseFor(opts.backend));
   // The backend's default TERM (no caller environment): what a TTY session gets without a terminal's own.
   const request = execRequest(opts, { cmd: [], tty: opts.tty, stdin: false });
   const env = await sessionEnvironment(ctx.registry(), container, { backend: opts.backend, request, sources: opts.sources, trace: (l) => ctx.trace(l) });

@@ -32,6 +32,8 @@ export interface LsRecord {
   sources: string[];
   /** Why a record the disk called running is reported exited (process gone, PID reused), else null. */
   stale: string | null;
+  /** dockerd listed it but did not answer for it: the row is what its files say. */
+  stuck: string | null;
   /** Kubernetes names (containerd k8s.io), else null. */
   k8s: { namespace: string; pod: string; container: string } | null;
   labels: Record<string, string>;
@@ -99,6 +101,7 @@ export function toRecord(c: Container, backends: BackendName[]): LsRecord {
     source: c.source,
     sources: sourcesOf(c),
     stale: c.stale ?? null,
+    stuck: c.stuck ?? null,
     k8s: c.k8s ?? null,
     labels: c.labels,
     backends,
@@ -113,7 +116,7 @@ export function formatLs(records: readonly LsRecord[], now: number): string {
     r.shortId,
     ellipsize(r.name, 32),
     ellipsize(r.image, 32),
-    r.stale === null ? stateText(r, now) : `${r.state} (stale)`,
+    r.stale !== null ? `${r.state} (stale)` : r.stuck !== null ? `${r.state} (dockerd stuck)` : stateText(r, now),
     r.pid === null ? '-' : String(r.pid),
     r.backends.length ? r.backends.join(',') : '-',
     ...(marked ? [SOURCE_LABEL[r.source] ?? r.source] : []),

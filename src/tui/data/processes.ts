@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { underContainerCgroup } from '../../host/proc.js';
 import type { Container } from '../../discovery/types.js';
 import type { DockerClient } from '../../engine/docker-client.js';
 import { parseStat } from '../../host/proc.js';
@@ -23,7 +24,7 @@ export interface ProcessList {
 async function readProc(pid: string, id: string): Promise<ProcessInfo | undefined> {
   try {
     const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8');
-    if (!cgroup.includes(id)) return undefined;
+    if (!underContainerCgroup(cgroup, id)) return undefined;
     const [stat, status, cmdline] = await Promise.all([
       readFile(`/proc/${pid}/stat`, 'utf8'),
       readFile(`/proc/${pid}/status`, 'utf8'),
@@ -47,7 +48,7 @@ async function readProc(pid: string, id: string): Promise<ProcessInfo | undefine
   }
 }
 
-/** The container's processes from /proc: those whose cgroup path names the container id. */
+/** The container's processes from /proc: those in the container's cgroup (not any path naming its id). */
 export async function procProcesses(id: string, procRoot = '/proc'): Promise<ProcessInfo[]> {
   const pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n));
   const found = await Promise.all(pids.map((p) => readProc(p, id)));

@@ -1,0 +1,144 @@
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What root's cx may believe. cx runs as root and acts on what it finds: a daemon's command line
+ * decides which directories it reads, those directories' records decide which runc root, bundle and
+ * PID it uses. Anything an unprivileged user can create (a process named dockerd, a directory, a
+ * state file, a cgroup) must not steer it. The rules, in one place:
+ *
+ * - A daemon is trusted when its process runs as root (real and effective uid 0), its executable is a
+ *   root-owned file no group or other may write, in directories that pass trustedDir, and it holds
+ *   the listening socket itself (the socket's inode, from /proc/net/unix, is among its open fds).
+ * - A directory is trusted when its real path (symlinks resolved) is root-owned and not writable by
+ *   group or others, and so is every directory above it; an intermediate directory may be
+ *   world-writable only with the sticky bit (like /tmp), where no one can rename root's entries.
+ *   This is the rule runc applies to its own state (it refuses a root not owned by root).
+ */
+
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+const WRITABLE_BY_OTHERS = 0o022;
+const STICKY = 0o1000;
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err);
+}
+
+/** Is `dir` (and every directory above it) under root's sole control? */
+export function trustedDir(dir: string): Verdict {
+  if (!path.isAbsolute(dir)) return { ok: false, reason: `${dir} is not an absolute path` };
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch (err) {
+    return { ok: false, reason: `${dir}: ${errCode(err)}` };
+  }
+  const parts = real.split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const p = `/${parts.slice(0, i).join('/')}`;
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch (err) {
+      return { ok: false, reason: `${p}: ${errCode(err)}` };
+    }
+    const last = i === parts.length;
+    if (!st.isDirectory()) return { ok: false, reason: `${p} is not a directory` };
+    if (st.uid !== 0) return { ok: false, reason: `${p} is owned by uid ${st.uid}, not root` };
+    if ((st.mode & WRITABLE_BY_OTHERS) !== 0 && (last || (st.mode & STICKY) === 0)) {
+      return { ok: false, reason: `${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})` };
+    }
+  }
+  return { ok: true };
+}
+
+/** Is `file` a regular root-owned file no one else may write, in a trusted directory? */
+export function trustedFile(file: string): Verdict {
+  let real: string;
+  let st;
+  try {
+    real = realpathSync(file);
+    st = statSync(real);
+  } catch (err) {
+    return { ok: false, reason: `${file}: ${errCode(err)}` };
+  }
+  if (!st.isFile()) return { ok: false, reason: `${real} is not a regular file` };
+  if (st.uid !== 0) return { ok: false, reason: `${real} is owned by uid ${st.uid}, not root` };
+  if ((st.mode & WRITABLE_BY_OTHERS) !== 0) return { ok: false, reason: `${real} is writable by group or others` };
+  return trustedDir(path.dirname(real));
+}
+
+/** Canonical socket path: /var/run is usually a symlink to /run, so compare by the real directory. */
+export function canonicalSocket(p: string): string {
+  try {
+    return path.join(realpathSync(path.dirname(p)), path.basename(p));
+  } catch {
+    return path.normalize(p);
+  }
+}
+
+/** Inodes of the unix sockets bound at `socketPath` (from /proc/net/unix: "... Inode Path"). */
+export function socketInodes(socketPath: string, procRoot = '/proc'): Set<string> {
+  const want = canonicalSocket(socketPath);
+  const out = new Set<string>();
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/net/unix`, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // Num RefCount Protocol Flags Type St Inode Path
+    if (f.length < 8 || !f[7]?.startsWith('/')) continue;
+    if (canonicalSocket(f.slice(7).join(' ')) === want) out.add(f[6] ?? '');
+  }
+  out.delete('');
+  return out;
+}
+
+/**
+ * Is `pid` a root process running a root-owned binary that holds the socket at `socketPath`?
+ * A process name is just a string anyone can choose; the socket can only be bound by whoever may
+ * write its directory, and its inode can only be in the fd table of whoever bound or inherited it.
+ */
+export function trustedDaemonPid(pid: number, socketPath: string, procRoot = '/proc'): Verdict {
+  const base = `${procRoot}/${pid}`;
+  let status: string;
+  try {
+    status = readFileSync(`${base}/status`, 'utf8');
+  } catch (err) {
+    return { ok: false, reason: `process ${pid}: ${errCode(err)}` };
+  }
+  const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+  if (!uids || uids[1] !== '0' || uids[2] !== '0') return { ok: false, reason: `process ${pid} does not run as root` };
+  let exe: string;
+  try {
+    exe = readlinkSync(`${base}/exe`);
+  } catch (err) {
+    return { ok: false, reason: `process ${pid}: its executable cannot be read (${errCode(err)})` };
+  }
+  if (exe.endsWith(' (deleted)')) return { ok: false, reason: `process ${pid}: its executable ${exe} was deleted` };
+  const bin = trustedFile(exe);
+  if (!bin.ok) return { ok: false, reason: `process ${pid}: its executable is not trusted (${bin.reason})` };
+  const inodes = socketInodes(socketPath, procRoot);
+  if (inodes.size === 0) return { ok: false, reason: `no process listens on ${socketPath}` };
+  let fds: string[];
+  try {
+    fds = readdirSync(`${base}/fd`);
+  } catch (err) {
+    return { ok: false, reason: `process ${pid}: its fds cannot be read (${errCode(err)})` };
+  }
+  for (const fd of fds) {
+    let link: string;
+    try {
+      link = readlinkSync(`${base}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m?.[1] && inodes.has(m[1])) return { ok: true };
+  }
+  return { ok: false, reason: `process ${pid} does not hold the socket ${socketPath}` };
+}
