@@ -8,6 +8,7 @@ import type { DockerRoots } from '../host/docker-roots.js';
 import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import type { Container, ContainerState, Warn } from './types.js';
+import { isUp } from './container-state.js';
 
 /** <data-root>/containers/<id>/config.v2.json (engine-facts §4): the inspect shape, id spelled ID. */
 interface ConfigV2 extends ContainerJson {
@@ -71,7 +72,7 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
   let pid = s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined;
   let stale: string | undefined;
   let rs: RuntimeState | undefined;
-  if (state === 'running' || state === 'paused' || state === 'restarting') {
+  if (isUp(state)) {
     rs = await readRuntimeState(binary, root, id).catch(() => undefined);
     const check = rs ? await validatePid(rs.pid, id, rs.pidStart) : await validatePid(pid, id, undefined);
     if (!check.ok) {

@@ -10,6 +10,7 @@ import { listFromPodman, PODMAN_ROOTS, type PodmanRoots } from './podman.js';
 import { scanProc } from './proc-scan.js';
 import { resolveTarget } from './resolve.js';
 import type { Container, Warn } from './types.js';
+import { isUp } from './container-state.js';
 import path from 'node:path';
 
 /** What the inventory reads; tests point the roots at fixture trees. */
@@ -37,7 +38,7 @@ export class Inventory {
   async list(opts: { all: boolean }): Promise<Container[]> {
     this.all ??= this.scan();
     const list = await this.all;
-    return opts.all ? list : list.filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+    return opts.all ? list : list.filter((c) => isUp(c.state));
   }
 
   /** Resolve what the user typed. With a live daemon, one inspect (plus the task bundle); else the merged list. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { EngineError, PermissionError } from '../errors.js';
+import { TROUBLE_TEXT, troubleOfConnect } from './daemon-state.js';
 import type { EngineEndpoint } from './endpoint.js';
 
 /** The newest API version cx speaks; the daemon's own may be lower (negotiated through /_ping). */
@@ -194,28 +195,31 @@ export class DockerClient {
   private deadlineError(method: string, path: string, deadlineMs: number): EngineError {
     return new EngineError(
       `dockerd accepted the connection on ${this.endpoint.socketPath} but did not answer ${method} ${path.split('?')[0]} within ${(deadlineMs / 1000).toFixed(1)} s`,
-      { hint: 'the daemon looks hung: check `cx doctor`, or retry with another backend (--backend)' },
+      { hint: 'the daemon looks hung: check `cx doctor`, or retry with another backend (--backend)', daemon: 'frozen' },
     );
   }
 
   private connectError(err: NodeJS.ErrnoException): EngineError | PermissionError {
     const sock = this.endpoint.socketPath;
-    switch (err.code) {
-      case 'ENOENT':
-        return new EngineError(`no Docker engine socket at ${sock}`, {
+    const daemon = troubleOfConnect(err.code);
+    switch (daemon) {
+      case 'absent':
+        return new EngineError(`${TROUBLE_TEXT.absent} at ${sock}`, {
           hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket',
           cause: err,
+          daemon,
         });
-      case 'ECONNREFUSED':
-        return new EngineError(`dockerd is not running: ${sock} refuses connections`, {
+      case 'dead':
+        return new EngineError(`${TROUBLE_TEXT.dead}: ${sock} refuses connections`, {
           hint: 'start dockerd (the socket file is left over from a daemon that died)',
           cause: err,
+          daemon,
         });
-      case 'EACCES':
-      case 'EPERM':
+      case 'denied':
         return new PermissionError(`permission denied on ${sock}`, {
           hint: 'run cx as root or as a member of the docker group',
           cause: err,
+          daemon,
         });
       default:
         return new EngineError(`cannot talk to dockerd on ${sock}: ${err.message}`, { cause: err });

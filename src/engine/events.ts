@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { EngineError } from '../errors.js';
+import { CxError, EngineError } from '../errors.js';
+import { troubleOfConnect } from './daemon-state.js';
 import type { DockerClient } from './docker-client.js';
 
 /** One entry of the Engine API's event stream (the fields cx reads). */
@@ -65,12 +66,13 @@ export function streamEvents(
       const path = `/v${version}/events?filters=${filters}`;
       req = http.request({ socketPath: client.endpoint.socketPath, method: 'GET', path, agent: false, headers: { Host: 'docker' } });
       const timer = setTimeout(
-        () => fail(new EngineError(`dockerd did not answer GET /events within ${(deadlineMs / 1000).toFixed(1)} s`)),
+        () => fail(new EngineError(`dockerd did not answer GET /events within ${(deadlineMs / 1000).toFixed(1)} s`, { daemon: 'frozen' })),
         deadlineMs,
       );
       req.on('error', (err) => {
         clearTimeout(timer);
-        fail(err instanceof EngineError ? err : new EngineError(`event stream: ${err.message}`, { cause: err }));
+        const daemon = troubleOfConnect((err as NodeJS.ErrnoException).code);
+        fail(err instanceof EngineError ? err : new EngineError(`event stream: ${err.message}`, { cause: err, ...(daemon ? { daemon } : {}) }));
       });
       req.on('response', (res) => {
         clearTimeout(timer);
@@ -97,7 +99,8 @@ export function streamEvents(
       });
       req.end();
     },
-    (err: unknown) => fail(err instanceof EngineError ? err : new EngineError(String(err), { cause: err })),
+    (err: unknown) =>
+      fail(err instanceof EngineError ? err : new EngineError(String(err), { cause: err, ...(err instanceof CxError && err.daemon ? { daemon: err.daemon } : {}) })),
   );
 
   return {

@@ -3,13 +3,9 @@ import net from 'node:net';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { readStat, stateName } from '../host/proc.js';
 import { EngineError } from '../errors.js';
+import type { DaemonState } from './daemon-state.js';
 
-/**
- * ok: /_ping answers. frozen: the socket accepts but nothing answers (a SIGSTOPped or hung daemon).
- * dead: the socket file is there but refuses (the daemon died). absent: no socket file.
- * denied: cx may not use the socket (not root, not in the docker group).
- */
-export type DaemonState = 'ok' | 'frozen' | 'dead' | 'absent' | 'denied';
+export type { DaemonState };
 
 /** What cx knows about the daemon behind the socket, with the facts that show it. */
 export interface DaemonHealth {

@@ -1,5 +1,6 @@
 import type { BackendChoice } from '../../backends/registry.js';
 import type { EnvEntry } from '../../backends/types.js';
+import type { DaemonState } from '../../engine/daemon-state.js';
 import type { Container } from '../../discovery/types.js';
 import { collectOutput, openSession, sessionEnvironment as environmentOf, type BackendChooser, type Collected } from '../../session/open.js';
 import { DEFAULT_SPEC, execRequest, sessionShell } from '../../session/request.js';
@@ -28,7 +29,7 @@ export interface TuiSources {
 
 /** The daemon's health as the banner shows it: ok, frozen, dead, absent or denied, and the facts. */
 export interface EngineState {
-  state: string;
+  state: DaemonState;
   detail: string;
 }
 
