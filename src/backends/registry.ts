@@ -45,8 +45,12 @@ export interface Selection {
 export class Registry {
   private readonly backends: Backend[];
 
-  constructor(private readonly ctx: BackendContext) {
-    this.backends = FACTORIES.map(([, make]) => make(ctx));
+  /** `backends` replaces the built-in ones (tests run the commands over in-memory backends). */
+  constructor(
+    private readonly ctx: BackendContext,
+    backends?: readonly Backend[],
+  ) {
+    this.backends = backends ? [...backends] : FACTORIES.map(([, make]) => make(ctx));
   }
 
   /**

@@ -30,7 +30,15 @@ export interface InventoryDeps {
  * bundles (Kubernetes, and the OCI runtime reference the runc backend needs) and podman's files;
  * /proc cgroups as the last resort when the engine's state cannot be found at all.
  */
-export class Inventory {
+/** Finding containers: the Inventory, or an in-memory list in tests. */
+export interface ContainerLookup {
+  /** Every container cx can see (stopped ones with `all`). */
+  list(opts: { all: boolean }): Promise<Container[]>;
+  /** The one container a target names; NotFoundError or AmbiguousTargetError otherwise. */
+  resolve(target: string): Promise<Container>;
+}
+
+export class Inventory implements ContainerLookup {
   private all: Promise<Container[]> | undefined;
 
   constructor(private readonly deps: InventoryDeps) {}

@@ -1,15 +1,26 @@
 import { Registry } from '../backends/registry.js';
+import type { Backend } from '../backends/types.js';
 import { DockerClient } from '../engine/docker-client.js';
 import { endpointFromEnv } from '../engine/endpoint.js';
 import { checkDaemon, describeHealth, type DaemonHealth } from '../engine/health.js';
-import { Inventory } from '../discovery/inventory.js';
+import { Inventory, type ContainerLookup } from '../discovery/inventory.js';
 import { sanitize } from '../util/sanitize.js';
 import type { IO } from './io.js';
+
+/**
+ * Parts a Context uses instead of the real ones: how tests run the commands in-process over an
+ * in-memory world (the in-memory containers and backends, a fixed daemon health).
+ */
+export interface ContextParts {
+  inventory?: ContainerLookup;
+  backends?: readonly Backend[];
+  health?: DaemonHealth;
+}
 
 /** What commands need, built lazily so a command pays only for what it uses. */
 export class Context {
   private dockerClient: DockerClient | undefined;
-  private inv: Inventory | undefined;
+  private inv: ContainerLookup | undefined;
   private reg: Registry | undefined;
   private healthCheck: Promise<DaemonHealth> | undefined;
   private knownHealth: DaemonHealth | undefined;
@@ -18,7 +29,14 @@ export class Context {
   constructor(
     readonly io: IO,
     readonly debug: boolean,
-  ) {}
+    private readonly parts: ContextParts = {},
+  ) {
+    this.inv = parts.inventory;
+    if (parts.health) {
+      this.knownHealth = parts.health;
+      this.healthCheck = Promise.resolve(parts.health);
+    }
+  }
 
   docker(): DockerClient {
     this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadlineFromEnv(this.io.env));
@@ -36,13 +54,13 @@ export class Context {
     return this.healthCheck;
   }
 
-  inventory(): Inventory {
+  inventory(): ContainerLookup {
     this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l) });
     return this.inv;
   }
 
   registry(): Registry {
-    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) });
+    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) }, this.parts.backends);
     return this.reg;
   }
 

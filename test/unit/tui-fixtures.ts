@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 import type { BackendChoice, Selection } from '../../src/backends/registry.js';
 import { composeExecEnv } from '../../src/backends/exec-env.js';
 import type { Availability, Backend, BackendName, ContainerFiles, Disposable, EnvEntry, ExecRequest, ExitStatus, Session, StreamName } from '../../src/backends/types.js';
+import { isUp } from '../../src/discovery/container-state.js';
+import type { ContainerLookup } from '../../src/discovery/inventory.js';
+import { resolveTarget } from '../../src/discovery/resolve.js';
 import type { Container } from '../../src/discovery/types.js';
 import { BackendUnavailableError } from '../../src/errors.js';
 import type { LiveFeed, LiveMode } from '../../src/tui/data/live.js';
@@ -163,4 +166,12 @@ export function world(containers: Container[], backends: MemoryBackend[] = [new 
     },
   };
   return w;
+}
+
+/** The inventory's part the commands use, over in-memory containers (targets resolve as in cx). */
+export function memoryInventory(containers: readonly Container[]): ContainerLookup {
+  return {
+    list: async ({ all }) => containers.filter((c) => all || isUp(c.state)),
+    resolve: async (target) => resolveTarget(target, containers),
+  };
 }
