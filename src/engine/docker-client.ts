@@ -36,6 +36,56 @@ export interface HijackedStream {
   status: number;
 }
 
+/**
+ * The one deadline mechanism for every exchange with the daemon (plain calls, hijacked exec
+ * streams, the event stream, the health ping). A frozen daemon accepts connections and never
+ * answers, so each exchange gets a deadline (not an idle timeout) until its answer's headers
+ * arrive; `expire` runs once unless the returned clear function ran first.
+ */
+export function deadline(ms: number, expire: () => void): () => void {
+  const timer = setTimeout(expire, ms);
+  return () => clearTimeout(timer);
+}
+
+export type PingOutcome =
+  | { kind: 'answer'; status: number; apiVersion: string | undefined }
+  | { kind: 'timeout'; connected: boolean }
+  | { kind: 'error'; code: string; message: string };
+
+/**
+ * GET /_ping on a raw socket we can abandon at once (a frozen daemon never answers): the health
+ * check's probe, which must tell a connect that never completes from an answer that never comes.
+ */
+export function rawPing(socketPath: string, deadlineMs: number, connectMs: number): { result: Promise<PingOutcome>; cancel: () => void } {
+  const socket = net.connect(socketPath);
+  let connected = false;
+  let settle: (o: PingOutcome) => void = () => undefined;
+  const result = new Promise<PingOutcome>((resolve) => {
+    settle = (o) => {
+      clearConnect();
+      clearAnswer();
+      socket.destroy();
+      resolve(o);
+    };
+  });
+  const clearConnect = deadline(connectMs, () => connected || settle({ kind: 'timeout', connected: false }));
+  const clearAnswer = deadline(deadlineMs, () => settle({ kind: 'timeout', connected }));
+  let head = '';
+  socket.on('connect', () => {
+    connected = true;
+    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
+  });
+  socket.on('data', (d: Buffer) => {
+    head += d.toString('latin1');
+    if (!head.includes('\r\n\r\n')) return;
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+    settle({ kind: 'answer', status, apiVersion: /\r\napi-version: *([^\r]+)/i.exec(head)?.[1] });
+  });
+  socket.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'error', code: err.code ?? '', message: err.message }));
+  socket.on('end', () => settle({ kind: 'error', code: 'EOF', message: 'the daemon closed the connection without answering' }));
+  return { result, cancel: () => settle({ kind: 'timeout', connected }) };
+}
+
 export function compareApiVersions(a: string, b: string): number {
   const [am = 0, an = 0] = a.split('.').map(Number);
   const [bm = 0, bn = 0] = b.split('.').map(Number);
@@ -111,22 +161,20 @@ export class DockerClient {
           ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
         },
       });
-      const timer = setTimeout(() => {
-        req.destroy(this.deadlineError(method, path, deadlineMs));
-      }, deadlineMs);
+      const clear = deadline(deadlineMs, () => req.destroy(this.deadlineError(method, path, deadlineMs)));
       req.on('error', (err) => {
-        clearTimeout(timer);
+        clear();
         reject(err instanceof EngineError ? err : this.connectError(err));
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => {
-          clearTimeout(timer);
+          clear();
           reject(this.connectError(err));
         });
         res.on('end', () => {
-          clearTimeout(timer);
+          clear();
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
         });
       });
@@ -146,9 +194,9 @@ export class DockerClient {
     return new Promise<HijackedStream>((resolve, reject) => {
       const socket = net.connect(this.endpoint.socketPath);
       let head = Buffer.alloc(0);
-      const timer = setTimeout(() => fail(this.deadlineError('POST', path, deadlineMs)), deadlineMs);
+      const clear = deadline(deadlineMs, () => fail(this.deadlineError('POST', path, deadlineMs)));
       const fail = (err: Error): void => {
-        clearTimeout(timer);
+        clear();
         socket.destroy();
         reject(err);
       };
@@ -161,7 +209,7 @@ export class DockerClient {
         }
         socket.off('data', onData);
         socket.off('error', onError);
-        clearTimeout(timer);
+        clear();
         const headerText = head.subarray(0, end).toString('latin1');
         const rest = head.subarray(end + 4);
         const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headerText)?.[1] ?? 0);
@@ -185,6 +233,36 @@ export class DockerClient {
           `Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${payload.length}\r\n\r\n`,
       );
       socket.write(payload);
+    });
+  }
+
+  /**
+   * A versioned GET answered by a long stream (the events): the deadline covers the status line and
+   * headers only, since the stream may then stay quiet for hours. A non-200 answer is an EngineError
+   * with the daemon's message. close() ends the stream.
+   */
+  async stream(path: string, opts: { deadlineMs?: number } = {}): Promise<{ response: http.IncomingMessage; close(): void }> {
+    const v = await this.apiVersion();
+    const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.endpoint.socketPath, method: 'GET', path: `/v${v}${path}`, agent: false, headers: { Host: 'docker' } });
+      const clear = deadline(deadlineMs, () => req.destroy(this.deadlineError('GET', path, deadlineMs)));
+      req.on('error', (err) => {
+        clear();
+        reject(err instanceof EngineError ? err : this.connectError(err));
+      });
+      req.on('response', (res) => {
+        clear();
+        if (res.statusCode === 200) {
+          resolve({ response: res, close: () => req.destroy() });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => undefined);
+        res.on('end', () => reject(engineStatusError('GET', path, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+      });
+      req.end();
     });
   }
 

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
-import net from 'node:net';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { readStat, stateName } from '../host/proc.js';
 import { EngineError } from '../errors.js';
 import type { DaemonState } from './daemon-state.js';
+import { rawPing } from './docker-client.js';
 
 export type { DaemonState };
 
@@ -25,42 +25,6 @@ export interface DaemonHealth {
 /** Whole-check deadline: a frozen daemon is only known by its silence (engine-facts §5). */
 export const HEALTH_DEADLINE_MS = 1200;
 const CONNECT_MS = 500;
-
-type PingOutcome =
-  | { kind: 'answer'; status: number; apiVersion: string | undefined }
-  | { kind: 'timeout'; connected: boolean }
-  | { kind: 'error'; code: string; message: string };
-
-/** GET /_ping on a raw socket we can abandon at once (a frozen daemon never answers). */
-function rawPing(socketPath: string, deadlineMs: number): { result: Promise<PingOutcome>; cancel: () => void } {
-  const socket = net.connect(socketPath);
-  let connected = false;
-  let settle: (o: PingOutcome) => void = () => undefined;
-  const result = new Promise<PingOutcome>((resolve) => {
-    settle = (o) => {
-      clearTimeout(connectTimer);
-      clearTimeout(deadline);
-      socket.destroy();
-      resolve(o);
-    };
-  });
-  const connectTimer = setTimeout(() => connected || settle({ kind: 'timeout', connected: false }), CONNECT_MS);
-  const deadline = setTimeout(() => settle({ kind: 'timeout', connected }), deadlineMs);
-  let head = '';
-  socket.on('connect', () => {
-    connected = true;
-    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
-  });
-  socket.on('data', (d: Buffer) => {
-    head += d.toString('latin1');
-    if (!head.includes('\r\n\r\n')) return;
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    settle({ kind: 'answer', status, apiVersion: /\r\napi-version: *([^\r]+)/i.exec(head)?.[1] });
-  });
-  socket.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'error', code: err.code ?? '', message: err.message }));
-  socket.on('end', () => settle({ kind: 'error', code: 'EOF', message: 'the daemon closed the connection without answering' }));
-  return { result, cancel: () => settle({ kind: 'timeout', connected }) };
-}
 
 /**
  * Learn the daemon's state once, within about HEALTH_DEADLINE_MS: ping it and, in parallel, find its
@@ -91,7 +55,7 @@ export async function checkDaemon(
     if (roots?.pid) evidence.push(`dockerd ${roots.pid} runs but does not serve it`);
     return done('absent', roots);
   }
-  const ping = rawPing(socketPath, opts.deadlineMs ?? HEALTH_DEADLINE_MS);
+  const ping = rawPing(socketPath, opts.deadlineMs ?? HEALTH_DEADLINE_MS, CONNECT_MS);
   // The process state can answer before the ping's deadline: a stopped dockerd never answers.
   const stopped = rootsP.then(async (roots) => {
     const st = roots?.pid ? await readStat(roots.pid) : undefined;
