@@ -10,7 +10,14 @@ const BEGIN = '<!-- keys:begin (generated from src/tui/keymap.ts by scripts/keys
 const END = '<!-- keys:end -->';
 
 // The keymap is TypeScript and the check must not need a build: bundle the one module in memory.
-const out = await build({ entryPoints: ['src/tui/presentation/help.ts'], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'error' });
+const out = await build({
+  entryPoints: ['src/tui/presentation/help.ts'],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'error',
+});
 const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
 const table = mod.keyTableMarkdown();
 

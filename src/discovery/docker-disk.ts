@@ -10,7 +10,7 @@ import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import type { Container, ContainerState, Warn } from './types.js';
 import { isUp } from './container-state.js';
 
-/** <data-root>/containers/<id>/config.v2.json (engine-facts §4): the inspect shape, id spelled ID. */
+/** <data-root>/containers/<id>/config.v2.json: the inspect shape, id spelled ID. */
 interface ConfigV2 extends ContainerJson {
   ID?: string;
 }

@@ -27,7 +27,6 @@ export interface RequestOptions {
 export interface PingResult {
   apiVersion: string;
   serverApiVersion: string;
-  osType: string | undefined;
 }
 
 /** A hijacked exec stream: the raw socket, with any bytes that arrived with the headers put back. */
@@ -93,8 +92,8 @@ export function compareApiVersions(a: string, b: string): number {
 }
 
 /**
- * A small Engine API client over the unix socket. Kept in-house (see engine-facts §1): hijacking,
- * half-close and deadlines must be exactly right, and dockerode's modem gets each of them wrong.
+ * A small Engine API client over the unix socket. Kept in-house: hijacking, half-close and deadlines
+ * must be exactly right, and dockerode's modem gets each of them wrong.
  */
 export class DockerClient {
   readonly endpoint: EngineEndpoint;
@@ -111,7 +110,7 @@ export class DockerClient {
   /** GET /_ping once per client; the negotiated version prefixes every later path. */
   ping(): Promise<PingResult> {
     this.version ??= this.raw('GET', '/_ping').then((res) =>
-      negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION, headerValue(res.headers['ostype'])),
+      negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION),
     );
     this.version.catch(() => {
       this.version = undefined;
@@ -122,7 +121,7 @@ export class DockerClient {
   /** Take the server's version from a /_ping someone else already made (the health check). */
   adoptServerVersion(server: string): void {
     if (this.version) return;
-    const result = Promise.resolve().then(() => negotiate(server, undefined));
+    const result = Promise.resolve().then(() => negotiate(server));
     result.catch(() => undefined);
     this.version = result;
   }
@@ -305,12 +304,12 @@ export class DockerClient {
   }
 }
 
-function negotiate(server: string, osType: string | undefined): PingResult {
+function negotiate(server: string): PingResult {
   if (compareApiVersions(server, MIN_API_VERSION) < 0) {
     throw new EngineError(`the engine speaks API ${server}, cx needs ${MIN_API_VERSION} or newer`);
   }
   const apiVersion = compareApiVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
-  return { apiVersion, serverApiVersion: server, osType };
+  return { apiVersion, serverApiVersion: server };
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {

@@ -22,7 +22,7 @@ export interface DaemonHealth {
   apiVersion?: string;
 }
 
-/** Whole-check deadline: a frozen daemon is only known by its silence (engine-facts §5). */
+/** Whole-check deadline: a frozen daemon is only known by its silence. */
 export const HEALTH_DEADLINE_MS = 1200;
 const CONNECT_MS = 500;
 

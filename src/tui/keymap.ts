@@ -108,11 +108,17 @@ export const KEYMAP: readonly Binding[] = [
     footer: 'procs',
     doc: "the container's processes (host /proc: processes whose cgroup names the container; the Engine API's top as a fallback)",
   },
-  { action: 'backend', keys: ['b'], description: 'choose the backend used to enter (cycles auto and the usable ones)', scopes: ['list', 'detail'], footer: 'backend' },
+  {
+    action: 'backend',
+    keys: ['b'],
+    description: 'choose the backend used to enter (cycles auto and the usable ones)',
+    scopes: ['list', 'detail'],
+    footer: 'backend',
+  },
   {
     action: 'user',
     keys: ['u'],
-    description: 'choose the user to enter as (empty: the container\'s user)',
+    description: "choose the user to enter as (empty: the container's user)",
     scopes: ['list', 'detail'],
     footer: 'user',
     doc: "choose the user (`name`, `uid`, `name:group`, `uid:gid`; empty = the container's configured user)",
@@ -128,7 +134,13 @@ export const KEYMAP: readonly Binding[] = [
   },
   { action: 'refresh', keys: ['r', 'ctrl+l'], description: 'refresh now', scopes: ['list', 'detail'] },
   { action: 'help', keys: ['?'], description: 'show this help', scopes: ['list', 'detail'], footer: 'help' },
-  { action: 'back', keys: ['escape', 'q', 'backspace', 'delete', 'left', 'h'], description: 'back to the list', scopes: ['detail'], footer: 'back' },
+  {
+    action: 'back',
+    keys: ['escape', 'q', 'backspace', 'delete', 'left', 'h'],
+    description: 'back to the list',
+    scopes: ['detail'],
+    footer: 'back',
+  },
   { action: 'back', keys: ['escape', 'q', '?'], description: 'close help', scopes: ['help'], footer: 'close' },
   { action: 'cancel', keys: ['escape'], description: 'clear the filter and messages', scopes: ['list'] },
   { action: 'quit', keys: ['q', 'ctrl+c'], description: 'quit cx', scopes: ['list'], footer: 'quit' },
@@ -208,7 +220,13 @@ const NO_KEY: KeyInfo = {
   delete: false,
 };
 
-const BURST_KEYS: Record<string, Partial<KeyInfo>> = { '\r': { return: true }, '\n': { return: true }, '\t': { tab: true }, '\x7f': { delete: true }, '\b': { backspace: true } };
+const BURST_KEYS: Record<string, Partial<KeyInfo>> = {
+  '\r': { return: true },
+  '\n': { return: true },
+  '\t': { tab: true },
+  '\x7f': { delete: true },
+  '\b': { backspace: true },
+};
 
 /**
  * A burst of input read at once (a fast typist, a paste, a test typing "/web\r") as the keypresses

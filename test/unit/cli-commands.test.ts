@@ -14,7 +14,14 @@ import { UsageError } from '../../src/errors.js';
 import { testIO } from '../../src/session/io.js';
 import { container, MemoryBackend, memoryInventory } from './tui-fixtures.js';
 
-const HEALTHY: DaemonHealth = { state: 'ok', socketPath: '/nonexistent/docker.sock', pid: undefined, roots: undefined, evidence: ['test'], elapsedMs: 0 };
+const HEALTHY: DaemonHealth = {
+  state: 'ok',
+  socketPath: '/nonexistent/docker.sock',
+  pid: undefined,
+  roots: undefined,
+  evidence: ['test'],
+  elapsedMs: 0,
+};
 
 function world(): { containers: Container[]; backend: MemoryBackend } {
   const backend = new MemoryBackend('docker', (cmd) =>
@@ -30,7 +37,10 @@ function world(): { containers: Container[]; backend: MemoryBackend } {
 }
 
 /** `cx <argv>` in-process: the exit code and what it wrote, errors reported as main.ts reports them. */
-async function cx(argv: string[], opts: { tty?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string; err: string; backend: MemoryBackend }> {
+async function cx(
+  argv: string[],
+  opts: { tty?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; out: string; err: string; backend: MemoryBackend }> {
   const w = world();
   const t = testIO({ tty: opts.tty ?? false, env: opts.env ?? {} });
   let code: number;
@@ -47,21 +57,39 @@ describe('cx commands in-process (test IO, in-memory backend)', () => {
     const r = await cx(['exec', 'web', '--', 'echo', 'hi']);
     assert.equal(r.code, 0);
     assert.equal(r.out, 'ran: echo hi\n');
-    assert.deepEqual(r.backend.opened, [{ container: 'web', request: { cmd: ['echo', 'hi'], tty: false, stdin: false, user: '', workdir: '', env: [], size: undefined } }]);
+    assert.deepEqual(r.backend.opened, [
+      { container: 'web', request: { cmd: ['echo', 'hi'], tty: false, stdin: false, user: '', workdir: '', env: [], size: undefined } },
+    ]);
     const failed = await cx(['exec', 'web', '--', 'sh', '-c', 'exit 3']);
     assert.equal(failed.code, 3);
   });
 
-  it('exec -t on a terminal asks for a TTY of its size with the caller\'s TERM before -e', async () => {
+  it("exec -t on a terminal asks for a TTY of its size with the caller's TERM before -e", async () => {
     const r = await cx(['exec', '-t', '-e', 'A=1', '-u', 'app', '-w', '/tmp', 'web', '--', 'top'], { tty: true, env: { TERM: 'vt220' } });
     assert.equal(r.code, 0);
-    assert.deepEqual(r.backend.opened[0]?.request, { cmd: ['top'], tty: true, stdin: true, user: 'app', workdir: '/tmp', env: ['TERM=vt220', 'A=1'], size: { cols: 80, rows: 24 } });
+    assert.deepEqual(r.backend.opened[0]?.request, {
+      cmd: ['top'],
+      tty: true,
+      stdin: true,
+      user: 'app',
+      workdir: '/tmp',
+      env: ['TERM=vt220', 'A=1'],
+      size: { cols: 80, rows: 24 },
+    });
   });
 
-  it('enter opens the login shell from the container\'s passwd, as the TUI does', async () => {
+  it("enter opens the login shell from the container's passwd, as the TUI does", async () => {
     const r = await cx(['enter', 'web'], { tty: true, env: { TERM: 'xterm' } });
     assert.equal(r.code, 0);
-    assert.deepEqual(r.backend.opened[0]?.request, { cmd: ['/bin/ash'], tty: true, stdin: true, user: '', workdir: '', env: ['TERM=xterm'], size: { cols: 80, rows: 24 } });
+    assert.deepEqual(r.backend.opened[0]?.request, {
+      cmd: ['/bin/ash'],
+      tty: true,
+      stdin: true,
+      user: '',
+      workdir: '',
+      env: ['TERM=xterm'],
+      size: { cols: 80, rows: 24 },
+    });
   });
 
   it('env prints the session environment, and TERM only with --tty', async () => {
@@ -110,7 +138,10 @@ describe('cx commands in-process (test IO, in-memory backend)', () => {
     assert.match(missing.err, /^cx: no container named or with id 'wbe'; did you mean 'web'\?\n/);
     const stopped = await cx(['exec', 'old-job', '--', 'true']);
     assert.equal(stopped.code, 1);
-    assert.match(stopped.err, /^cx: container old-job is not running \(exited with code 3 \S+ ago\)\n {4}start it first: docker start old-job\n/);
+    assert.match(
+      stopped.err,
+      /^cx: container old-job is not running \(exited with code 3 \S+ ago\)\n {4}start it first: docker start old-job\n/,
+    );
     assert.deepEqual(stopped.backend.opened, []);
   });
 });
@@ -137,8 +168,14 @@ describe('session option validation (every command that starts a process)', () =
 
   const good: Array<[Record<string, unknown>, ReturnType<typeof parseSessionFlags>]> = [
     [{}, { user: '', workdir: '', env: [], backend: 'auto' }],
-    [{ user: 'app:staff', workdir: '/tmp', env: ['A=1', 'B'], backend: 'nsenter' }, { user: 'app:staff', workdir: '/tmp', env: ['A=1', 'B'], backend: 'nsenter' }],
-    [{ user: '1000:50', env: ['A=x=y'] }, { user: '1000:50', workdir: '', env: ['A=x=y'], backend: 'auto' }],
+    [
+      { user: 'app:staff', workdir: '/tmp', env: ['A=1', 'B'], backend: 'nsenter' },
+      { user: 'app:staff', workdir: '/tmp', env: ['A=1', 'B'], backend: 'nsenter' },
+    ],
+    [
+      { user: '1000:50', env: ['A=x=y'] },
+      { user: '1000:50', workdir: '', env: ['A=x=y'], backend: 'auto' },
+    ],
   ];
   for (const [raw, parsed] of good) {
     it(`accepts ${JSON.stringify(raw)}`, () => assert.deepEqual(parseSessionFlags(raw), parsed));

@@ -68,7 +68,14 @@ describe('the daemon state travels typed, from the socket to the TUI banner', ()
   });
 
   it('a failure that shows nothing about the daemon is reported as itself, whatever its words', () => {
-    const text = bannerText({ kind: 'polling', reason: 'dockerd answered 500 to GET /events (not responding?)', everyMs: 3000 }, undefined, undefined);
-    assert.equal(text, 'the engine is unavailable (dockerd answered 500 to GET /events (not responding?)): listing from disk, refreshing every 3 s');
+    const text = bannerText(
+      { kind: 'polling', reason: 'dockerd answered 500 to GET /events (not responding?)', everyMs: 3000 },
+      undefined,
+      undefined,
+    );
+    assert.equal(
+      text,
+      'the engine is unavailable (dockerd answered 500 to GET /events (not responding?)): listing from disk, refreshing every 3 s',
+    );
   });
 });

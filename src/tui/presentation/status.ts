@@ -54,8 +54,3 @@ export function headerText(h: HeaderInput): string {
   const user = h.choice.user === '' ? "container's user" : clean(h.choice.user);
   return `cx  ${count} · sort ${h.sort} · backend ${h.choice.backend} · as ${user} · ${liveText(h.live)}`;
 }
-
-/** "web: exit status 0" after a session, or why it could not start. */
-export function sessionStatusText(name: string, status: { exitCode: number; error?: string }): string {
-  return status.error ? `${clean(name)}: ${clean(status.error)}` : `${clean(name)}: shell exited with status ${status.exitCode}`;
-}
