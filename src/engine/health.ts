@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { readStat, stateName } from '../host/proc.js';
 import { EngineError } from '../errors.js';
-import type { DaemonState } from './daemon-state.js';
+import { TROUBLE_TEXT, type DaemonState } from './daemon-state.js';
 import { rawPing } from './docker-client.js';
 
 export type { DaemonState };
@@ -110,15 +110,23 @@ export function daemonUnusableError(h: DaemonHealth): EngineError {
   const where = 'and cx cannot tell where that engine keeps its state';
   switch (h.state) {
     case 'absent':
-      return new EngineError(`no Docker engine socket at ${sock}`, { hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket' });
+      return new EngineError(`${TROUBLE_TEXT.absent} at ${sock}`, {
+        daemon: 'absent',
+        hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket',
+      });
     case 'dead':
-      return new EngineError(`dockerd is not running: ${sock} refuses connections, ${where}`, {
+      return new EngineError(`${TROUBLE_TEXT.dead}: ${sock} refuses connections, ${where}`, {
+        daemon: 'dead',
         hint: 'start dockerd (cx remembers an engine\'s state dirs once it has seen it running)',
       });
     case 'denied':
-      return new EngineError(`permission denied on ${sock}`, { hint: 'run cx as root or as a member of the docker group' });
+      return new EngineError(`permission denied on ${sock}`, {
+        daemon: 'denied',
+        hint: 'run cx as root or as a member of the docker group',
+      });
     default:
       return new EngineError(`${describeHealth(h)}, ${where}`, {
+        ...(h.state === 'ok' ? {} : { daemon: h.state }),
         hint: 'see `cx doctor`; cx finds a frozen engine\'s state from its dockerd command line',
       });
   }
