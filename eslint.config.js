@@ -79,7 +79,12 @@ export default tseslint.config(
   {
     // errors.ts is part of the floor, with util.
     files: ['src/errors.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*/**'], message: 'errors.ts is a leaf: it imports nothing from src/.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['./*/**'], message: 'errors.ts is a leaf: it imports nothing from src/.' }] },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -70,7 +70,7 @@ try {
     `| \`cx exec --backend docker\` (same run, for comparison) | ${fmt(m('cx exec --backend docker', ok))} | ${fmt(dockerExec)} | ${(m('cx exec --backend docker', ok) / dockerExec).toFixed(2)}x | |`,
     `| bare \`runc exec <id> true\` (floor of the runc backend) | ${fmt(m('runc exec (bare)', ok))} | | | |`,
   ];
-  const md = `## daemon-less discovery and runc backend (issue 4)
+  const md = `## daemon-less discovery and runc backend
 
 ${new Date().toISOString().slice(0, 10)}, ${machine()}. Dedicated dockerd (own data-root/exec-root), ${COUNT} running containers, ${RUNS} interleaved runs per variant, medians.
 

@@ -42,7 +42,7 @@ try {
   const rssMedMiB = median((bulk['cx'] ?? []).map((x) => x.maxRssKiB ?? 0)) / 1024;
   const mark = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
-  const md = `## docker backend (issue 2)
+  const md = `## docker backend
 
 ${new Date().toISOString().slice(0, 10)}, ${machine()}. ${RUNS} interleaved runs per variant (bulk: ${(bulk['cx'] ?? []).length}), medians.
 

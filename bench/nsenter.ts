@@ -45,7 +45,7 @@ try {
   const helperNet = (m['helper'] ?? 0) - (m['shOnly'] ?? 0);
   const mark = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
-  const md = `## nsenter backend (issue 3)
+  const md = `## nsenter backend
 
 ${new Date().toISOString().slice(0, 10)}, ${machine()}. ${RUNS} interleaved runs per variant, medians.
 

@@ -1,5 +1,5 @@
 /**
- * The TUI's budget (issue 5): first paint with 100 containers <= 500 ms after start, idle CPU over
+ * The TUI's budget: first paint with 100 containers <= 500 ms after start, idle CPU over
  * 30 s <= 2% of a core, RSS <= 150 MiB. bin/cx runs in a real pty; 100 containers are started on the
  * shared engine with a label and removed afterwards. `cx ls` with the same 100 is the reference.
  */
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     await quit(p.proc);
 
     const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
-    const md = `## TUI (issue 5)
+    const md = `## TUI
 
 ${new Date().toISOString().slice(0, 10)}, ${machine()}. \`cx\` in a 160x50 pty with ${COUNT} extra running containers on the shared engine; ${RUNS} runs, medians; idle measured once over ${IDLE_S} s.
 

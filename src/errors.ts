@@ -5,14 +5,24 @@
 export class CxError extends Error {
   readonly exitCode: number;
   readonly hint: string | undefined;
+  /** Set when the failure shows the Docker daemon's state: what the TUI's banner reads, never the text. */
+  readonly daemon: DaemonTrouble | undefined;
 
-  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown; daemon?: DaemonTrouble } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.exitCode = opts.exitCode ?? 1;
     this.hint = opts.hint;
+    this.daemon = opts.daemon;
   }
 }
+
+/**
+ * What can be wrong with the Docker daemon behind the socket. frozen: the socket accepts but nothing
+ * answers (a SIGSTOPped or hung daemon). dead: the socket file is there but refuses (the daemon
+ * died). absent: no socket file. denied: cx may not use the socket (not root, not in the docker group).
+ */
+export type DaemonTrouble = 'frozen' | 'dead' | 'absent' | 'denied';
 
 /** The command line itself is wrong (exit 2, like commander and most CLIs). */
 export class UsageError extends CxError {
@@ -30,7 +40,7 @@ export class PermissionError extends CxError {}
 /** The engine did not answer in time, refused, or answered with an error. */
 export class EngineError extends CxError {
   readonly statusCode: number | undefined;
-  constructor(message: string, opts: { statusCode?: number; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { statusCode?: number; hint?: string; cause?: unknown; daemon?: DaemonTrouble } = {}) {
     super(message, opts);
     this.statusCode = opts.statusCode;
   }

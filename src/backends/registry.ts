@@ -38,15 +38,17 @@ export function parseBackendChoice(value: string): BackendChoice {
 export interface Selection {
   backend: Backend;
   why: string;
-  /** Set when auto chose something other than docker because the daemon is not ok. */
-  fallback?: string;
 }
 
 export class Registry {
   private readonly backends: Backend[];
 
-  constructor(private readonly ctx: BackendContext) {
-    this.backends = FACTORIES.map(([, make]) => make(ctx));
+  /** `backends` replaces the built-in ones (tests run the commands over in-memory backends). */
+  constructor(
+    private readonly ctx: BackendContext,
+    backends?: readonly Backend[],
+  ) {
+    this.backends = backends ? [...backends] : FACTORIES.map(([, make]) => make(ctx));
   }
 
   /**
@@ -95,9 +97,9 @@ export class Registry {
         const health = this.ctx.health?.();
         const why = `auto: ${backend.name} (${can.reason})${reasons.length ? `; not ${reasons.join('; not ')}` : ''}`;
         if (backend.name === 'docker' || !health || health.state === 'ok') return { backend, why };
-        const fallback = `${describeHealth(health)}: entering ${sanitize(c.name)} through ${backend.name}`;
-        this.ctx.warn?.(fallback);
-        return { backend, why, fallback };
+        // Auto chose something other than docker because the daemon is not ok: say so once.
+        this.ctx.warn?.(`${describeHealth(health)}: entering ${sanitize(c.name)} through ${backend.name}`);
+        return { backend, why };
       }
       reasons.push(`${backend.name}: ${can.reason}`);
     }

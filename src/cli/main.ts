@@ -1,10 +1,9 @@
-import { CxError } from '../errors.js';
-import { sanitize } from '../util/sanitize.js';
-import { processIO, type IO } from '../session/io.js';
+import { processIO } from '../session/io.js';
+import { report } from './report.js';
 import { optionArgs, version } from './version.js';
 
 /**
- * The entry point: the only place that prints errors and the only process.exit. `--version` is
+ * The entry point: the only process.exit, and errors go through report() only here. `--version` is
  * answered before anything else is loaded; commander and the commands load on demand.
  */
 async function main(argv: string[]): Promise<number> {
@@ -20,20 +19,6 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err, io, debug);
   }
-}
-
-export function report(err: unknown, io: IO, debug: boolean): number {
-  if (err instanceof CxError) {
-    // Messages carry names, paths and daemon answers that others control: escaped here, once.
-    io.stderr.write(`cx: ${sanitize(err.message)}\n`);
-    if (err.hint) io.stderr.write(`    ${sanitize(err.hint)}\n`);
-    if (debug) io.stderr.write(`${sanitize(err.stack ?? '')}\n${err.cause ? `cause: ${String(err.cause)}\n` : ''}`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`cx: unexpected error: ${sanitize(message)}\n`);
-  io.stderr.write(debug && err instanceof Error ? `${sanitize(err.stack ?? '')}\n` : '    run again with --debug for details, and report it\n');
-  return 1;
 }
 
 // No top-level await: the single-file executable bundles this as CommonJS, which has none.

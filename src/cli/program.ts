@@ -1,7 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { bashCompletion, fishCompletion, manPage, zshCompletion } from './completion.js';
-import { Context } from '../session/context.js';
+import { Context, type ContextParts } from '../session/context.js';
 import type { IO } from '../session/io.js';
 import { doctorCommand } from './commands/doctor.js';
 import { enterCommand } from './commands/enter.js';
@@ -78,9 +78,12 @@ function manCommand(program: Command, ctx: Context, done: Done): Command {
   return cmd;
 }
 
-/** Parse argv and run the command; returns the exit code. Usage errors become UsageError. */
-export async function run(argv: string[], io: IO): Promise<number> {
-  const ctx = new Context(io, optionArgs(argv).includes('--debug'));
+/**
+ * Parse argv and run the command; returns the exit code. Usage errors become UsageError. `parts`
+ * replaces the real inventory, backends and daemon health (in-process tests).
+ */
+export async function run(argv: string[], io: IO, parts: ContextParts = {}): Promise<number> {
+  const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts);
   let code = 0;
   const program = buildProgram(ctx, (c) => (code = c));
   const commands = [program, ...program.commands];

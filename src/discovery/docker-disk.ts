@@ -9,8 +9,9 @@ import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import { trustedDir } from '../host/trust.js';
 import type { Container, ContainerState, Warn } from './types.js';
+import { isUp } from './container-state.js';
 
-/** <data-root>/containers/<id>/config.v2.json (engine-facts §4): the inspect shape, id spelled ID. */
+/** <data-root>/containers/<id>/config.v2.json: the inspect shape, id spelled ID. */
 interface ConfigV2 extends ContainerJson {
   ID?: string;
 }
@@ -85,7 +86,7 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
   let pid = s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined;
   let stale: string | undefined;
   let rs: RuntimeState | undefined;
-  if (state === 'running' || state === 'paused' || state === 'restarting') {
+  if (isUp(state)) {
     rs = await readRuntimeState(binary, root, id).catch(() => undefined);
     const check = rs ? await validatePid(rs.pid, id, rs.pidStart, '/proc', rs.cgroupPaths) : await validatePid(pid, id, undefined);
     if (!check.ok) {

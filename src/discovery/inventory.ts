@@ -11,6 +11,7 @@ import { listFromPodman, PODMAN_ROOTS, type PodmanRoots } from './podman.js';
 import { scanProc } from './proc-scan.js';
 import { resolveTarget } from './resolve.js';
 import type { Container, Warn } from './types.js';
+import { isUp } from './container-state.js';
 import path from 'node:path';
 
 /** What the inventory reads; tests point the roots at fixture trees. */
@@ -30,7 +31,15 @@ export interface InventoryDeps {
  * bundles (Kubernetes, and the OCI runtime reference the runc backend needs) and podman's files;
  * /proc cgroups as the last resort when the engine's state cannot be found at all.
  */
-export class Inventory {
+/** Finding containers: the Inventory, or an in-memory list in tests. */
+export interface ContainerLookup {
+  /** Every container cx can see (stopped ones with `all`). */
+  list(opts: { all: boolean }): Promise<Container[]>;
+  /** The one container a target names; NotFoundError or AmbiguousTargetError otherwise. */
+  resolve(target: string, opts?: { api?: boolean | 'try' }): Promise<Container>;
+}
+
+export class Inventory implements ContainerLookup {
   private all: Promise<Container[]> | undefined;
   private withoutApi: Promise<Container[]> | undefined;
 
@@ -39,7 +48,7 @@ export class Inventory {
   /** api: false reads only files (a daemon-less backend was asked for: never wait on dockerd). */
   async list(opts: { all: boolean; api?: boolean }): Promise<Container[]> {
     const list = await (opts.api === false ? (this.withoutApi ??= this.scan(false)) : (this.all ??= this.scan(true)));
-    return opts.all ? list : list.filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+    return opts.all ? list : list.filter((c) => isUp(c.state));
   }
 
   /**

@@ -1,7 +1,8 @@
 import { AmbiguousTargetError, NotFoundError, NotRunningError, UsageError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
 import { humanDuration, since } from '../util/time.js';
-import { isRunning, shortId, type Container } from './types.js';
+import { isRunning } from './container-state.js';
+import { shortId, type Container } from './types.js';
 
 /**
  * Pick one container for a target the user typed: full id, exact name (with or without the leading

@@ -88,10 +88,6 @@ export function bareContainer(id: string, source: ContainerSource, over: Partial
   };
 }
 
-export function isRunning(c: Container): boolean {
-  return c.state === 'running' || c.state === 'restarting';
-}
-
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { EngineError, PermissionError } from '../errors.js';
+import { TROUBLE_TEXT, troubleOfConnect } from './daemon-state.js';
 import type { EngineEndpoint } from './endpoint.js';
 
 /** The newest API version cx speaks; the daemon's own may be lower (negotiated through /_ping). */
@@ -26,13 +27,61 @@ export interface RequestOptions {
 export interface PingResult {
   apiVersion: string;
   serverApiVersion: string;
-  osType: string | undefined;
 }
 
 /** A hijacked exec stream: the raw socket, with any bytes that arrived with the headers put back. */
 export interface HijackedStream {
   socket: net.Socket;
   status: number;
+}
+
+/**
+ * The one deadline mechanism for every exchange with the daemon (plain calls, hijacked exec
+ * streams, the event stream, the health ping). A frozen daemon accepts connections and never
+ * answers, so each exchange gets a deadline (not an idle timeout) until its answer's headers
+ * arrive; `expire` runs once unless the returned clear function ran first.
+ */
+export function deadline(ms: number, expire: () => void): () => void {
+  const timer = setTimeout(expire, ms);
+  return () => clearTimeout(timer);
+}
+
+export type PingOutcome =
+  | { kind: 'answer'; status: number; apiVersion: string | undefined }
+  | { kind: 'timeout'; connected: boolean }
+  | { kind: 'error'; code: string; message: string };
+
+/**
+ * GET /_ping on a raw socket we can abandon at once (a frozen daemon never answers): the health
+ * check's probe, which tells (in `connected`) a connect that never completed from an answer that
+ * never came. One deadline for both: a loaded host may be slow to accept, too.
+ */
+export function rawPing(socketPath: string, deadlineMs: number): { result: Promise<PingOutcome>; cancel: () => void } {
+  const socket = net.connect(socketPath);
+  let connected = false;
+  let settle: (o: PingOutcome) => void = () => undefined;
+  const result = new Promise<PingOutcome>((resolve) => {
+    settle = (o) => {
+      clearAnswer();
+      socket.destroy();
+      resolve(o);
+    };
+  });
+  const clearAnswer = deadline(deadlineMs, () => settle({ kind: 'timeout', connected }));
+  let head = '';
+  socket.on('connect', () => {
+    connected = true;
+    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
+  });
+  socket.on('data', (d: Buffer) => {
+    head += d.toString('latin1');
+    if (!head.includes('\r\n\r\n')) return;
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+    settle({ kind: 'answer', status, apiVersion: /\r\napi-version: *([^\r]+)/i.exec(head)?.[1] });
+  });
+  socket.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'error', code: err.code ?? '', message: err.message }));
+  socket.on('end', () => settle({ kind: 'error', code: 'EOF', message: 'the daemon closed the connection without answering' }));
+  return { result, cancel: () => settle({ kind: 'timeout', connected }) };
 }
 
 export function compareApiVersions(a: string, b: string): number {
@@ -42,8 +91,8 @@ export function compareApiVersions(a: string, b: string): number {
 }
 
 /**
- * A small Engine API client over the unix socket. Kept in-house (see engine-facts §1): hijacking,
- * half-close and deadlines must be exactly right, and dockerode's modem gets each of them wrong.
+ * A small Engine API client over the unix socket. Kept in-house: hijacking, half-close and deadlines
+ * must be exactly right, and dockerode's modem gets each of them wrong.
  */
 export class DockerClient {
   readonly endpoint: EngineEndpoint;
@@ -60,7 +109,7 @@ export class DockerClient {
   /** GET /_ping once per client; the negotiated version prefixes every later path. */
   ping(): Promise<PingResult> {
     this.version ??= this.raw('GET', '/_ping').then((res) =>
-      negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION, headerValue(res.headers['ostype'])),
+      negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION),
     );
     this.version.catch(() => {
       this.version = undefined;
@@ -71,7 +120,7 @@ export class DockerClient {
   /** Take the server's version from a /_ping someone else already made (the health check). */
   adoptServerVersion(server: string): void {
     if (this.version) return;
-    const result = Promise.resolve().then(() => negotiate(server, undefined));
+    const result = Promise.resolve().then(() => negotiate(server));
     result.catch(() => undefined);
     this.version = result;
   }
@@ -110,22 +159,20 @@ export class DockerClient {
           ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
         },
       });
-      const timer = setTimeout(() => {
-        req.destroy(this.deadlineError(method, path, deadlineMs));
-      }, deadlineMs);
+      const clear = deadline(deadlineMs, () => req.destroy(this.deadlineError(method, path, deadlineMs)));
       req.on('error', (err) => {
-        clearTimeout(timer);
+        clear();
         reject(err instanceof EngineError ? err : this.connectError(err));
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => {
-          clearTimeout(timer);
+          clear();
           reject(this.connectError(err));
         });
         res.on('end', () => {
-          clearTimeout(timer);
+          clear();
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
         });
       });
@@ -145,9 +192,9 @@ export class DockerClient {
     return new Promise<HijackedStream>((resolve, reject) => {
       const socket = net.connect(this.endpoint.socketPath);
       let head = Buffer.alloc(0);
-      const timer = setTimeout(() => fail(this.deadlineError('POST', path, deadlineMs)), deadlineMs);
+      const clear = deadline(deadlineMs, () => fail(this.deadlineError('POST', path, deadlineMs)));
       const fail = (err: Error): void => {
-        clearTimeout(timer);
+        clear();
         socket.destroy();
         reject(err);
       };
@@ -160,7 +207,7 @@ export class DockerClient {
         }
         socket.off('data', onData);
         socket.off('error', onError);
-        clearTimeout(timer);
+        clear();
         const headerText = head.subarray(0, end).toString('latin1');
         const rest = head.subarray(end + 4);
         const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headerText)?.[1] ?? 0);
@@ -187,6 +234,36 @@ export class DockerClient {
     });
   }
 
+  /**
+   * A versioned GET answered by a long stream (the events): the deadline covers the status line and
+   * headers only, since the stream may then stay quiet for hours. A non-200 answer is an EngineError
+   * with the daemon's message. close() ends the stream.
+   */
+  async stream(path: string, opts: { deadlineMs?: number } = {}): Promise<{ response: http.IncomingMessage; close(): void }> {
+    const v = await this.apiVersion();
+    const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.endpoint.socketPath, method: 'GET', path: `/v${v}${path}`, agent: false, headers: { Host: 'docker' } });
+      const clear = deadline(deadlineMs, () => req.destroy(this.deadlineError('GET', path, deadlineMs)));
+      req.on('error', (err) => {
+        clear();
+        reject(err instanceof EngineError ? err : this.connectError(err));
+      });
+      req.on('response', (res) => {
+        clear();
+        if (res.statusCode === 200) {
+          resolve({ response: res, close: () => req.destroy() });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => undefined);
+        res.on('end', () => reject(engineStatusError('GET', path, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+      });
+      req.end();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -194,28 +271,31 @@ export class DockerClient {
   private deadlineError(method: string, path: string, deadlineMs: number): EngineError {
     return new EngineError(
       `dockerd accepted the connection on ${this.endpoint.socketPath} but did not answer ${method} ${path.split('?')[0]} within ${(deadlineMs / 1000).toFixed(1)} s`,
-      { hint: 'the daemon looks hung: check `cx doctor`, or retry with another backend (--backend)' },
+      { hint: 'the daemon looks hung: check `cx doctor`, or retry with another backend (--backend)', daemon: 'frozen' },
     );
   }
 
   private connectError(err: NodeJS.ErrnoException): EngineError | PermissionError {
     const sock = this.endpoint.socketPath;
-    switch (err.code) {
-      case 'ENOENT':
-        return new EngineError(`no Docker engine socket at ${sock}`, {
+    const daemon = troubleOfConnect(err.code);
+    switch (daemon) {
+      case 'absent':
+        return new EngineError(`${TROUBLE_TEXT.absent} at ${sock}`, {
           hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket',
           cause: err,
+          daemon,
         });
-      case 'ECONNREFUSED':
-        return new EngineError(`dockerd is not running: ${sock} refuses connections`, {
+      case 'dead':
+        return new EngineError(`${TROUBLE_TEXT.dead}: ${sock} refuses connections`, {
           hint: 'start dockerd (the socket file is left over from a daemon that died)',
           cause: err,
+          daemon,
         });
-      case 'EACCES':
-      case 'EPERM':
+      case 'denied':
         return new PermissionError(`permission denied on ${sock}`, {
           hint: 'run cx as root or as a member of the docker group',
           cause: err,
+          daemon,
         });
       default:
         return new EngineError(`cannot talk to dockerd on ${sock}: ${err.message}`, { cause: err });
@@ -223,12 +303,12 @@ export class DockerClient {
   }
 }
 
-function negotiate(server: string, osType: string | undefined): PingResult {
+function negotiate(server: string): PingResult {
   if (compareApiVersions(server, MIN_API_VERSION) < 0) {
     throw new EngineError(`the engine speaks API ${server}, cx needs ${MIN_API_VERSION} or newer`);
   }
   const apiVersion = compareApiVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
-  return { apiVersion, serverApiVersion: server, osType };
+  return { apiVersion, serverApiVersion: server };
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {

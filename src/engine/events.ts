@@ -1,5 +1,4 @@
-import http from 'node:http';
-import { EngineError } from '../errors.js';
+import { CxError, EngineError } from '../errors.js';
 import type { DockerClient } from './docker-client.js';
 
 /** One entry of the Engine API's event stream (the fields cx reads). */
@@ -49,61 +48,46 @@ export function streamEvents(
   opts: { types?: string[]; deadlineMs?: number } = {},
 ): EventStream {
   let closed = false;
-  let req: http.ClientRequest | undefined;
-  const deadlineMs = opts.deadlineMs ?? 2000;
+  let close: (() => void) | undefined;
   const fail = (err: EngineError): void => {
     if (closed) return;
     closed = true;
-    req?.destroy();
+    close?.();
     handlers.onError(err);
   };
-
-  client.apiVersion().then(
-    (version) => {
-      if (closed) return;
-      const filters = encodeURIComponent(JSON.stringify({ type: opts.types ?? ['container'] }));
-      const path = `/v${version}/events?filters=${filters}`;
-      req = http.request({ socketPath: client.endpoint.socketPath, method: 'GET', path, agent: false, headers: { Host: 'docker' } });
-      const timer = setTimeout(
-        () => fail(new EngineError(`dockerd did not answer GET /events within ${(deadlineMs / 1000).toFixed(1)} s`)),
-        deadlineMs,
-      );
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        fail(err instanceof EngineError ? err : new EngineError(`event stream: ${err.message}`, { cause: err }));
-      });
-      req.on('response', (res) => {
-        clearTimeout(timer);
-        if (res.statusCode !== 200) {
-          res.resume();
-          fail(new EngineError(`dockerd answered ${res.statusCode} to GET /events`, { statusCode: res.statusCode }));
-          return;
+  const filters = encodeURIComponent(JSON.stringify({ type: opts.types ?? ['container'] }));
+  client.stream(`/events?filters=${filters}`, { deadlineMs: opts.deadlineMs ?? 2000 }).then(
+    (stream) => {
+      close = stream.close;
+      if (closed) {
+        stream.close();
+        return;
+      }
+      handlers.onOpen?.();
+      const res = stream.response;
+      let pending = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        pending += chunk;
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl).trim();
+          pending = pending.slice(nl + 1);
+          const event = line === '' ? undefined : parseEvent(line);
+          if (event && !closed) handlers.onEvent(event);
         }
-        handlers.onOpen?.();
-        let pending = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          pending += chunk;
-          let nl: number;
-          while ((nl = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, nl).trim();
-            pending = pending.slice(nl + 1);
-            const event = line === '' ? undefined : parseEvent(line);
-            if (event && !closed) handlers.onEvent(event);
-          }
-        });
-        res.on('end', () => fail(new EngineError('dockerd closed the event stream')));
-        res.on('error', (err) => fail(new EngineError(`event stream: ${err.message}`, { cause: err })));
       });
-      req.end();
+      res.on('end', () => fail(new EngineError('dockerd closed the event stream')));
+      res.on('error', (err) => fail(new EngineError(`event stream: ${err.message}`, { cause: err })));
     },
-    (err: unknown) => fail(err instanceof EngineError ? err : new EngineError(String(err), { cause: err })),
+    (err: unknown) =>
+      fail(err instanceof EngineError ? err : new EngineError(String(err), { cause: err, ...(err instanceof CxError && err.daemon ? { daemon: err.daemon } : {}) })),
   );
 
   return {
     close(): void {
       closed = true;
-      req?.destroy();
+      close?.();
     },
   };
 }

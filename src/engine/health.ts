@@ -1,15 +1,11 @@
 import { stat } from 'node:fs/promises';
-import net from 'node:net';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { readStat, stateName } from '../host/proc.js';
 import { EngineError } from '../errors.js';
+import { TROUBLE_TEXT, type DaemonState } from './daemon-state.js';
+import { rawPing } from './docker-client.js';
 
-/**
- * ok: /_ping answers. frozen: the socket accepts but nothing answers (a SIGSTOPped or hung daemon).
- * dead: the socket file is there but refuses (the daemon died). absent: no socket file.
- * denied: cx may not use the socket (not root, not in the docker group).
- */
-export type DaemonState = 'ok' | 'frozen' | 'dead' | 'absent' | 'denied';
+export type { DaemonState };
 
 /** What cx knows about the daemon behind the socket, with the facts that show it. */
 export interface DaemonHealth {
@@ -36,40 +32,6 @@ export interface DaemonHealth {
  * called frozen, so a slow but working daemon (a loaded host) is not taken for a dead one.
  */
 export const HEALTH_DEADLINE_MS = 1200;
-
-type PingOutcome =
-  | { kind: 'answer'; status: number; apiVersion: string | undefined }
-  | { kind: 'timeout'; connected: boolean }
-  | { kind: 'error'; code: string; message: string };
-
-/** GET /_ping on a raw socket we can abandon at once (a frozen daemon never answers). */
-function rawPing(socketPath: string, deadlineMs: number): { result: Promise<PingOutcome>; cancel: () => void } {
-  const socket = net.connect(socketPath);
-  let connected = false;
-  let settle: (o: PingOutcome) => void = () => undefined;
-  const result = new Promise<PingOutcome>((resolve) => {
-    settle = (o) => {
-      clearTimeout(deadline);
-      socket.destroy();
-      resolve(o);
-    };
-  });
-  const deadline = setTimeout(() => settle({ kind: 'timeout', connected }), deadlineMs);
-  let head = '';
-  socket.on('connect', () => {
-    connected = true;
-    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
-  });
-  socket.on('data', (d: Buffer) => {
-    head += d.toString('latin1');
-    if (!head.includes('\r\n\r\n')) return;
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    settle({ kind: 'answer', status, apiVersion: /\r\napi-version: *([^\r]+)/i.exec(head)?.[1] });
-  });
-  socket.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'error', code: err.code ?? '', message: err.message }));
-  socket.on('end', () => settle({ kind: 'error', code: 'EOF', message: 'the daemon closed the connection without answering' }));
-  return { result, cancel: () => settle({ kind: 'timeout', connected }) };
-}
 
 /**
  * Learn the daemon's state once, within about HEALTH_DEADLINE_MS: ping it and, in parallel, find its
@@ -162,17 +124,23 @@ export function daemonUnusableError(h: DaemonHealth): EngineError {
   const where = 'and cx cannot tell where that engine keeps its state';
   switch (h.state) {
     case 'absent':
-      return new EngineError(`no Docker engine socket at ${sock}`, { hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket' });
+      return new EngineError(`${TROUBLE_TEXT.absent} at ${sock}`, {
+        daemon: 'absent',
+        hint: 'start dockerd, or point DOCKER_HOST=unix://... at its socket',
+      });
     case 'dead':
-      return new EngineError(`dockerd is not running: ${sock} refuses connections, ${where}`, {
+      return new EngineError(`${TROUBLE_TEXT.dead}: ${sock} refuses connections, ${where}`, {
+        daemon: 'dead',
         hint: 'start dockerd (cx remembers an engine\'s state dirs once it has seen it running)',
       });
     case 'denied':
       return new EngineError(`permission denied on ${sock}: cx runs as uid ${process.getuid?.() ?? '?'}, not root and not in its group`, {
+        daemon: 'denied',
         hint: 'run cx as root (sudo cx ...), or join the socket\'s group (usermod -aG docker "$USER", then log in again)',
       });
     default:
       return new EngineError(`${describeHealth(h)}, ${where}`, {
+        ...(h.state === 'ok' ? {} : { daemon: h.state }),
         hint: 'see `cx doctor`; cx finds a frozen engine\'s state from its dockerd command line',
       });
   }

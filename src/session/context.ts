@@ -1,15 +1,26 @@
 import { Registry } from '../backends/registry.js';
+import type { Backend } from '../backends/types.js';
 import { DockerClient } from '../engine/docker-client.js';
 import { endpointFromEnv } from '../engine/endpoint.js';
 import { checkDaemon, describeHealth, type DaemonHealth } from '../engine/health.js';
-import { Inventory } from '../discovery/inventory.js';
+import { Inventory, type ContainerLookup } from '../discovery/inventory.js';
 import { sanitize } from '../util/sanitize.js';
 import type { IO } from './io.js';
+
+/**
+ * Parts a Context uses instead of the real ones: how tests run the commands in-process over an
+ * in-memory world (the in-memory containers and backends, a fixed daemon health).
+ */
+export interface ContextParts {
+  inventory?: ContainerLookup;
+  backends?: readonly Backend[];
+  health?: DaemonHealth;
+}
 
 /** What commands need, built lazily so a command pays only for what it uses. */
 export class Context {
   private dockerClient: DockerClient | undefined;
-  private inv: Inventory | undefined;
+  private inv: ContainerLookup | undefined;
   private reg: Registry | undefined;
   private healthCheck: Promise<DaemonHealth> | undefined;
   private knownHealth: DaemonHealth | undefined;
@@ -18,18 +29,23 @@ export class Context {
   constructor(
     readonly io: IO,
     readonly debug: boolean,
-  ) {}
+    private readonly parts: ContextParts = {},
+  ) {
+    this.inv = parts.inventory;
+    if (parts.health) {
+      this.knownHealth = parts.health;
+      this.healthCheck = Promise.resolve(parts.health);
+    }
+  }
 
   docker(): DockerClient {
-    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadlineFromEnv(this.io.env));
+    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadlineFromEnv(this.io.env, 'CX_API_TIMEOUT_MS'));
     return this.dockerClient;
   }
 
   /** The daemon's state, learned once per run (about 1.5 s at worst), so no later call waits on a hung daemon. */
   health(): Promise<DaemonHealth> {
-    const ping = Number(this.io.env['CX_PING_TIMEOUT_MS']);
-    const opts = Number.isFinite(ping) && ping > 0 ? { deadlineMs: ping } : {};
-    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, opts).then((h) => {
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, deadlineFromEnv(this.io.env, 'CX_PING_TIMEOUT_MS')).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
       for (const line of h.distrusted ?? []) this.trace(sanitize(line));
@@ -39,13 +55,13 @@ export class Context {
     return this.healthCheck;
   }
 
-  inventory(): Inventory {
+  inventory(): ContainerLookup {
     this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l) });
     return this.inv;
   }
 
   registry(): Registry {
-    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) });
+    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) }, this.parts.backends);
     return this.reg;
   }
 
@@ -69,8 +85,8 @@ export class Context {
 /** Node's timers take at most 2^31-1 ms (about 24.8 days); a larger value would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** CX_API_TIMEOUT_MS overrides the 2 s deadline on Engine API calls. */
-function deadlineFromEnv(env: NodeJS.ProcessEnv): { deadlineMs?: number } {
-  const v = Number(env['CX_API_TIMEOUT_MS']);
+/** A deadline in ms from the environment (CX_API_TIMEOUT_MS for API calls, CX_PING_TIMEOUT_MS for the health ping). */
+function deadlineFromEnv(env: NodeJS.ProcessEnv, name: string): { deadlineMs?: number } {
+  const v = Number(env[name]);
   return Number.isFinite(v) && v > 0 ? { deadlineMs: Math.min(v, MAX_TIMER_MS) } : {};
 }

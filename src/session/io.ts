@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import tty from 'node:tty';
 import type { Disposable, TermSize } from '../backends/types.js';
 
@@ -49,5 +49,43 @@ export function processIO(): IO {
       out.on('resize', handler);
       return { dispose: () => out.off('resize', handler) };
     },
+  };
+}
+
+/** An IO over memory (cli/cli's iostreams.Test()): what a command wrote, and a terminal or not. */
+export interface TestIO {
+  io: IO;
+  stdout(): string;
+  stderr(): string;
+}
+
+export function testIO(opts: { stdin?: string; tty?: boolean; env?: NodeJS.ProcessEnv; size?: TermSize } = {}): TestIO {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (into: Buffer[]): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        into.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+  const stdin = Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]) as TermInput;
+  const tty = opts.tty === true;
+  const size = tty ? (opts.size ?? { cols: 80, rows: 24 }) : undefined;
+  return {
+    io: {
+      stdin,
+      stdinFd: undefined,
+      stdout: sink(out),
+      stderr: sink(err),
+      env: opts.env ?? {},
+      stdinIsTTY: tty,
+      stdoutIsTTY: tty,
+      stderrIsTTY: tty,
+      size: () => size,
+      onResize: () => ({ dispose: () => undefined }),
+    },
+    stdout: () => Buffer.concat(out).toString('utf8'),
+    stderr: () => Buffer.concat(err).toString('utf8'),
   };
 }

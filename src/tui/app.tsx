@@ -1,6 +1,7 @@
 import { Box, useApp, useInput, type Key } from 'ink';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { Container } from '../discovery/types.js';
+import { isRunning } from '../discovery/container-state.js';
 import { ContainerList } from './components/ContainerList.js';
 import { DetailView } from './components/DetailView.js';
 import { Footer } from './components/Footer.js';
@@ -99,7 +100,7 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
       emit({ type: 'message', message: { text: 'no container selected', tone: 'error' } });
       return false;
     }
-    if (c.state !== 'running') {
+    if (!isRunning(c)) {
       emit({ type: 'message', message: { text: `${c.name} is ${c.state}: nothing to enter`, tone: 'error' } });
       return false;
     }

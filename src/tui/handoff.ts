@@ -19,7 +19,13 @@ export type FreshContext = (ctx: Context) => Context;
  * openSession and enterRequest: shell choice, TERM, size from the first prompt), attached with live
  * resize and raw mode guarded by attach. Returns the line the list shows when it comes back.
  */
-export async function handoff(ctx: Context, fresh: FreshContext, screen: Screen, container: Container, choice: EnterChoice): Promise<Message> {
+export async function handoff(
+  ctx: Context,
+  fresh: FreshContext,
+  screen: Screen,
+  container: Container,
+  choice: EnterChoice,
+): Promise<Message> {
   const name = clean(container.name);
   screen.leave();
   resetStdinEncoding(ctx.io.stdin);
@@ -29,7 +35,13 @@ export async function handoff(ctx: Context, fresh: FreshContext, screen: Screen,
     // A fallback (docker not usable: runc or nsenter instead) is announced by the registry on stderr.
     const { session, request, backend } = await openSession(op.registry(), c, {
       backend: choice.backend,
-      request: (target, b) => enterRequest(b, target, { ...DEFAULT_SPEC, user: choice.user }, { env: op.io.env, size: () => op.io.size(), trace: (l) => op.trace(l) }),
+      request: (target, b) =>
+        enterRequest(
+          b,
+          target,
+          { ...DEFAULT_SPEC, user: choice.user },
+          { env: op.io.env, size: () => op.io.size(), trace: (l) => op.trace(l) },
+        ),
       trace: (l) => op.trace(l),
     });
     ctx.io.stdout.write(`cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list\r\n`);
@@ -37,7 +49,8 @@ export async function handoff(ctx: Context, fresh: FreshContext, screen: Screen,
     if (status.error) return { text: `${name}: ${status.error.message}`, tone: 'error' };
     return { text: `${name}: shell exited with status ${status.exitCode}`, tone: status.exitCode === 0 ? 'info' : 'error' };
   } catch (err) {
-    const text = err instanceof CxError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
+    const text =
+      err instanceof CxError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
     return { text: `${name}: ${text}`, tone: 'error' };
   } finally {
     op.close();

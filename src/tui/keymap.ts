@@ -40,6 +40,8 @@ export interface Binding {
   description: string;
   scopes: readonly Scope[];
   footer?: string;
+  /** The longer text of the key table in README.md and docs/tui.md (generated: scripts/keys-table.mjs). */
+  doc?: string;
 }
 
 export const KEYMAP: readonly Binding[] = [
@@ -49,19 +51,96 @@ export const KEYMAP: readonly Binding[] = [
   { action: 'pageDown', keys: ['pagedown', 'ctrl+f'], description: 'one page down', scopes: ['list', 'detail', 'help'] },
   { action: 'first', keys: ['home', 'g'], description: 'go to the top', scopes: ['list', 'detail', 'help'] },
   { action: 'last', keys: ['end', 'G'], description: 'go to the bottom', scopes: ['list', 'detail', 'help'] },
-  { action: 'enter', keys: ['enter'], description: 'open a shell in the container (as `cx enter`)', scopes: ['list', 'detail'], footer: 'shell' },
-  { action: 'filter', keys: ['/'], description: 'filter by name, image, id or label', scopes: ['list'], footer: 'filter' },
-  { action: 'command', keys: ['x', '!'], description: 'run a one-off command and show its output', scopes: ['list', 'detail'], footer: 'run' },
-  { action: 'env', keys: ['e'], description: 'the session environment, with where each variable comes from', scopes: ['list', 'detail'], footer: 'env' },
-  { action: 'inspect', keys: ['i'], description: 'inspect summary: image, command, mounts, ports, caps, cgroup, limits', scopes: ['list', 'detail'], footer: 'inspect' },
-  { action: 'processes', keys: ['p'], description: "the container's processes", scopes: ['list', 'detail'], footer: 'procs' },
-  { action: 'backend', keys: ['b'], description: 'choose the backend used to enter (cycles auto and the usable ones)', scopes: ['list', 'detail'], footer: 'backend' },
-  { action: 'user', keys: ['u'], description: 'choose the user to enter as (empty: the container\'s user)', scopes: ['list', 'detail'], footer: 'user' },
+  {
+    action: 'enter',
+    keys: ['enter'],
+    description: 'open a shell in the container (as `cx enter`)',
+    scopes: ['list', 'detail'],
+    footer: 'shell',
+    doc:
+      "open a shell in the selected container, exactly as `cx enter` (login shell from the container's passwd, else bash, ash, sh;" +
+      " your TERM; the terminal's size from the first prompt, following resizes). Exit the shell to come back: the selection is" +
+      ' kept and the exit status is shown',
+  },
+  {
+    action: 'filter',
+    keys: ['/'],
+    description: 'filter by name, image, id or label',
+    scopes: ['list'],
+    footer: 'filter',
+    doc: 'filter as you type over name, image, id and labels (`key=value`); every word must match; enter keeps it, esc clears it',
+  },
+  {
+    action: 'command',
+    keys: ['x', '!'],
+    description: 'run a one-off command and show its output',
+    scopes: ['list', 'detail'],
+    footer: 'run',
+    doc:
+      "run a one-off command through the container's shell (no TTY) and show its output and exit status (output over 256 KiB is" +
+      ' cut; use `cx exec` for bulk)',
+  },
+  {
+    action: 'env',
+    keys: ['e'],
+    description: 'the session environment, with where each variable comes from',
+    scopes: ['list', 'detail'],
+    footer: 'env',
+    doc:
+      'the environment a session gets, each variable with the layer that set it (docker default, hostname, container config,' +
+      " user's passwd, tty, cx option)",
+  },
+  {
+    action: 'inspect',
+    keys: ['i'],
+    description: 'inspect summary: image, command, mounts, ports, caps, cgroup, limits',
+    scopes: ['list', 'detail'],
+    footer: 'inspect',
+    doc:
+      'inspect summary: image, command, user, workdir, mounts, ports, capabilities, security options, namespaces, cgroup, limits,' +
+      ' restart policy (from the Engine API; when it does not answer, what is known from disk and a line saying what is missing)',
+  },
+  {
+    action: 'processes',
+    keys: ['p'],
+    description: "the container's processes",
+    scopes: ['list', 'detail'],
+    footer: 'procs',
+    doc: "the container's processes (host /proc: processes whose cgroup names the container; the Engine API's top as a fallback)",
+  },
+  {
+    action: 'backend',
+    keys: ['b'],
+    description: 'choose the backend used to enter (cycles auto and the usable ones)',
+    scopes: ['list', 'detail'],
+    footer: 'backend',
+  },
+  {
+    action: 'user',
+    keys: ['u'],
+    description: "choose the user to enter as (empty: the container's user)",
+    scopes: ['list', 'detail'],
+    footer: 'user',
+    doc: "choose the user (`name`, `uid`, `name:group`, `uid:gid`; empty = the container's configured user)",
+  },
   { action: 'toggleAll', keys: ['a'], description: 'show or hide stopped containers', scopes: ['list'], footer: 'all' },
-  { action: 'sort', keys: ['s'], description: 'sort by name, age or state', scopes: ['list'], footer: 'sort' },
+  {
+    action: 'sort',
+    keys: ['s'],
+    description: 'sort by name, age or state',
+    scopes: ['list'],
+    footer: 'sort',
+    doc: 'sort by name, age (newest first) or state (running first)',
+  },
   { action: 'refresh', keys: ['r', 'ctrl+l'], description: 'refresh now', scopes: ['list', 'detail'] },
   { action: 'help', keys: ['?'], description: 'show this help', scopes: ['list', 'detail'], footer: 'help' },
-  { action: 'back', keys: ['escape', 'q', 'backspace', 'delete', 'left', 'h'], description: 'back to the list', scopes: ['detail'], footer: 'back' },
+  {
+    action: 'back',
+    keys: ['escape', 'q', 'backspace', 'delete', 'left', 'h'],
+    description: 'back to the list',
+    scopes: ['detail'],
+    footer: 'back',
+  },
   { action: 'back', keys: ['escape', 'q', '?'], description: 'close help', scopes: ['help'], footer: 'close' },
   { action: 'cancel', keys: ['escape'], description: 'clear the filter and messages', scopes: ['list'] },
   { action: 'quit', keys: ['q', 'ctrl+c'], description: 'quit cx', scopes: ['list'], footer: 'quit' },
@@ -141,7 +220,13 @@ const NO_KEY: KeyInfo = {
   delete: false,
 };
 
-const BURST_KEYS: Record<string, Partial<KeyInfo>> = { '\r': { return: true }, '\n': { return: true }, '\t': { tab: true }, '\x7f': { delete: true }, '\b': { backspace: true } };
+const BURST_KEYS: Record<string, Partial<KeyInfo>> = {
+  '\r': { return: true },
+  '\n': { return: true },
+  '\t': { tab: true },
+  '\x7f': { delete: true },
+  '\b': { backspace: true },
+};
 
 /**
  * A burst of input read at once (a fast typist, a paste, a test typing "/web\r") as the keypresses

@@ -117,10 +117,10 @@ export function backendContract(backend: string): void {
 
     it('explains an unknown user and a missing working directory', async () => {
       const user = await run(['-u', 'nosuchuser', c.name, '--', 'true']);
-      assert.notEqual(user.exitCode, 0);
+      assert.equal(user.exitCode, 126, user.stderr);
       assert.match(user.stderr, /^cx: .*nosuchuser/m);
       const dir = await run(['-w', '/no/such/dir', c.name, '--', 'true']);
-      assert.notEqual(dir.exitCode, 0);
+      assert.equal(dir.exitCode, 126, dir.stderr);
       assert.match(dir.stderr, /^cx: .*\/no\/such\/dir/m);
     });
 

@@ -129,7 +129,7 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     const running = await cx(['ls', '--json'], { env: engine.env });
     assert.ok(!(JSON.parse(text(running)) as Row[]).some((x) => x.id === doomed.id));
     const ex = await cx(['exec', doomed.name, '--', 'true'], { env: engine.env });
-    assert.notEqual(ex.exitCode, 0);
+    assert.equal(ex.exitCode, 1, ex.stderr);
     assert.match(ex.stderr, new RegExp(`^cx: container ${doomed.name} is not running`, 'm'));
   });
 

@@ -184,7 +184,7 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const env = await cx(['env', '--backend', 'nsenter', c.name]);
     assert.doesNotMatch(text(env), /host-marker/);
     const app = await nsenter(['-u', 'app', c.name, '--', 'true']);
-    assert.notEqual(app.exitCode, 0, 'user app was resolved from the host file');
+    assert.equal(app.exitCode, 126, 'user app was resolved from the host file');
     assert.match(app.stderr, /^cx: no user 'app' in the container's \/etc\/passwd/m);
   });
 
@@ -244,7 +244,7 @@ describe('nsenter backend: hostile containers and stale targets', () => {
       reject: false,
       env: { [CANARY]: 'x' },
     });
-    assert.notEqual(r.exitCode, 0);
+    assert.equal(r.exitCode, 1, r.stderr);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('cx: ') && !l.startsWith('cx: warning'));
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0] ?? '', /CAP_SYS_ADMIN.*--backend docker/);

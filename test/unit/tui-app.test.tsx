@@ -148,6 +148,16 @@ describe('TUI app (in-memory backend)', () => {
     assert.equal(exit?.snapshot.selectedId, exit?.result.kind === 'enter' ? exit.result.container.id : '');
   });
 
+  it('Enter on a restarting container hands it over, as `cx enter` would take it', async () => {
+    const h = mount(world([container({ name: 'flappy', state: 'restarting' })]));
+    await h.until((x) => /› flappy/.test(selectedLine(x)), 'flappy selected');
+    h.type('\r');
+    await h.until(() => h.exits.length === 1, 'the exit');
+    const exit = h.exits[0];
+    assert.equal(exit?.result.kind, 'enter');
+    assert.equal(exit?.result.kind === 'enter' ? exit.result.container.name : '', 'flappy');
+  });
+
   it('comes back from a session with the selection, filter and status it left with', async () => {
     const w = threeContainers();
     const db = w.containers[1];
@@ -269,7 +279,7 @@ describe('TUI app (in-memory backend)', () => {
     const h = mount(w);
     await h.until((x) => x.includes('web'), 'the list');
     assert.ok(!h.frame().includes('!'), 'no banner while events flow');
-    w.feed.setMode({ kind: 'polling', reason: 'dockerd accepted the connection on /var/run/docker.sock but did not answer GET /_ping within 1.5 s', everyMs: 3000 });
+    w.feed.setMode({ kind: 'polling', reason: 'dockerd accepted the connection on /var/run/docker.sock but did not answer GET /_ping within 1.5 s', daemon: 'frozen', everyMs: 3000 });
     const f = await h.until((x) => x.includes('not responding'), 'the banner');
     assert.match(f, /dockerd is not responding: listing from disk, refreshing every 3 s; entering via docker/);
   });

@@ -7,12 +7,15 @@
 import { createHash } from 'node:crypto';
 import type { BackendChoice, Selection } from '../../src/backends/registry.js';
 import { composeExecEnv } from '../../src/backends/exec-env.js';
-import type { Availability, Backend, BackendName, ContainerFiles, Disposable, EnvEntry, ExecRequest, ExitStatus, Session, StreamName } from '../../src/backends/types.js';
+import { BaseSession } from '../../src/backends/session-base.js';
+import type { Availability, Backend, BackendName, ContainerFiles, Disposable, EnvEntry, ExecRequest, Session } from '../../src/backends/types.js';
+import { isUp } from '../../src/discovery/container-state.js';
+import type { ContainerLookup } from '../../src/discovery/inventory.js';
+import { resolveTarget } from '../../src/discovery/resolve.js';
 import type { Container } from '../../src/discovery/types.js';
 import { BackendUnavailableError } from '../../src/errors.js';
 import type { LiveFeed, LiveMode } from '../../src/tui/data/live.js';
 import type { TuiSources } from '../../src/tui/data/sources.js';
-import { Emitter } from '../../src/util/emitter.js';
 
 export function container(over: Partial<Container> & { name: string }): Container {
   return {
@@ -34,16 +37,13 @@ export function container(over: Partial<Container> & { name: string }): Containe
 }
 
 /** A session that writes `output` then exits with `exitCode` once resumed. */
-class ScriptedSession implements Session {
-  readonly tty: boolean;
-  private readonly data = new Emitter<[Buffer, StreamName]>();
-  private readonly exit = new Emitter<[ExitStatus]>();
+class ScriptedSession extends BaseSession {
   private started = false;
   constructor(
     private readonly reply: { output: string; exitCode: number },
     tty: boolean,
   ) {
-    this.tty = tty;
+    super(tty);
   }
   write(_data: Buffer | string, written?: () => void): boolean {
     written?.();
@@ -52,25 +52,16 @@ class ScriptedSession implements Session {
   end(): void {}
   resize(): void {}
   kill(): void {
-    this.exit.fire({ exitCode: 137 });
+    this.emitExit({ exitCode: 137 });
   }
   pause(): void {}
   resume(): void {
     if (this.started) return;
     this.started = true;
     setImmediate(() => {
-      this.data.fire(Buffer.from(this.reply.output), 'stdout');
-      this.exit.fire({ exitCode: this.reply.exitCode });
+      this.emitData(Buffer.from(this.reply.output), 'stdout');
+      this.emitExit({ exitCode: this.reply.exitCode });
     });
-  }
-  onData(l: (d: Buffer, s: StreamName) => void): Disposable {
-    return this.data.on(l);
-  }
-  onDrain(): Disposable {
-    return { dispose: () => undefined };
-  }
-  onExit(l: (s: ExitStatus) => void): Disposable {
-    return this.exit.on(l);
   }
 }
 
@@ -163,4 +154,12 @@ export function world(containers: Container[], backends: MemoryBackend[] = [new 
     },
   };
   return w;
+}
+
+/** The inventory's part the commands use, over in-memory containers (targets resolve as in cx). */
+export function memoryInventory(containers: readonly Container[]): ContainerLookup {
+  return {
+    list: async ({ all }) => containers.filter((c) => all || isUp(c.state)),
+    resolve: async (target) => resolveTarget(target, containers),
+  };
 }

@@ -220,10 +220,14 @@ describe('tui status and events', () => {
   it('the banner says what is wrong, where the list comes from and how cx enters', () => {
     assert.equal(bannerText({ kind: 'events' }, undefined, 'docker'), undefined);
     assert.equal(
-      bannerText({ kind: 'polling', reason: 'dockerd accepted the connection on /s but did not answer GET /_ping within 1.5 s', everyMs: 3000 }, undefined, 'runc'),
+      bannerText(
+        { kind: 'polling', reason: 'dockerd accepted the connection on /s but did not answer GET /_ping within 1.5 s', daemon: 'frozen', everyMs: 3000 },
+        undefined,
+        'runc',
+      ),
       'dockerd is not responding: listing from disk, refreshing every 3 s; entering via runc',
     );
-    assert.equal(engineTrouble('dockerd is not running: /s refuses connections'), 'dockerd is not running');
+    assert.equal(engineTrouble('dead', 'dockerd is not running: /s refuses connections'), 'dockerd is not running');
     assert.match(bannerText({ kind: 'events' }, 'boom\x1b[2J', undefined) ?? '', /cannot list containers: boom\\x1b\[2J/);
     assert.match(headerText({ total: 5, shown: 2, all: false, filter: 'w', sort: 'name', choice: { backend: 'auto', user: '' }, live: { kind: 'events' } }), /2 of 5 running match "w"/);
   });

@@ -2,7 +2,7 @@ import type { DockerClient } from '../../engine/docker-client.js';
 import { compareApiVersions } from '../../engine/docker-client.js';
 import { EngineError, NotFoundError, NotRunningError } from '../../errors.js';
 import type { Container } from '../../discovery/types.js';
-import { isRunning } from '../../discovery/types.js';
+import { isRunning } from '../../discovery/container-state.js';
 import { sanitize } from '../../util/sanitize.js';
 import { composeExecEnv } from '../exec-env.js';
 import { findUser, parsePasswd } from '../../host/passwd.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Container } from '../../discovery/types.js';
-import { isRunning } from '../../discovery/types.js';
+import { isRunning } from '../../discovery/container-state.js';
 import { BackendUnavailableError, CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Container } from '../../discovery/types.js';
-import { isRunning } from '../../discovery/types.js';
+import { isRunning } from '../../discovery/container-state.js';
 import { stateFile } from '../../discovery/runtime-state.js';
 import { trustedDir } from '../../host/trust.js';
 import { composeExecEnv, envToList } from '../exec-env.js';

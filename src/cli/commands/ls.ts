@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import type { BackendName } from '../../backends/types.js';
-import { isRunning, shortId, sourcesOf, type Container } from '../../discovery/types.js';
+import { isRunning, statusText } from '../../discovery/container-state.js';
+import { shortId, sourcesOf, type Container } from '../../discovery/types.js';
 import { describeHealth } from '../../engine/health.js';
-import { humanDuration, since } from '../../util/time.js';
 import type { Context } from '../../session/context.js';
 import { ellipsize, renderTable } from '../format/table.js';
 import type { Done } from './done.js';
@@ -133,13 +133,5 @@ const SOURCE_LABEL: Record<string, string> = {
   proc: 'proc',
 };
 
-/** "running 5m", "exited (3) 2h ago", "created". */
-export function stateText(r: Pick<LsRecord, 'state' | 'startedAt' | 'finishedAt' | 'exitCode'>, now: number): string {
-  if (r.state === 'running' || r.state === 'paused' || r.state === 'restarting') {
-    const up = since(r.startedAt ?? undefined, now);
-    return up === undefined ? r.state : `${r.state} ${humanDuration(up)}`;
-  }
-  const ago = since(r.finishedAt ?? undefined, now);
-  const code = r.exitCode === null ? '' : ` (${r.exitCode})`;
-  return `${r.state}${code}${ago === undefined ? '' : ` ${humanDuration(ago)} ago`}`;
-}
+/** "running 5m", "exited (3) 2h ago", "created" (the one rule, shared with the TUI). */
+export const stateText: (r: Pick<LsRecord, 'state' | 'startedAt' | 'finishedAt' | 'exitCode'>, now: number) => string = statusText;

@@ -1,10 +1,15 @@
 import type { Disposable } from '../../backends/types.js';
 import type { DockerClient } from '../../engine/docker-client.js';
 import { streamEvents, type EngineEvent, type EventStream } from '../../engine/events.js';
-import type { EngineError } from '../../errors.js';
+import type { CxError } from '../../errors.js';
+import type { DaemonTrouble } from '../../engine/daemon-state.js';
 
 /** How the list learns about changes: engine events, or a periodic refresh when the daemon does not answer. */
-export type LiveMode = { kind: 'connecting' } | { kind: 'events' } | { kind: 'polling'; reason: string; everyMs: number };
+export type LiveMode =
+  | { kind: 'connecting' }
+  | { kind: 'events' }
+  /** daemon: what the failure showed about the daemon, when it showed something (the banner's words). */
+  | { kind: 'polling'; reason: string; daemon?: DaemonTrouble; everyMs: number };
 
 /** Something that says when the container list may have changed. */
 export interface LiveFeed {
@@ -53,12 +58,14 @@ export function engineLiveFeed(client: DockerClient, opts: EngineFeedOptions = {
         for (const t of timers) clearInterval(t);
         timers = [];
       };
-      const poll = (reason: string): void => {
+      const poll = (err: CxError): void => {
         stream?.close();
         stream = undefined;
         clearTimers();
-        onMode({ kind: 'polling', reason, everyMs: pollMs });
+        onMode({ kind: 'polling', reason: err.message, ...(err.daemon ? { daemon: err.daemon } : {}), everyMs: pollMs });
         onChange('poll');
+        // A listener may have let go of the feed from inside onMode or onChange: start no timers then.
+        if (disposed) return;
         timers.push(setInterval(() => onChange('poll'), pollMs));
         timers.push(setTimeout(connect, retryMs));
       };
@@ -72,8 +79,8 @@ export function engineLiveFeed(client: DockerClient, opts: EngineFeedOptions = {
             onChange('events connected');
             timers.push(
               setInterval(() => {
-                client.raw('GET', '/_ping', { deadlineMs: 1500 }).catch((err: EngineError) => {
-                  if (!disposed && stream) poll(err.message);
+                client.raw('GET', '/_ping', { deadlineMs: 1500 }).catch((err: CxError) => {
+                  if (!disposed && stream) poll(err);
                 });
               }, heartbeatMs),
             );
@@ -90,7 +97,7 @@ export function engineLiveFeed(client: DockerClient, opts: EngineFeedOptions = {
             }, wait);
           },
           onError: (err) => {
-            if (!disposed) poll(err.message);
+            if (!disposed) poll(err);
           },
         });
       };

@@ -1,7 +1,14 @@
 import type { BackendChoice } from '../../backends/registry.js';
 import type { EnvEntry } from '../../backends/types.js';
+import type { DaemonState } from '../../engine/daemon-state.js';
 import type { Container } from '../../discovery/types.js';
-import { collectOutput, openSession, sessionEnvironment as environmentOf, type BackendChooser, type Collected } from '../../session/open.js';
+import {
+  collectOutput,
+  openSession,
+  sessionEnvironment as environmentOf,
+  type BackendChooser,
+  type Collected,
+} from '../../session/open.js';
 import { DEFAULT_SPEC, execRequest, sessionShell } from '../../session/request.js';
 import type { InspectSummary } from './inspect.js';
 import type { LiveFeed } from './live.js';
@@ -28,7 +35,7 @@ export interface TuiSources {
 
 /** The daemon's health as the banner shows it: ok, frozen, dead, absent or denied, and the facts. */
 export interface EngineState {
-  state: string;
+  state: DaemonState;
   detail: string;
 }
 
@@ -72,7 +79,8 @@ export async function runCommand(
   const spec = { ...DEFAULT_SPEC, user: choice.user };
   const { session, backend } = await openSession(sources.registry, c, {
     backend: choice.backend,
-    request: async (container, b) => execRequest(spec, { cmd: [await sessionShell(b, container, spec.user), '-c', command], tty: false, stdin: false }),
+    request: async (container, b) =>
+      execRequest(spec, { cmd: [await sessionShell(b, container, spec.user), '-c', command], tty: false, stdin: false }),
   });
   return { ...(await collectOutput(session, COMMAND_OUTPUT_LIMIT, signal)), backend: backend.name };
 }

@@ -1,5 +1,5 @@
 import type { Container } from '../../discovery/types.js';
-import { humanDuration, since } from '../../util/time.js';
+import { isUp, statusText } from '../../discovery/container-state.js';
 import { clean, fit } from './text.js';
 
 /** One list row, every field already safe to draw. */
@@ -34,16 +34,7 @@ export function toRow(c: Container, backends: readonly string[], now: number): C
   };
 }
 
-/** "running 5m", "paused 1h", "exited (3) 2h ago", "created". */
-export function statusText(c: Pick<Container, 'state' | 'startedAt' | 'finishedAt' | 'exitCode'>, now: number): string {
-  if (c.state === 'running' || c.state === 'paused' || c.state === 'restarting') {
-    const up = since(c.startedAt, now);
-    return up === undefined ? c.state : `${c.state} ${humanDuration(up)}`;
-  }
-  const ago = since(c.finishedAt, now);
-  const code = c.exitCode === undefined ? '' : ` (${c.exitCode})`;
-  return `${c.state}${code}${ago === undefined ? '' : ` ${humanDuration(ago)} ago`}`;
-}
+export { statusText };
 
 /**
  * Does the container match what was typed after '/'? Every space-separated word must appear
@@ -76,9 +67,8 @@ export function sortContainers(list: readonly Container[], key: SortKey): Contai
 
 /** The containers shown: stopped ones only with `all`, then the filter, then the sort. */
 export function visibleContainers(list: readonly Container[], opts: { all: boolean; filter: string; sort: SortKey }): Container[] {
-  const running = (c: Container): boolean => c.state === 'running' || c.state === 'restarting' || c.state === 'paused';
   return sortContainers(
-    list.filter((c) => (opts.all || running(c)) && matchesFilter(c, opts.filter)),
+    list.filter((c) => (opts.all || isUp(c.state)) && matchesFilter(c, opts.filter)),
     opts.sort,
   );
 }

@@ -39,3 +39,19 @@ export function footerText(scope: Scope, width: number, keymap: readonly Binding
   }
   return out;
 }
+
+const SCOPE_SHORT: Record<Scope, string> = { list: 'list', detail: 'details', help: 'help', prompt: 'typing' };
+
+/**
+ * The key table of README.md and docs/tui.md, as Markdown, from the keymap: one row per binding,
+ * with where it applies and its longer doc text when it has one. scripts/keys-table.mjs writes it
+ * between the `<!-- keys:begin -->` and `<!-- keys:end -->` markers and checks it in `npm run lint`.
+ */
+export function keyTableMarkdown(keymap: readonly Binding[] = KEYMAP): string {
+  const rows = keymap.map((b) => {
+    const keys = b.keys.map((k) => `\`${keyLabel([k])}\``).join(', ');
+    const where = b.scopes.map((sc) => SCOPE_SHORT[sc]).join(', ');
+    return `| ${keys} | ${where} | ${(b.doc ?? b.description).replace(/\|/g, '\\|')} |`;
+  });
+  return ['| key | where | does |', '|---|---|---|', ...rows, ''].join('\n');
+}

@@ -2,21 +2,14 @@ import type { LiveMode } from '../data/live.js';
 import type { EngineState, EnterChoice } from '../data/sources.js';
 import type { SortKey } from './containers.js';
 import { clean } from './text.js';
+import { TROUBLE_TEXT, type DaemonTrouble } from '../../engine/daemon-state.js';
 
-const STATE_TROUBLE: Record<string, string> = {
-  frozen: 'dockerd is not responding',
-  dead: 'dockerd is not running',
-  absent: 'no Docker engine socket',
-  denied: 'no permission on the Docker socket',
-};
-
-/** The engine trouble behind a reason string, in the words an on-call engineer wants to read. */
-export function engineTrouble(reason: string): string {
-  if (/did not answer|not responding|timed out|frozen/i.test(reason)) return STATE_TROUBLE['frozen'] ?? '';
-  if (/refuses connections|not running|ECONNREFUSED/i.test(reason)) return STATE_TROUBLE['dead'] ?? '';
-  if (/no Docker engine socket|ENOENT/i.test(reason)) return STATE_TROUBLE['absent'] ?? '';
-  if (/permission denied/i.test(reason)) return STATE_TROUBLE['denied'] ?? '';
-  return `the engine is unavailable (${clean(reason)})`;
+/**
+ * The engine's trouble in the words an on-call engineer wants to read: from the typed state the
+ * failure carried; the failure's own text only when it showed nothing about the daemon.
+ */
+export function engineTrouble(daemon: DaemonTrouble | undefined, reason = ''): string {
+  return daemon ? TROUBLE_TEXT[daemon] : `the engine is unavailable (${clean(reason)})`;
 }
 
 /**
@@ -28,8 +21,8 @@ export function bannerText(live: LiveMode, listError: string | undefined, enterV
   const via = enterVia && enterVia !== '-' ? `; entering via ${enterVia}` : '';
   const every = live.kind === 'polling' ? `, refreshing every ${Math.round(live.everyMs / 1000)} s` : '';
   const from = listError ? `cannot list (${clean(listError)})` : 'listing from disk';
-  if (engine && engine.state !== 'ok') return `${STATE_TROUBLE[engine.state] ?? `dockerd is ${clean(engine.state)}`}: ${from}${every}${via}`;
-  if (live.kind === 'polling' && !engine) return `${engineTrouble(live.reason)}: ${from}${every}${via}`;
+  if (engine && engine.state !== 'ok') return `${TROUBLE_TEXT[engine.state]}: ${from}${every}${via}`;
+  if (live.kind === 'polling' && !engine) return `${engineTrouble(live.daemon, live.reason)}: ${from}${every}${via}`;
   if (listError) return `cannot list containers: ${clean(listError)}`;
   return undefined;
 }
@@ -60,9 +53,4 @@ export function headerText(h: HeaderInput): string {
   const count = h.filter !== '' ? `${h.shown} of ${h.total} ${what} match "${clean(h.filter)}"` : `${h.shown} ${what}`;
   const user = h.choice.user === '' ? "container's user" : clean(h.choice.user);
   return `cx  ${count} · sort ${h.sort} · backend ${h.choice.backend} · as ${user} · ${liveText(h.live)}`;
-}
-
-/** "web: exit status 0" after a session, or why it could not start. */
-export function sessionStatusText(name: string, status: { exitCode: number; error?: string }): string {
-  return status.error ? `${clean(name)}: ${clean(status.error)}` : `${clean(name)}: shell exited with status ${status.exitCode}`;
 }
