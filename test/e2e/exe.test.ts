@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,21 +10,27 @@ import { Containers, requireEngine } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 
 const EXE = fileURLToPath(new URL('../../../dist/cx-linux-x64', import.meta.url));
+/** The shared engine's binary, as its process runs it. */
+const DOCKERD = realpathSync(execFileSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' }).trim());
 
 /**
  * The single-file executable on "a fresh host": a root filesystem holding only cx and the shared
  * libraries a Debian 12 base system has (what ldd says the executable and the files it carries need:
  * glibc, libstdc++, libgcc), no node, npm, compiler, python or even a shell. cx runs in it with chroot,
  * as root, in a private mount namespace (unshare -m: the mounts vanish with it) holding what every
- * host has: /proc, /sys and /dev from the kernel, a fresh tmpfs /run, and the engine's socket. A
+ * host has: /proc, /sys and /dev from the kernel, a fresh tmpfs /run, and what every Docker host has
+ * of its engine: the dockerd binary (cx trusts a daemon only when its binary is root's), the socket,
+ * the data-root and the exec-root (where the runtime state cx reads without the daemon lives). A
  * chroot rather than a container: it keeps the host's PID namespace, so the nsenter backend (the
  * helper cx carries, placed in /run/cx) is exercised too, as on a real host.
  */
 function makeRootfs(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'cx-exe-root-'));
-  for (const dir of ['proc', 'sys', 'dev', 'run', 'tmp', 'var/run', 'etc', 'usr/local/bin']) mkdirSync(path.join(root, dir), { recursive: true });
+  for (const dir of ['proc', 'sys', 'dev', 'run', 'tmp', 'var/lib/docker', 'etc', 'usr/local/bin']) mkdirSync(path.join(root, dir), { recursive: true });
   chmodSync(path.join(root, 'tmp'), 0o1777);
-  writeFileSync(path.join(root, 'var/run/docker.sock'), '');
+  symlinkSync('../run', path.join(root, 'var/run'));
+  mkdirSync(path.join(root, path.dirname(DOCKERD)), { recursive: true });
+  writeFileSync(path.join(root, DOCKERD), '');
   writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   copyFileSync(EXE, path.join(root, 'usr/local/bin/cx'));
   chmodSync(path.join(root, 'usr/local/bin/cx'), 0o755);
@@ -53,7 +59,11 @@ function inRoot(root: string, args: string[], { first = '', then = '' } = {}): [
     'mount --rbind /sys "$r/sys"',
     'mount --rbind /dev "$r/dev"',
     'mount -t tmpfs -o mode=755 tmpfs "$r/run"',
-    'mount --bind /var/run/docker.sock "$r/var/run/docker.sock"',
+    'mkdir "$r/run/docker" && touch "$r/run/docker.sock"',
+    'mount --bind /run/docker "$r/run/docker"',
+    'mount --bind /var/run/docker.sock "$r/run/docker.sock"',
+    'mount --bind /var/lib/docker "$r/var/lib/docker"',
+    `mount --bind ${DOCKERD} "$r${DOCKERD}"`,
     'cx() { env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=xterm-256color "$(command -v chroot)" "$r" /usr/local/bin/cx "$@"; }',
     first,
     then ? 'cx "$@" || echo "cx exit $?"' : 'cx "$@"; exit $?',
