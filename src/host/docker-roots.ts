@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { listPids, readCmdline, readStat } from './proc.js';
+import { privateDirProblem } from '../util/private-dir.js';
 import { canonicalSocket, trustedDaemonPid, trustedDir, trustedFile } from './trust.js';
 
 export const DEFAULT_DATA_ROOT = '/var/lib/docker';
@@ -188,13 +189,9 @@ type Cache = Record<string, { dataRoot: string; execRoot: string }>;
  * mode 0700, in a trusted parent. Anything else was made by someone else: refuse it, never chmod it.
  */
 function cacheDirOk(dir: string, note: Note): boolean {
-  try {
-    const st = lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o777) !== 0o700) {
-      note(`not using ${dir}: it must be a root-owned directory of mode 0700 (${st.isSymbolicLink() ? 'a symlink' : `uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`})`);
-      return false;
-    }
-  } catch {
+  const problem = privateDirProblem(dir, 0);
+  if (problem) {
+    note(`not using ${dir}: it must be a root-owned directory of mode 0700 (${problem})`);
     return false;
   }
   const parent = trustedDir(path.dirname(dir));

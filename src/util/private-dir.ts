@@ -13,11 +13,26 @@ export function ensurePrivateDir(dir: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  const st = lstatSync(dir);
-  const uid = process.getuid?.() ?? -1;
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${dir} is not a directory (a symlink or a file is in its place): remove it and run again`);
-  if (st.uid !== uid) throw new Error(`${dir} is owned by uid ${st.uid}, not ${uid}: remove it and run again`);
-  if ((st.mode & 0o077) !== 0) {
-    throw new Error(`${dir} has mode ${(st.mode & 0o777).toString(8)}, expected 700: remove it (or chmod 700 it if you made it) and run again`);
+  const problem = privateDirProblem(dir, process.getuid?.() ?? -1);
+  if (problem) {
+    const fix = problem.endsWith('expected 700') ? 'remove it (or chmod 700 it if you made it) and run again' : 'remove it and run again';
+    throw new Error(`${problem}: ${fix}`);
   }
+}
+
+/**
+ * Why `dir` is not a directory only `uid` can touch (a real directory, not a symlink, owned by `uid`,
+ * no group/other bits), or undefined when it is. Never changes anything.
+ */
+export function privateDirProblem(dir: string, uid: number): string | undefined {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (err) {
+    return `${dir} cannot be checked (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  if (st.isSymbolicLink() || !st.isDirectory()) return `${dir} is not a directory (a symlink or a file is in its place)`;
+  if (st.uid !== uid) return `${dir} is owned by uid ${st.uid}, not ${uid}`;
+  if ((st.mode & 0o077) !== 0) return `${dir} has mode ${(st.mode & 0o777).toString(8)}, expected 700`;
+  return undefined;
 }
