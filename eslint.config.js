@@ -18,10 +18,11 @@ const LAYERS = [
   ['backends', []],
   ['session', []],
   ['attach', []],
+  ['remote', []],
   ['cli', ['tui']],
   ['tui', ['cli']],
 ];
-const RANK = { util: 0, host: 1, engine: 1, discovery: 2, backends: 3, session: 4, attach: 5, cli: 6, tui: 6 };
+const RANK = { util: 0, host: 1, engine: 1, discovery: 2, backends: 3, session: 4, attach: 5, remote: 5, cli: 6, tui: 6 };
 
 // A folder of src/ that is in no layer would escape the rule: make adding one a decision.
 for (const entry of readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })) {

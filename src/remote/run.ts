@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { CxError } from '../errors.js';
+import type { IO } from '../session/io.js';
+import { sanitize } from '../util/sanitize.js';
+import { ensureRemoteCx, localExecutable } from './carry.js';
+import { capture, masterAlive, RemoteError, shQuote, sshArgs, sshFailure, sshSettings, type SshSettings } from './ssh.js';
+import type { RemoteHost } from './target.js';
+
+/**
+ * Running a cx command on another host: the remote copy of cx runs the same command line (without
+ * -H) over `ssh -tt` when both local stdin and stdout are terminals (ssh then puts the local terminal
+ * in raw mode, gives the remote pty the local size and forwards every resize) and over `ssh -T`
+ * otherwise (bytes pass through untouched, stdin's EOF reaches the remote command, stderr stays apart).
+ */
+
+/**
+ * The environment the remote cx gets: cx's own settings (CX_*), never the whole local environment.
+ * The ones that configure the local side (CX_HOST, CX_SSH_*) stay here; CX_REMOTE_DOCKER_HOST becomes
+ * the remote's DOCKER_HOST (a local DOCKER_HOST names a local socket and is not sent).
+ */
+export function forwardedEnv(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || !/^CX_[A-Z0-9_]+$/.test(k)) continue;
+    if (k === 'CX_HOST' || k.startsWith('CX_SSH_')) continue;
+    if (k === 'CX_REMOTE_DOCKER_HOST') out.push(`DOCKER_HOST=${v}`);
+    else if (!k.startsWith('CX_REMOTE_')) out.push(`${k}=${v}`);
+  }
+  return out.sort();
+}
+
+function remoteCommand(cxPath: string, args: readonly string[], env: NodeJS.ProcessEnv): string {
+  const vars = forwardedEnv(env);
+  return ['exec', ...(vars.length ? ['env', ...vars] : []), cxPath, ...args].map(shQuote).join(' ');
+}
+
+/** The remote cx for `host`, placed there if it is missing. */
+export async function prepare(host: RemoteHost, s: SshSettings, version: string): Promise<string> {
+  const exe = localExecutable(s.controlDir);
+  if (!exe) {
+    throw new RemoteError(
+      host,
+      'no-cx',
+      'this cx has no single-file executable to carry to the remote host',
+      'build it (npm run build:exe), or run the cx-linux-x64 executable itself',
+    );
+  }
+  return ensureRemoteCx(host, s, version, exe);
+}
+
+/** Run `args` (a cx command line without -H) with the remote cx, stdio passed through; its exit code. */
+export async function runRemote(host: RemoteHost, args: readonly string[], io: IO, version: string): Promise<number> {
+  const tty = io.stdinIsTTY && io.stdoutIsTTY;
+  const s = sshSettings(io.env, !tty);
+  const cxPath = await prepare(host, s, version);
+  const child = spawn('ssh', [...sshArgs(host, s, tty ? '-tt' : '-T'), remoteCommand(cxPath, args, io.env)], { stdio: 'inherit' });
+  // ^C on the terminal reaches ssh (and through it the remote side) by itself; a signal sent to cx
+  // alone is passed on, so ssh restores the terminal and ends the remote command.
+  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, forward(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, sig === 'SIGINT' ? () => undefined : h);
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', (e) => reject(new CxError(`cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client' })));
+      child.on('exit', (c, sig) => resolve(c ?? 128 + signalNumber(sig)));
+    });
+    // 255 is ssh's own failure code, and a command's too: the connection master tells them apart.
+    if (code === 255 && !(await masterAlive(host, s))) {
+      throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
+    }
+    return code;
+  } finally {
+    for (const [sig] of handlers) process.removeAllListeners(sig);
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals | null): number {
+  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+  return (sig && table[sig]) || 0;
+}
+
+/** One host's answer to `cx ls --json`: its records, or why it has none. */
+export interface HostListing {
+  host: RemoteHost;
+  records?: Record<string, unknown>[];
+  error?: RemoteError;
+  /** The remote cx's warnings (daemon frozen, ...), one a line. */
+  warnings: string[];
+}
+
+/**
+ * `cx ls --json` on every host at once, each under its own deadline (connect and list): a host that
+ * does not answer costs its own row, never the others' time.
+ */
+export async function listHosts(hosts: readonly RemoteHost[], all: boolean, env: NodeJS.ProcessEnv, version: string): Promise<HostListing[]> {
+  const s = sshSettings(env, true);
+  return Promise.all(
+    hosts.map(async (host): Promise<HostListing> => {
+      const started = Date.now();
+      try {
+        const cxPath = await prepare(host, s, version);
+        const left = Math.max(1000, s.timeoutMs - (Date.now() - started));
+        const r = await capture(host, s, remoteCommand(cxPath, ['ls', '--json', ...(all ? ['--all'] : [])], env), { timeoutMs: left });
+        const warnings = r.stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        if (r.code === 255 || r.timedOut) return { host, error: sshFailure(host, r, s), warnings: [] };
+        if (r.code !== 0) return { host, error: new RemoteError(host, 'remote', sanitize(warnings.join('; ') || `cx ls exited ${r.code}`)), warnings: [] };
+        const parsed = JSON.parse(r.stdout.toString('utf8')) as unknown;
+        if (!Array.isArray(parsed)) throw new Error('not a JSON array');
+        return { host, records: parsed as Record<string, unknown>[], warnings };
+      } catch (err) {
+        if (err instanceof RemoteError) return { host, error: err, warnings: [] };
+        return { host, error: new RemoteError(host, 'remote', `unexpected answer to cx ls: ${(err as Error).message}`), warnings: [] };
+      }
+    }),
+  );
+}
