@@ -13,7 +13,10 @@ const REMOTE_COMMANDS = new Set(['ls', 'ps', 'exec', 'enter', 'env', 'doctor', '
  * The hosts a command line names (-H, CX_HOST, DOCKER_HOST=ssh://, the docker context, or the hosts
  * file for `cx ls --all-hosts`) and the command line without them. No hosts: the local machine.
  */
-export function remoteTarget(argv: readonly string[], env: NodeJS.ProcessEnv): { hosts: RemoteHost[]; rest: string[]; allHosts: boolean } | undefined {
+export function remoteTarget(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { hosts: RemoteHost[]; rest: string[]; allHosts: boolean } | undefined {
   const { hosts: given, rest } = takeHostArgs(argv);
   const opts = optionArgs(rest);
   const allHosts = opts.includes('--all-hosts');
@@ -25,7 +28,8 @@ export function remoteTarget(argv: readonly string[], env: NodeJS.ProcessEnv): {
   if (allHosts) {
     if (sub !== 'ls' && sub !== 'ps') throw new UsageError('--all-hosts is an option of cx ls', 'cx ls --all-hosts');
     const { file, hosts } = hostsFile(env);
-    if (hosts.length === 0) throw new UsageError(`no hosts in ${file}`, `list one ssh://[user@]host[:port] a line there, or use cx ls -H ssh://host`);
+    if (hosts.length === 0)
+      throw new UsageError(`no hosts in ${file}`, `list one ssh://[user@]host[:port] a line there, or use cx ls -H ssh://host`);
     const extra = given.map((h) => selectHosts([h], env)[0]!);
     return { hosts: [...hosts, ...extra], rest: rest.filter((a) => a !== '--all-hosts'), allHosts };
   }
@@ -42,7 +46,10 @@ export async function runOnHosts(hosts: readonly RemoteHost[], rest: readonly st
   const quiet = opts.includes('-q') || opts.includes('--quiet');
   if ((sub === 'ls' || sub === 'ps') && !(quiet && hosts.length === 1)) return lsOnHosts(hosts, opts, io);
   if (hosts.length > 1) {
-    throw new UsageError(`cx ${sub ?? 'ui'} runs on one host, and ${hosts.length} are given`, 'give one -H, or use cx ls to list several hosts');
+    throw new UsageError(
+      `cx ${sub ?? 'ui'} runs on one host, and ${hosts.length} are given`,
+      'give one -H, or use cx ls to list several hosts',
+    );
   }
   return runRemote(hosts[0]!, rest, io, version());
 }
@@ -76,7 +83,8 @@ function toHostRecord(raw: Record<string, unknown>, host: RemoteHost): LsRecord 
   const str = (k: string): string => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
   const strOrNull = (k: string): string | null => (typeof raw[k] === 'string' ? (raw[k] as string) : null);
   const num = (k: string): number | null => (typeof raw[k] === 'number' ? (raw[k] as number) : null);
-  const strings = (k: string): string[] => (Array.isArray(raw[k]) ? (raw[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
+  const strings = (k: string): string[] =>
+    Array.isArray(raw[k]) ? (raw[k] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   return {
     host: host.label,
     id: str('id'),

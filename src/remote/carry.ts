@@ -126,19 +126,49 @@ function refusal(host: RemoteHost, answer: string, file: string): RemoteError {
   const detail = rest.join(' ');
   switch (what) {
     case 'not-root':
-      return new RemoteError(host, 'not-root', `the remote login is ${detail || 'not root'}, not root: cx needs root there to enter containers`, 'log in as root (ssh://root@host) or allow it with a key');
+      return new RemoteError(
+        host,
+        'not-root',
+        `the remote login is ${detail || 'not root'}, not root: cx needs root there to enter containers`,
+        'log in as root (ssh://root@host) or allow it with a key',
+      );
     case 'arch':
-      return new RemoteError(host, 'no-cx', `the remote machine is ${detail}: cx only carries an x86-64 executable`, 'install cx on that host by hand');
+      return new RemoteError(
+        host,
+        'no-cx',
+        `the remote machine is ${detail}: cx only carries an x86-64 executable`,
+        'install cx on that host by hand',
+      );
     case 'unsafe-dir':
     case 'unsafe-file':
-      return new RemoteError(host, 'no-cx', `${path.posix.dirname(file)} (or ${REMOTE_ROOT}) on the remote is not a root-owned 0700 directory: not using it`, `inspect it, remove it (rm -rf ${REMOTE_ROOT}) and run again`);
+      return new RemoteError(
+        host,
+        'no-cx',
+        `${path.posix.dirname(file)} (or ${REMOTE_ROOT}) on the remote is not a root-owned 0700 directory: not using it`,
+        `inspect it, remove it (rm -rf ${REMOTE_ROOT}) and run again`,
+      );
     case 'noexec':
-      return new RemoteError(host, 'no-cx', `cx cannot run from ${detail || REMOTE_ROOT} on the remote (noexec mount?)`, `make ${REMOTE_ROOT} executable there`);
+      return new RemoteError(
+        host,
+        'no-cx',
+        `cx cannot run from ${detail || REMOTE_ROOT} on the remote (noexec mount?)`,
+        `make ${REMOTE_ROOT} executable there`,
+      );
     case 'cannot-write':
-      return new RemoteError(host, 'no-cx', `cannot write ${detail || REMOTE_ROOT} on the remote`, 'free some space or make /var/lib writable there');
+      return new RemoteError(
+        host,
+        'no-cx',
+        `cannot write ${detail || REMOTE_ROOT} on the remote`,
+        'free some space or make /var/lib writable there',
+      );
     case 'corrupt':
       return new RemoteError(host, 'no-cx', 'the copy of cx arrived damaged (sha256 differs)', 'run again');
     default:
-      return new RemoteError(host, 'remote', `unexpected answer from the remote shell: ${answer}`, 'check the remote login shell prints nothing on its own');
+      return new RemoteError(
+        host,
+        'remote',
+        `unexpected answer from the remote shell: ${answer}`,
+        'check the remote login shell prints nothing on its own',
+      );
   }
 }

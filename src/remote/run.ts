@@ -92,7 +92,12 @@ export interface HostListing {
  * `cx ls --json` on every host at once, each under its own deadline (connect and list): a host that
  * does not answer costs its own row, never the others' time.
  */
-export async function listHosts(hosts: readonly RemoteHost[], all: boolean, env: NodeJS.ProcessEnv, version: string): Promise<HostListing[]> {
+export async function listHosts(
+  hosts: readonly RemoteHost[],
+  all: boolean,
+  env: NodeJS.ProcessEnv,
+  version: string,
+): Promise<HostListing[]> {
   const s = sshSettings(env, true);
   return Promise.all(
     hosts.map(async (host): Promise<HostListing> => {
@@ -106,7 +111,8 @@ export async function listHosts(hosts: readonly RemoteHost[], all: boolean, env:
           .map((l) => l.trim())
           .filter(Boolean);
         if (r.code === 255 || r.timedOut) return { host, error: sshFailure(host, r, s), warnings: [] };
-        if (r.code !== 0) return { host, error: new RemoteError(host, 'remote', sanitize(warnings.join('; ') || `cx ls exited ${r.code}`)), warnings: [] };
+        if (r.code !== 0)
+          return { host, error: new RemoteError(host, 'remote', sanitize(warnings.join('; ') || `cx ls exited ${r.code}`)), warnings: [] };
         const parsed = JSON.parse(r.stdout.toString('utf8')) as unknown;
         if (!Array.isArray(parsed)) throw new Error('not a JSON array');
         return { host, records: parsed as Record<string, unknown>[], warnings };

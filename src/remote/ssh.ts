@@ -77,12 +77,17 @@ export function sshArgs(host: RemoteHost, s: SshSettings, mode: '-T' | '-tt'): s
   return [
     mode,
     ...(s.configFile ? ['-F', s.configFile] : []),
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${s.controlDir}/%C`,
-    '-o', 'ControlPersist=60',
-    '-o', `ConnectTimeout=${Math.max(1, Math.ceil(s.timeoutMs / 1000))}`,
+    '-o',
+    'ControlMaster=auto',
+    '-o',
+    `ControlPath=${s.controlDir}/%C`,
+    '-o',
+    'ControlPersist=60',
+    '-o',
+    `ConnectTimeout=${Math.max(1, Math.ceil(s.timeoutMs / 1000))}`,
     // Errors stay; "Permanently added ... to the list of known hosts" and the like do not.
-    '-o', 'LogLevel=ERROR',
+    '-o',
+    'LogLevel=ERROR',
     ...(s.batch ? ['-o', 'BatchMode=yes'] : []),
     ...(host.user ? ['-l', host.user] : []),
     ...(host.port ? ['-p', String(host.port)] : []),
@@ -143,21 +148,43 @@ export function capture(
 export function sshFailure(host: RemoteHost, r: Captured, s: SshSettings): RemoteError {
   const said = lastLines(r.stderr);
   if (r.timedOut) {
-    return new RemoteError(host, 'unreachable', `no answer within ${s.timeoutMs} ms${said ? ` (ssh: ${said})` : ''}`, 'check the host is up and reachable, or raise CX_SSH_TIMEOUT_MS');
+    return new RemoteError(
+      host,
+      'unreachable',
+      `no answer within ${s.timeoutMs} ms${said ? ` (ssh: ${said})` : ''}`,
+      'check the host is up and reachable, or raise CX_SSH_TIMEOUT_MS',
+    );
   }
   if (/Could not resolve hostname|Name or service not known|nodename nor servname/i.test(r.stderr)) {
     return new RemoteError(host, 'unknown-host', `unknown host (ssh: ${said})`, 'check the name, or add a Host entry to ~/.ssh/config');
   }
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed|host key .* changed/i.test(r.stderr)) {
-    return new RemoteError(host, 'host-key', `host key verification failed (ssh: ${said})`, "if the host was reinstalled, remove its old key with ssh-keygen -R, then run again");
+    return new RemoteError(
+      host,
+      'host-key',
+      `host key verification failed (ssh: ${said})`,
+      'if the host was reinstalled, remove its old key with ssh-keygen -R, then run again',
+    );
   }
   if (/Permission denied|Too many authentication failures|no mutual signature|Authentication failed/i.test(r.stderr)) {
-    return new RemoteError(host, 'auth', `authentication failed (ssh: ${said})`, 'check the user and that your key is loaded (ssh-add -l) and authorised on the host');
+    return new RemoteError(
+      host,
+      'auth',
+      `authentication failed (ssh: ${said})`,
+      'check the user and that your key is loaded (ssh-add -l) and authorised on the host',
+    );
   }
-  if (/Connection refused|timed out|No route to host|Network is unreachable|Connection closed|Connection reset|kex_exchange/i.test(r.stderr)) {
+  if (
+    /Connection refused|timed out|No route to host|Network is unreachable|Connection closed|Connection reset|kex_exchange/i.test(r.stderr)
+  ) {
     return new RemoteError(host, 'unreachable', `host unreachable (ssh: ${said})`, 'check the host, port and that sshd runs there');
   }
-  return new RemoteError(host, 'remote', `ssh failed${said ? ` (ssh: ${said})` : ` with exit code ${r.code}`}`, 'run the same ssh by hand to see why');
+  return new RemoteError(
+    host,
+    'remote',
+    `ssh failed${said ? ` (ssh: ${said})` : ` with exit code ${r.code}`}`,
+    'run the same ssh by hand to see why',
+  );
 }
 
 /** ssh's last meaningful stderr line(s), joined on one line (ssh may warn before it fails). */

@@ -16,7 +16,8 @@ export interface RemoteHost {
 
 // A host is a DNS name, an IPv4 address or a bracketed IPv6 one. Nothing that ssh would read as an
 // option (a leading '-') or that a shell would split: the name reaches ssh's argv, never a shell.
-const URL_RE = /^ssh:\/\/(?:([A-Za-z0-9._][A-Za-z0-9._-]{0,63})@)?([A-Za-z0-9_][A-Za-z0-9._-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?\/?$/;
+const URL_RE =
+  /^ssh:\/\/(?:([A-Za-z0-9._][A-Za-z0-9._-]{0,63})@)?([A-Za-z0-9_][A-Za-z0-9._-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?\/?$/;
 
 /** Parse `ssh://[user@]host[:port]`; anything else is a usage error naming the value. */
 export function parseHost(value: string, from = '-H'): RemoteHost {
@@ -27,7 +28,8 @@ export function parseHost(value: string, from = '-H'): RemoteHost {
   const user = m[1];
   const host = (m[2] ?? '').replace(/^\[|\]$/g, '');
   const port = m[3] === undefined ? undefined : Number(m[3]);
-  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`${from} ${sanitize(value)}: port out of range`, 'use a port from 1 to 65535');
+  if (port !== undefined && (port < 1 || port > 65535))
+    throw new UsageError(`${from} ${sanitize(value)}: port out of range`, 'use a port from 1 to 65535');
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     label: `ssh://${user ? `${user}@` : ''}${shownHost}${port ? `:${port}` : ''}`,
@@ -113,7 +115,10 @@ export function dockerContextHost(env: NodeJS.ProcessEnv): string | undefined {
  * '#' starts a comment. Missing file: no hosts.
  */
 export function hostsFile(env: NodeJS.ProcessEnv): { file: string; hosts: RemoteHost[] } {
-  const base = env['XDG_CONFIG_HOME'] && path.isAbsolute(env['XDG_CONFIG_HOME']) ? env['XDG_CONFIG_HOME'] : path.join(env['HOME'] || homedir(), '.config');
+  const base =
+    env['XDG_CONFIG_HOME'] && path.isAbsolute(env['XDG_CONFIG_HOME'])
+      ? env['XDG_CONFIG_HOME']
+      : path.join(env['HOME'] || homedir(), '.config');
   const file = path.join(base, 'cx', 'hosts');
   let text: string;
   try {

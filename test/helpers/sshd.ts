@@ -112,10 +112,14 @@ export class Sshd {
   private async launch(): Promise<void> {
     if (!existsSync('/usr/sbin/sshd')) throw new Error('no /usr/sbin/sshd: apt-get install openssh-server (scripts/engine-up.sh does)');
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation dir
-    this.proc = execa('/usr/sbin/sshd', ['-D', '-e', '-f', this.path('sshd_config'), '-p', String(this.port), '-o', 'ListenAddress=127.0.0.1'], {
-      reject: false,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    this.proc = execa(
+      '/usr/sbin/sshd',
+      ['-D', '-e', '-f', this.path('sshd_config'), '-p', String(this.port), '-o', 'ListenAddress=127.0.0.1'],
+      {
+        reject: false,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const until = Date.now() + 15_000;
     for (;;) {
       if (await canConnect(this.port)) return;

@@ -43,7 +43,10 @@ describe('remote hosts over ssh (-H)', () => {
     assert.equal(r.exitCode, 0, r.stderr);
     const lines = text(r).split('\n');
     assert.match(lines[0] ?? '', /^HOST\s+ID\s+NAME/);
-    assert.ok(lines.some((l) => l.startsWith(`${sshd.url} `) && l.includes(c.name)), text(r));
+    assert.ok(
+      lines.some((l) => l.startsWith(`${sshd.url} `) && l.includes(c.name)),
+      text(r),
+    );
     const st = await execa('sh', ['-c', `stat -c '%u %a' ${CACHE} ${CACHE}/*/ ${CACHE}/*/cx`]);
     assert.deepEqual([...new Set(st.stdout.split('\n'))], ['0 700']);
     const j = await remote(['ls', '--json']);
@@ -119,7 +122,12 @@ describe('remote hosts over ssh (-H)', () => {
       await writeFile(path.join(config, 'cx', 'hosts'), `# fleet\n${sshd.url}\n`);
       const r = await cx(['ls', '--all-hosts'], { env: { ...sshd.env, XDG_CONFIG_HOME: config } });
       assert.equal(r.exitCode, 0, r.stderr);
-      assert.ok(text(r).split('\n').some((l) => l.startsWith(sshd.url) && l.includes(c.name)), text(r));
+      assert.ok(
+        text(r)
+          .split('\n')
+          .some((l) => l.startsWith(sshd.url) && l.includes(c.name)),
+        text(r),
+      );
     } finally {
       await rm(config, { recursive: true, force: true });
     }
@@ -130,9 +138,14 @@ describe('remote hosts over ssh (-H)', () => {
     const fresh = async (url: string, config: string, args: string[]) => {
       const run = await mkdtemp('/tmp/cx-ctl-');
       try {
-        return await cx(['-H', url, ...args], { env: { CX_SSH_CONFIG: config, XDG_RUNTIME_DIR: run, CX_SSH_TIMEOUT_MS: '4000' }, timeoutMs: 30_000 });
+        return await cx(['-H', url, ...args], {
+          env: { CX_SSH_CONFIG: config, XDG_RUNTIME_DIR: run, CX_SSH_TIMEOUT_MS: '4000' },
+          timeoutMs: 30_000,
+        });
       } finally {
-        await execa('sh', ['-c', `for s in ${run}/cx-ssh/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x; done; true`], { reject: false });
+        await execa('sh', ['-c', `for s in ${run}/cx-ssh/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x; done; true`], {
+          reject: false,
+        });
         await rm(run, { recursive: true, force: true });
       }
     };
