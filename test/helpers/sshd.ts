@@ -172,3 +172,53 @@ function canConnect(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
   });
 }
+
+/**
+ * Throwaway keys for a container's sshd (--backend ssh): its host key, a second host key (to play a
+ * changed one), a user key in its authorized_keys, and a client config with that key for cx
+ * (CX_SSH_CONFIG). The host keys go into the container with docker cp; remove() deletes the dir.
+ */
+export class SshKeys {
+  private constructor(readonly dir: string) {}
+
+  static async create(): Promise<SshKeys> {
+    const dir = await mkdtemp('/run/cxkeys-');
+    const k = new SshKeys(dir);
+    for (const name of ['host_key', 'other_host_key', 'user_key']) {
+      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `cx-test-${name}`, '-f', k.path(name)]);
+    }
+    // Readable by every login user of the container (the sshd reads it as the user logging in).
+    await writeFile(k.path('authorized_keys'), await readFile(k.path('user_key.pub')), { mode: 0o644 });
+    await writeFile(k.clientConfig, ['Host *', `  IdentityFile ${k.path('user_key')}`, '  IdentitiesOnly yes', '  IdentityAgent none', ''].join('\n'));
+    return k;
+  }
+
+  path(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  get clientConfig(): string {
+    return path.join(this.dir, 'ssh_config');
+  }
+
+  /** Copy the host key and authorized_keys into a created (not yet started) sshd container. */
+  async install(container: string, hostKey = 'host_key'): Promise<void> {
+    await execa('docker', ['cp', this.path(hostKey), `${container}:/etc/cx-ssh/host_key`]);
+    await execa('docker', ['cp', this.path('authorized_keys'), `${container}:/etc/cx-ssh/authorized_keys`]);
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Wait (bounded: 10 s) until something listens on TCP `port` in the network namespace of `pid`. */
+export async function waitListening(pid: number, port = 22): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (let i = 0; i < 200; i++) {
+    const tcp = await readFile(`/proc/${pid}/net/tcp`, 'latin1').catch(() => '');
+    if (tcp.split('\n').some((l) => l.includes(hex) && l.trim().split(/\s+/)[3] === '0A')) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on port ${port} in the network namespace of ${pid} after 10 s`);
+}

@@ -93,6 +93,9 @@ export class SshBackend implements Backend {
     const term = req.env.filter((e) => e.startsWith('TERM=')).pop()?.slice(5);
     return new SshSession(req.tty, command === undefined ? args : [...args, command], {
       container: sanitize(c.name),
+      cmd: req.cmd[0] ?? '',
+      workdir: req.workdir,
+      destination: `${req.user || 'root'}@${destination(c)}`,
       term,
       stdin: req.stdin,
       size: req.size,
@@ -125,7 +128,7 @@ export class SshBackend implements Backend {
       '-o', 'BatchMode=yes',
       '-o', 'ConnectTimeout=10',
       '-l', req.user || 'root',
-      `container-${c.id.slice(0, 12)}`,
+      destination(c),
     ];
   }
 
@@ -142,8 +145,11 @@ export class SshBackend implements Backend {
 
 /**
  * The command line the sshd's login shell runs: none at all for `cx enter`'s automatic shell (the
- * sshd starts the user's login shell, as a plain `ssh` does), else the command, with -w and -e
- * applied in front of it. TERM travels in ssh's own pty request, not here.
+ * sshd starts the user's login shell, as a plain `ssh` does), else a short POSIX script that applies
+ * -w and -e, says on stderr (a `cx-ssh:` line) when the command cannot be found or run, so that cx
+ * gives the same 126/127 line as its other backends, and runs the command as a child, not by exec:
+ * then a command killed by a signal ends with the shell's 128+n, where ssh itself would say 255.
+ * TERM travels in ssh's own pty request, not here.
  */
 export function remoteCommand(req: ExecRequest): string | undefined {
   const env = req.env.filter((e) => !e.startsWith('TERM='));
@@ -151,9 +157,25 @@ export function remoteCommand(req: ExecRequest): string | undefined {
   const sets = env.filter((e) => e.includes('='));
   const unsets = env.filter((e) => !e.includes('='));
   const envPart = sets.length || unsets.length ? ['env', ...unsets.flatMap((u) => ['-u', u]), ...sets].map(shQuote) : [];
-  const cmd = req.login ? ['"${SHELL:-/bin/sh}"', '-l'] : req.cmd.map(shQuote);
-  const run = ['exec', ...envPart, ...cmd].join(' ');
-  return req.workdir ? `cd ${shQuote(req.workdir)} && ${run}` : run;
+  const lines: string[] = [];
+  if (req.workdir) lines.push(`cd ${shQuote(req.workdir)} 2>/dev/null || { echo "cx-ssh: chdir ${req.workdir.replace(/[^A-Za-z0-9_./-]/g, '?')}" >&2; exit 126; }`);
+  if (req.login) {
+    lines.push(['exec', ...envPart, '"${SHELL:-/bin/sh}"', '-l'].join(' '));
+    return lines.join('\n');
+  }
+  const cmd0 = req.cmd[0] ?? '';
+  lines.push(`c=${shQuote(cmd0)}`);
+  lines.push(
+    'case $c in */*) [ -e "$c" ] || { echo "cx-ssh: notfound" >&2; exit 127; }; { [ -d "$c" ] || [ ! -x "$c" ]; } && { echo "cx-ssh: noexec" >&2; exit 126; };; ' +
+      '*) command -v "$c" >/dev/null 2>&1 || { echo "cx-ssh: notfound" >&2; exit 127; };; esac',
+  );
+  lines.push(`${[...envPart, ...req.cmd.map(shQuote)].join(' ')}; exit $?`);
+  return lines.join('\n');
+}
+
+/** The name ssh is given (and prints in its errors); the connection itself is the ProxyCommand's. */
+function destination(c: Container): string {
+  return `container-${c.id.slice(0, 12)}`;
 }
 
 function shQuote(word: string): string {

@@ -24,6 +24,8 @@ export const SSH_START_FAILURE = [
   'cx-nsenter: ',
   'Permission denied',
   'Received disconnect',
+  // The session script's own line when the command cannot be run (see remoteCommand).
+  'cx-ssh: ',
 ];
 
 /**
@@ -41,13 +43,22 @@ export class SshSession extends BaseSession {
   constructor(
     tty: boolean,
     args: string[],
-    private readonly ctx: { container: string; term: string | undefined; stdin: boolean; size: TermSize | undefined },
+    private readonly ctx: {
+      container: string;
+      cmd: string;
+      workdir: string;
+      term: string | undefined;
+      stdin: boolean;
+      size: TermSize | undefined;
+      /** ssh names the login in its errors: "user@host: Permission denied (publickey)." */
+      destination: string;
+    },
   ) {
     super(tty);
     // ssh needs PATH for its ProxyCommand shell and HOME for ~/.ssh; nothing else of cx's goes along.
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env['HOME'] ?? '/root' };
     if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
-    this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', SSH_START_FAILURE, 32, (d, s) => this.emitData(d, s));
+    this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', [...SSH_START_FAILURE, `${ctx.destination}: `], 32 + ctx.destination.length, (d, s) => this.emitData(d, s));
     if (tty) {
       this.term = pty.spawn('ssh', args, {
         name: ctx.term ?? 'xterm',
@@ -125,14 +136,24 @@ export class SshSession extends BaseSession {
   private finish(code: number): void {
     if (this.ended) return;
     this.ended = true;
-    if (code === SSH_FAILED && this.sniffer.suspicious) {
-      const err = sshStartError(this.sniffer.takeText(), this.ctx.container);
+    if ((code === SSH_FAILED || code === 126 || code === 127) && this.sniffer.suspicious) {
+      const text = this.sniffer.takeText();
+      const err = text.startsWith('cx-ssh: ') ? commandError(text, this.ctx) : sshStartError(text, this.ctx.container);
       this.emitExit({ exitCode: err.exitCode, error: err });
       return;
     }
     this.sniffer.flush();
     this.emitExit({ exitCode: code });
   }
+}
+
+/** The session script's `cx-ssh:` line as the error the other backends give for the same case. */
+function commandError(text: string, ctx: { container: string; cmd: string; workdir: string }): CxError {
+  const what = text.slice('cx-ssh: '.length).split(/\s/)[0];
+  const cmd = sanitize(ctx.cmd);
+  if (what === 'notfound') return new CxError(`${cmd}: command not found in the container's PATH`, { exitCode: 127, hint: 'check the name, or give the full path' });
+  if (what === 'noexec') return new CxError(`${cmd}: permission denied (not an executable file)`, { exitCode: 126, hint: 'give a program the user may run' });
+  return new CxError(`working directory ${sanitize(ctx.workdir)} does not exist in the container`, { exitCode: 126, hint: 'give an existing directory to -w' });
 }
 
 /** ssh's (or the helper's) failure text as one line for the user. */
