@@ -20,6 +20,10 @@ export interface EnterVia {
   label: string;
   args: () => string[];
   env: () => Record<string, string>;
+  /** Starts the container (the ssh backend needs one with an sshd). */
+  start?: (containers: Containers) => Promise<TestContainer>;
+  /** The shell is a login shell started by an sshd: $0 is "-ash", as with any ssh login. */
+  loginShell?: boolean;
 }
 
 export function enterContract(backend: string, via?: EnterVia): void {
@@ -41,7 +45,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
 
     before(async () => {
       await requireEngine();
-      c = await containers.run();
+      c = via?.start ? await via.start(containers) : await containers.run();
       dir = await mkdtemp(path.join(os.tmpdir(), 'cx-e2e-'));
     });
     after(async () => {
@@ -58,7 +62,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
         p.resize(90, 25);
         const second = await ask(p, 'sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
         assert.deepEqual([second[1], second[2]], ['25', '90']);
-        await ask(p, 'echo $0', /\/bin\/ash/);
+        await ask(p, 'echo $0', via?.loginShell ? /-ash/ : /\/bin\/ash/);
         // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
         assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
         p.type('exit\r');

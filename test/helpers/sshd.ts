@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { containerPid, uniqueName, type Containers, type TestContainer } from './engine.js';
 
 /**
  * A throwaway OpenSSH server on 127.0.0.1 standing in for a remote host: Debian's /usr/sbin/sshd with
@@ -221,4 +222,26 @@ export async function waitListening(pid: number, port = 22): Promise<void> {
     await sleep(50);
   }
   throw new Error(`nothing listens on port ${port} in the network namespace of ${pid} after 10 s`);
+}
+
+/** The image scripts/build-images.sh builds with the host's sshd in it. */
+export const SSHD_IMAGE = 'cx-test/sshd:1';
+
+/**
+ * An sshd container with --network none: created, given the keys, started, and listening on 22
+ * before it is handed out. `containers` removes it.
+ */
+export async function startSshdContainer(
+  containers: Containers,
+  keys: SshKeys,
+  opts: { args?: string[]; cmd?: string[]; hostKey?: string } = {},
+): Promise<TestContainer> {
+  const name = uniqueName('cxssh');
+  const created = await execa('docker', ['create', '--name', name, '--label', 'cx-test=1', '--network', 'none', ...(opts.args ?? []), SSHD_IMAGE, ...(opts.cmd ?? [])]);
+  const id = created.stdout.trim();
+  containers.adopt(id);
+  await keys.install(name, opts.hostKey);
+  await execa('docker', ['start', name]);
+  await waitListening(await containerPid(id));
+  return { id, name };
 }

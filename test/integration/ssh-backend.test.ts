@@ -4,8 +4,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { cx, text } from '../helpers/cx.js';
-import { containerPid, Containers, requireEngine, uniqueName, type TestContainer } from '../helpers/engine.js';
-import { SshKeys, waitListening } from '../helpers/sshd.js';
+import { containerPid, Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { SshKeys, startSshdContainer, waitListening } from '../helpers/sshd.js';
 import { backendContract } from './contract.js';
 
 /**
@@ -13,7 +13,6 @@ import { backendContract } from './contract.js';
  * --network none: the only way in is the connection the nsenter helper makes inside the container's
  * network namespace. Keys are throwaway; cx's known_hosts files for these containers are removed.
  */
-export const SSHD_IMAGE = 'cx-test/sshd:1';
 const KNOWN = '/var/lib/cx/known_hosts';
 
 let keys: SshKeys | undefined;
@@ -28,17 +27,11 @@ after(async () => {
   if (!knownExisted) await rm('/var/lib/cx', { recursive: true, force: true });
 });
 
-/** An sshd container: created, given the keys, started, and listening before it is handed out. */
-export async function startSshd(containers: Containers, opts: { args?: string[]; cmd?: string[]; hostKey?: string } = {}): Promise<TestContainer> {
-  const name = uniqueName('cxssh');
-  const created = await execa('docker', ['create', '--name', name, '--label', 'cx-test=1', '--network', 'none', ...(opts.args ?? []), SSHD_IMAGE, ...(opts.cmd ?? [])]);
-  const id = created.stdout.trim();
-  containers.adopt(id);
-  started.push(id);
-  await keys!.install(name, opts.hostKey);
-  await execa('docker', ['start', name]);
-  await waitListening(await containerPid(id));
-  return { id, name };
+function startSshd(containers: Containers, opts: { args?: string[]; cmd?: string[]; hostKey?: string } = {}): Promise<TestContainer> {
+  return startSshdContainer(containers, keys!, opts).then((c) => {
+    started.push(c.id);
+    return c;
+  });
 }
 
 const env = (): Record<string, string> => ({ CX_SSH_CONFIG: keys!.clientConfig });
