@@ -16,6 +16,8 @@ export interface BackendContext {
   health?: () => DaemonHealth | undefined;
   /** One line on stderr (the fallback warning). */
   warn?: (line: string) => void;
+  /** Only these backends (an engine on another machine: only docker can reach its containers). */
+  only?: readonly BackendName[];
 }
 
 type Factory = (ctx: BackendContext) => Backend;
@@ -54,7 +56,7 @@ export class Registry {
   private readonly backends: Backend[];
 
   constructor(private readonly ctx: BackendContext) {
-    this.backends = FACTORIES.map(([, make]) => make(ctx));
+    this.backends = FACTORIES.filter(([name]) => !ctx.only || ctx.only.includes(name)).map(([, make]) => make(ctx));
   }
 
   /**

@@ -83,12 +83,12 @@ function manCommand(program: Command, ctx: Context, done: Done): Command {
 }
 
 /** Parse argv and run the command; returns the exit code. Usage errors become UsageError. */
-export async function run(argv: string[], io: IO): Promise<number> {
+export async function run(argv: string[], io: IO, opts: { engineOnly?: boolean } = {}): Promise<number> {
   // -H ssh://host (or CX_HOST, DOCKER_HOST=ssh://, an ssh docker context): the command runs there.
-  const remote = remoteTarget(argv, io.env);
-  if (remote && remote.hosts.length > 0) return runOnHosts(remote.hosts, remote.rest, io);
+  const remote = opts.engineOnly ? undefined : remoteTarget(argv, io.env);
+  if (remote && remote.hosts.length > 0) return runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, { engineOnly: true }));
   if (remote) argv = remote.rest;
-  const ctx = new Context(io, optionArgs(argv).includes('--debug'));
+  const ctx = new Context(io, optionArgs(argv).includes('--debug'), opts.engineOnly === true);
   let code = 0;
   const program = buildProgram(ctx, (c) => (code = c));
   const commands = [program, ...program.commands];

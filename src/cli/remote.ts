@@ -1,6 +1,9 @@
 import { UsageError } from '../errors.js';
-import { listHosts, runRemote, type HostListing } from '../remote/run.js';
+import { startDialProxy } from '../remote/dial.js';
+import { listHosts, runRemote, type FallbackListing, type HostListing } from '../remote/run.js';
+import { RemoteError, sshSettings } from '../remote/ssh.js';
 import { hostsFile, selectHosts, takeHostArgs, type RemoteHost } from '../remote/target.js';
+import { Writable } from 'node:stream';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';
 import { formatLs, type LsRecord } from './commands/ls.js';
@@ -39,26 +42,84 @@ export function remoteTarget(
   return { hosts, rest, allHosts };
 }
 
+/** Runs a command line here, against the engine io.env names, with only its API (the fallback's way). */
+export type RunHere = (argv: string[], io: IO) => Promise<number>;
+
 /** Run a command line on remote hosts: `ls` on each at once, anything else on the one host. */
-export async function runOnHosts(hosts: readonly RemoteHost[], rest: readonly string[], io: IO): Promise<number> {
+export async function runOnHosts(hosts: readonly RemoteHost[], rest: readonly string[], io: IO, runHere: RunHere): Promise<number> {
   const opts = optionArgs(rest);
   const sub = opts.find((a) => !a.startsWith('-'));
   const quiet = opts.includes('-q') || opts.includes('--quiet');
-  if ((sub === 'ls' || sub === 'ps') && !(quiet && hosts.length === 1)) return lsOnHosts(hosts, opts, io);
+  if ((sub === 'ls' || sub === 'ps') && !(quiet && hosts.length === 1)) return lsOnHosts(hosts, opts, io, runHere);
   if (hosts.length > 1) {
     throw new UsageError(
       `cx ${sub ?? 'ui'} runs on one host, and ${hosts.length} are given`,
       'give one -H, or use cx ls to list several hosts',
     );
   }
-  return runRemote(hosts[0]!, rest, io, version());
+  const host = hosts[0]!;
+  try {
+    return await runRemote(host, rest, io, version());
+  } catch (err) {
+    if (!(err instanceof RemoteError) || !CANNOT_PLACE.has(err.reason)) throw err;
+    return viaEngineApi(host, rest, io, err, runHere);
+  }
 }
 
-async function lsOnHosts(hosts: readonly RemoteHost[], opts: readonly string[], io: IO): Promise<number> {
+// Reasons cx could not run its own copy on the host, where the remote Engine API may still serve.
+const CANNOT_PLACE = new Set<RemoteError['reason']>(['not-root', 'no-cx']);
+
+function fallbackWarning(why: RemoteError): string {
+  return `${why.message}; using the remote Engine API over ssh instead (docker backend only: it needs a responsive dockerd there)`;
+}
+
+/** io with the engine pointed at the relay (its stdin getter stays lazy), and other fields replaced. */
+function ioHere(io: IO, socketPath: string, fields: Partial<IO> = {}): IO {
+  const props: PropertyDescriptorMap = { env: { value: { ...io.env, DOCKER_HOST: `unix://${socketPath}` }, enumerable: true } };
+  for (const [k, v] of Object.entries(fields)) props[k] = { value: v, enumerable: true };
+  return Object.create(io, props) as IO;
+}
+
+/**
+ * The fallback: the same command run here, against the remote engine through `docker system
+ * dial-stdio`, with only the Engine API and the docker backend (this machine's disk, runtimes and
+ * /proc are not that host's). Said in one warning line, with why cx could not run there.
+ */
+async function viaEngineApi(host: RemoteHost, rest: readonly string[], io: IO, why: RemoteError, runHere: RunHere): Promise<number> {
+  const proxy = await startDialProxy(host, sshSettings(io.env, !(io.stdinIsTTY && io.stdoutIsTTY)));
+  io.stderr.write(`cx: warning: ${sanitize(fallbackWarning(why))}\n`);
+  try {
+    return await runHere([...rest], ioHere(io, proxy.socketPath));
+  } finally {
+    proxy.close();
+  }
+}
+
+/** `cx ls --json` here against one host's engine through the relay, for a host cx cannot run on. */
+async function lsViaEngineApi(host: RemoteHost, all: boolean, io: IO, why: RemoteError, runHere: RunHere): Promise<FallbackListing> {
+  const proxy = await startDialProxy(host, sshSettings(io.env, true));
+  try {
+    const out: Buffer[] = [];
+    let err = '';
+    const stdout = new Writable({ write: (c: Buffer, _e, cb) => (out.push(Buffer.from(c)), cb()) });
+    const stderr = new Writable({ write: (c: Buffer, _e, cb) => ((err += c.toString('utf8')), cb()) });
+    const code = await runHere(['ls', '--json', ...(all ? ['--all'] : [])], ioHere(io, proxy.socketPath, { stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false }));
+    if (code !== 0) throw new RemoteError(host, 'no-engine', `${why.message}, and its Engine API did not answer: ${err.split('\n')[0]?.replace(/^cx: /, '') ?? ''}`);
+    // The listing prints it after the host's label: the message without its own.
+    const warning = fallbackWarning(why).replace(`${host.label}: `, '');
+    return { records: JSON.parse(Buffer.concat(out).toString('utf8')) as Record<string, unknown>[], warnings: [`cx: warning: ${warning}`] };
+  } finally {
+    proxy.close();
+  }
+}
+
+async function lsOnHosts(hosts: readonly RemoteHost[], opts: readonly string[], io: IO, runHere: RunHere): Promise<number> {
   const all = opts.includes('-a') || opts.includes('--all');
   const json = opts.includes('--json');
   const quiet = opts.includes('-q') || opts.includes('--quiet');
-  const listings = await listHosts(hosts, all, io.env, version());
+  const listings = await listHosts(hosts, all, io.env, version(), (host, why) =>
+    CANNOT_PLACE.has(why.reason) ? lsViaEngineApi(host, all, io, why, runHere) : undefined,
+  );
   for (const l of listings) {
     for (const w of l.warnings) io.stderr.write(`${sanitize(l.host.label)}: ${sanitize(w)}\n`);
   }

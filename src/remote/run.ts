@@ -92,11 +92,18 @@ export interface HostListing {
  * `cx ls --json` on every host at once, each under its own deadline (connect and list): a host that
  * does not answer costs its own row, never the others' time.
  */
+export interface FallbackListing {
+  records: Record<string, unknown>[];
+  warnings: string[];
+}
+
 export async function listHosts(
   hosts: readonly RemoteHost[],
   all: boolean,
   env: NodeJS.ProcessEnv,
   version: string,
+  /** Another way to list a host cx cannot run on (the remote Engine API), or undefined for none. */
+  fallback?: (host: RemoteHost, why: RemoteError) => Promise<FallbackListing> | undefined,
 ): Promise<HostListing[]> {
   const s = sshSettings(env, true);
   return Promise.all(
@@ -117,7 +124,15 @@ export async function listHosts(
         if (!Array.isArray(parsed)) throw new Error('not a JSON array');
         return { host, records: parsed as Record<string, unknown>[], warnings };
       } catch (err) {
-        if (err instanceof RemoteError) return { host, error: err, warnings: [] };
+        if (err instanceof RemoteError) {
+          const other = fallback?.(host, err);
+          if (!other) return { host, error: err, warnings: [] };
+          try {
+            return { host, ...(await other) };
+          } catch (second) {
+            return { host, error: second instanceof RemoteError ? second : err, warnings: [] };
+          }
+        }
         return { host, error: new RemoteError(host, 'remote', `unexpected answer to cx ls: ${(err as Error).message}`), warnings: [] };
       }
     }),

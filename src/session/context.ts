@@ -18,6 +18,8 @@ export class Context {
   constructor(
     readonly io: IO,
     readonly debug: boolean,
+    /** The engine is another machine's, reached through a local socket: only its API and docker exec. */
+    readonly engineOnly = false,
   ) {}
 
   docker(): DockerClient {
@@ -37,12 +39,17 @@ export class Context {
   }
 
   inventory(): Inventory {
-    this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l) });
+    this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l), engineOnly: this.engineOnly });
     return this.inv;
   }
 
   registry(): Registry {
-    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) });
+    this.reg ??= new Registry({
+      docker: this.docker(),
+      health: () => this.knownHealth,
+      warn: (l) => this.warn(l),
+      ...(this.engineOnly ? { only: ['docker'] as const } : {}),
+    });
     return this.reg;
   }
 

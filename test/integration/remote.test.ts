@@ -133,14 +133,15 @@ describe('remote hosts over ssh (-H)', () => {
     }
   });
 
-  describe('errors: one line, exit 255, no hang', () => {
+  describe('errors: one line, exit 255, no hang; and the fallback', () => {
     /** A run with its own control dir, so no connection made by an earlier test is reused. */
-    const fresh = async (url: string, config: string, args: string[]) => {
+    const fresh = async (url: string, config: string, args: string[], input?: Buffer) => {
       const run = await mkdtemp('/tmp/cx-ctl-');
       try {
         return await cx(['-H', url, ...args], {
           env: { CX_SSH_CONFIG: config, XDG_RUNTIME_DIR: run, CX_SSH_TIMEOUT_MS: '4000' },
           timeoutMs: 30_000,
+          ...(input ? { input } : {}),
         });
       } finally {
         await execa('sh', ['-c', `for s in ${run}/cx-ssh/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x; done; true`], {
@@ -179,16 +180,26 @@ describe('remote hosts over ssh (-H)', () => {
       assert.match(r.stderr, /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: host key verification failed \(ssh: /m);
     });
 
-    it('a remote cache cx cannot trust: refused in one line, nothing run from it', async () => {
+    it('a remote cache cx cannot trust is not used: one warning line, then the remote Engine API over dial-stdio', async () => {
       const saved = `${CACHE}.saved-by-test`;
       if (existsSync(CACHE)) await execa('mv', [CACHE, saved]);
       try {
         await mkdir(CACHE, { mode: 0o755 });
         await execa('chmod', ['755', CACHE]);
-        const r = await fresh(sshd.url, sshd.clientConfig, ['ls']);
-        assert.equal(r.exitCode, 255);
-        assert.equal(oneLine(r.stderr).length, 1, r.stderr);
-        assert.match(r.stderr, /is not a root-owned 0700 directory: not using it$/m);
+        const ls = await fresh(sshd.url, sshd.clientConfig, ['ls', '--json']);
+        assert.equal(ls.exitCode, 0, ls.stderr);
+        const warnings = ls.stderr.split('\n').filter(Boolean);
+        assert.equal(warnings.length, 1, ls.stderr);
+        assert.match(warnings[0] ?? '', /is not a root-owned 0700 directory: not using it; using the remote Engine API over ssh instead/);
+        const row = (JSON.parse(text(ls)) as { name: string; backends: string[]; host: string }[]).find((x) => x.name === c.name);
+        assert.deepEqual(row?.backends, ['docker'], 'only the docker backend reaches a remote engine');
+        const data = randomBytes(256 * 1024);
+        const cat = await fresh(sshd.url, sshd.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], data);
+        assert.equal(cat.exitCode, 5, cat.stderr);
+        assert.ok(cat.stdout.equals(data), 'bytes through the relay');
+        assert.equal(cat.stderr.split('\n').filter((l) => l.startsWith('cx: warning: ')).length, 1, cat.stderr);
+        // Nothing was placed in, or run from, the directory cx refused.
+        assert.deepEqual((await execa('ls', ['-A', CACHE])).stdout, '');
       } finally {
         await rm(CACHE, { recursive: true, force: true });
         if (existsSync(saved)) await execa('mv', [saved, CACHE]);
