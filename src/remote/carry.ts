@@ -9,7 +9,11 @@ import type { RemoteHost } from './target.js';
 /**
  * cx carries itself over: the single-file executable is copied once per version to a root-owned
  * cache on the remote host (/var/lib/cx/<version>-<sha256 prefix>/cx, every directory 0700 root),
- * checked by sha256 there before each use, and run there. That way the remote machine runs cx's own
+ * checked there before each use, and run there. Hashing 110 MB takes a second on a busy machine, so
+ * the sha256 is computed when the file is placed or changed, and recorded beside it (`verified`:
+ * inode, size, mtime, ctime and the hash); each use compares the file's current stat with that
+ * record and hashes again on any difference. Any write, rename or chmod moves the ctime, and only
+ * root can write in that directory at all. That way the remote machine runs cx's own
  * daemon-less discovery and its runc/nsenter backends, so a remote dockerd that hangs is no more a
  * problem than a local one.
  */
@@ -70,8 +74,16 @@ case "$(uname -m)" in x86_64) ;; *) say arch "$(uname -m)";; esac
 private() { [ -d "$1" ] && [ ! -L "$1" ] && [ "$(stat -c '%u %a' "$1")" = "0 700" ]; }
 `;
 
-/** Make sure the remote host has this cx, placing it if needed; returns its path there. */
-export async function ensureRemoteCx(host: RemoteHost, s: SshSettings, version: string, exe: LocalExecutable): Promise<string> {
+/**
+ * Make sure the remote host has this cx, placing it if needed. `how` says whether it was there and
+ * its record matched at once ('ready'), had to be hashed again ('rehashed') or was copied ('placed').
+ */
+export async function ensureRemoteCx(
+  host: RemoteHost,
+  s: SshSettings,
+  version: string,
+  exe: LocalExecutable,
+): Promise<{ file: string; how: 'ready' | 'rehashed' | 'placed' }> {
   const file = remotePath(version, exe);
   const dir = path.posix.dirname(file);
   const check = `${PREAMBLE}
@@ -79,15 +91,37 @@ d=${shQuote(REMOTE_ROOT)}; l=${shQuote(dir)}; f=${shQuote(file)}
 [ -e "$f" ] || say missing
 private "$d" && private "$l" || say unsafe-dir
 [ -f "$f" ] && [ ! -L "$f" ] && [ "$(stat -c '%u %a' "$f")" = "0 700" ] || say unsafe-file
+stamp="$(stat -c '%i %s %Y %Z' "$f") ${exe.sha256}"
+[ -f "$l/verified" ] && [ "$(cat "$l/verified")" = "$stamp" ] && say ok
 [ "$(sha256sum "$f" | cut -d' ' -f1)" = ${exe.sha256} ] || say missing
-say ok`;
+umask 077; echo "$stamp" > "$l/verified"
+say rehashed`;
   const r = await capture(host, s, check);
   if (r.code !== 0) throw sshFailure(host, r, s);
   const answer = verdict(r.stdout);
-  if (answer === 'ok') return file;
+  if (answer === 'ok') return { file, how: 'ready' };
+  if (answer === 'rehashed') return { file, how: 'rehashed' };
   if (answer !== 'missing') throw refusal(host, answer, file);
   await place(host, s, exe, dir, file);
-  return file;
+  return { file, how: 'placed' };
+}
+
+/**
+ * The command line that runs the remote cx in ONE round trip once it is known to be there: the same
+ * checks as ensureRemoteCx's fast path (root; every level root-owned 0700; the file's stat equal to
+ * the record made when it was hashed), then exec. When any check fails it prints nothing and exits
+ * 255, and the caller runs the full check to learn why (see runRemote).
+ */
+export function guardedCommand(file: string, sha256: string, command: string): string {
+  const dir = path.posix.dirname(file);
+  const want = ['0 700', '0 700', '0 700'].join('\n');
+  return [
+    `f=${shQuote(file)}; l=${shQuote(dir)}`,
+    `[ "$(id -u)" = 0 ] && [ ! -L ${shQuote(REMOTE_ROOT)} ] && [ ! -L "$l" ] && [ ! -L "$f" ] && [ -f "$f" ]`,
+    `[ "$(stat -c '%u %a' ${shQuote(REMOTE_ROOT)} "$l" "$f" 2>/dev/null)" = "$(printf '${want}')" ]`,
+    `[ "$(cat "$l/verified" 2>/dev/null)" = "$(stat -c '%i %s %Y %Z' "$f") ${sha256}" ]`,
+    command,
+  ].join(' && ') + '; exit 255';
 }
 
 async function place(host: RemoteHost, s: SshSettings, exe: LocalExecutable, dir: string, file: string): Promise<void> {
@@ -105,6 +139,7 @@ chmod 700 "$t"
 [ "$(sha256sum "$t" | cut -d' ' -f1)" = ${exe.sha256} ] || { rm -f "$t"; say corrupt; }
 "$t" --version >/dev/null 2>&1 || { rm -f "$t"; say noexec "$l"; }
 mv -f "$t" "$f" || say cannot-write "$l"
+echo "$(stat -c '%i %s %Y %Z' "$f") ${exe.sha256}" > "$l/verified"
 say ok`;
   // The copy gets its own, larger deadline: 110 MB over a slow link takes a while.
   const r = await capture(host, s, script, { input: createReadStream(exe.file), timeoutMs: Math.max(120_000, s.timeoutMs) });

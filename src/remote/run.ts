@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import { CxError } from '../errors.js';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';
-import { ensureRemoteCx, localExecutable } from './carry.js';
-import { capture, masterAlive, RemoteError, shQuote, sshArgs, sshFailure, sshSettings, type SshSettings } from './ssh.js';
+import { createHash } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureRemoteCx, guardedCommand, localExecutable, remotePath, type LocalExecutable } from './carry.js';
+import { capture, masterAlive, RemoteError, shQuote, sshArgs, sshFailure, sshSettings, type Captured, type SshSettings } from './ssh.js';
 import type { RemoteHost } from './target.js';
 
 /**
@@ -34,8 +37,7 @@ function remoteCommand(cxPath: string, args: readonly string[], env: NodeJS.Proc
   return ['exec', ...(vars.length ? ['env', ...vars] : []), cxPath, ...args].map(shQuote).join(' ');
 }
 
-/** The remote cx for `host`, placed there if it is missing. */
-export async function prepare(host: RemoteHost, s: SshSettings, version: string): Promise<string> {
+function executable(host: RemoteHost, s: SshSettings): LocalExecutable {
   const exe = localExecutable(s.controlDir);
   if (!exe) {
     throw new RemoteError(
@@ -45,30 +47,62 @@ export async function prepare(host: RemoteHost, s: SshSettings, version: string)
       'build it (npm run build:exe), or run the cx-linux-x64 executable itself',
     );
   }
-  return ensureRemoteCx(host, s, version, exe);
+  return exe;
+}
+
+/** A mark in the private control dir: this host had this very cx, checked, while that connection lived. */
+function memoFile(s: SshSettings, host: RemoteHost, file: string): string {
+  return path.join(s.controlDir, `placed-${createHash('sha256').update(`${host.label}\0${file}`).digest('hex').slice(0, 16)}`);
+}
+
+/**
+ * Where the remote cx is. With a live connection and a mark from an earlier check, no round trip:
+ * the guard in front of the command checks again on the remote (see guardedCommand). Otherwise the
+ * full check (which also opens the connection, so ssh's own failures are told apart and worded).
+ */
+async function locate(host: RemoteHost, s: SshSettings, version: string, exe: LocalExecutable): Promise<{ file: string; checked: boolean }> {
+  const memo = memoFile(s, host, remotePath(version, exe));
+  if (existsSync(memo) && (await masterAlive(host, s))) return { file: remotePath(version, exe), checked: false };
+  const { file } = await ensureRemoteCx(host, s, version, exe);
+  writeFileSync(memo, '', { mode: 0o600 });
+  return { file, checked: true };
 }
 
 /** Run `args` (a cx command line without -H) with the remote cx, stdio passed through; its exit code. */
 export async function runRemote(host: RemoteHost, args: readonly string[], io: IO, version: string): Promise<number> {
   const tty = io.stdinIsTTY && io.stdoutIsTTY;
   const s = sshSettings(io.env, !tty);
-  const cxPath = await prepare(host, s, version);
-  const child = spawn('ssh', [...sshArgs(host, s, tty ? '-tt' : '-T'), remoteCommand(cxPath, args, io.env)], { stdio: 'inherit' });
+  const exe = executable(host, s);
+  const { file } = await locate(host, s, version, exe);
+  const run = (): Promise<number> => runInherited([...sshArgs(host, s, tty ? '-tt' : '-T'), guardedCommand(file, exe.sha256, remoteCommand(file, args, io.env))]);
+  const code = await run();
+  if (code !== 255) return code;
+  // 255: ssh's own failure, the guard's refusal (nothing ran), or the command's own exit code.
+  if (!(await masterAlive(host, s))) {
+    throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
+  }
+  const again = await ensureRemoteCx(host, s, version, exe);
+  // The record matched at once: the guard passed, so the command ran and exited 255 itself.
+  if (again.how === 'ready') return 255;
+  // The copy had changed or gone (now checked or placed again): the command did not run. On a
+  // terminal nothing was lost, so run it now; a pipe's input may have been read already.
+  if (tty) return run();
+  throw new RemoteError(host, 'no-cx', 'the copy of cx on the remote had changed or gone; it is checked and in place again, and the command did not run', 'run the command again');
+}
+
+/** ssh with the terminal (or pipes) passed through; its exit code. */
+async function runInherited(args: string[]): Promise<number> {
+  const child = spawn('ssh', args, { stdio: 'inherit' });
   // ^C on the terminal reaches ssh (and through it the remote side) by itself; a signal sent to cx
   // alone is passed on, so ssh restores the terminal and ends the remote command.
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, forward(sig)] as const);
   for (const [sig, h] of handlers) process.on(sig, sig === 'SIGINT' ? () => undefined : h);
   try {
-    const code = await new Promise<number>((resolve, reject) => {
+    return await new Promise<number>((resolve, reject) => {
       child.on('error', (e) => reject(new CxError(`cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client' })));
       child.on('exit', (c, sig) => resolve(c ?? 128 + signalNumber(sig)));
     });
-    // 255 is ssh's own failure code, and a command's too: the connection master tells them apart.
-    if (code === 255 && !(await masterAlive(host, s))) {
-      throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
-    }
-    return code;
   } finally {
     for (const [sig] of handlers) process.removeAllListeners(sig);
   }
@@ -110,9 +144,18 @@ export async function listHosts(
     hosts.map(async (host): Promise<HostListing> => {
       const started = Date.now();
       try {
-        const cxPath = await prepare(host, s, version);
-        const left = Math.max(1000, s.timeoutMs - (Date.now() - started));
-        const r = await capture(host, s, remoteCommand(cxPath, ['ls', '--json', ...(all ? ['--all'] : [])], env), { timeoutMs: left });
+        const exe = executable(host, s);
+        const { file, checked } = await locate(host, s, version, exe);
+        const ls = (): Promise<Captured> =>
+          capture(host, s, guardedCommand(file, exe.sha256, remoteCommand(file, ['ls', '--json', ...(all ? ['--all'] : [])], env)), {
+            timeoutMs: Math.max(1000, s.timeoutMs - (Date.now() - started)),
+          });
+        let r = await ls();
+        // The guard refused (nothing ran, nothing printed): check in full, then once more.
+        if (r.code === 255 && r.stdout.length === 0 && !r.timedOut && !checked) {
+          await ensureRemoteCx(host, s, version, exe);
+          r = await ls();
+        }
         const warnings = r.stderr
           .split('\n')
           .map((l) => l.trim())

@@ -23,13 +23,16 @@ export class Context {
   ) {}
 
   docker(): DockerClient {
-    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadlineFromEnv(this.io.env));
+    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env));
     return this.dockerClient;
   }
 
   /** The daemon's state, learned once per run (about 1.5 s at worst), so no later call waits on a hung daemon. */
   health(): Promise<DaemonHealth> {
-    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath).then((h) => {
+    // Through the ssh relay every connection is a new `docker system dial-stdio` on the remote: the
+    // deadlines are the ssh one, not the local socket's.
+    const opts = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : {};
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, opts).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
       this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms; state roots: ${h.roots ? `${h.roots.dataRoot}, ${h.roots.execRoot} (${h.roots.how})` : 'unknown'}`);
@@ -72,6 +75,12 @@ export class Context {
 
 /** Node's timers take at most 2^31-1 ms (about 24.8 days); a larger value would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** An engine behind the ssh relay: CX_SSH_TIMEOUT_MS (default 8 s), as for everything over ssh. */
+function relayDeadline(env: NodeJS.ProcessEnv): number {
+  const v = Number(env['CX_SSH_TIMEOUT_MS']);
+  return Number.isFinite(v) && v > 0 ? Math.min(v, MAX_TIMER_MS) : 8000;
+}
 
 /** CX_API_TIMEOUT_MS overrides the 2 s deadline on Engine API calls. */
 function deadlineFromEnv(env: NodeJS.ProcessEnv): { deadlineMs?: number } {
