@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint';
 /**
  * The layers of src/, lowest first: a folder may import its own layer and those below, never one
  * above (docs/architecture.md draws them). util and errors.ts are the floor; host (facts read from
- * the machine) and engine (the Docker socket) sit on it, and engine may read host facts; cli and
- * tui are peers at the top and never import each other, except that `cx ui` loads the TUI through
+ * the machine) and engine (the Docker socket) sit on it, and engine may read host facts; remote
+ * (other hosts over ssh) sits beside attach and uses the session core; cli and tui are peers at the top and never import each other, except that `cx ui` loads the TUI through
  * its one entry.
  */
 const LAYERS = [
