@@ -51,6 +51,10 @@ export async function runOnHosts(hosts: readonly RemoteHost[], rest: readonly st
   const sub = opts.find((a) => !a.startsWith('-'));
   const quiet = opts.includes('-q') || opts.includes('--quiet');
   if ((sub === 'ls' || sub === 'ps') && !(quiet && hosts.length === 1)) return lsOnHosts(hosts, opts, io, runHere);
+  if (hosts.length > 1 && (sub === undefined || sub === 'ui')) {
+    const { startHostPicker } = await import('../tui/entry.js');
+    return startHostPicker(io, hosts, version());
+  }
   if (hosts.length > 1) {
     throw new UsageError(
       `cx ${sub ?? 'ui'} runs on one host, and ${hosts.length} are given`,
