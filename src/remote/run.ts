@@ -162,7 +162,11 @@ export async function listHosts(
           .filter(Boolean);
         if (r.code === 255 || r.timedOut) return { host, error: sshFailure(host, r, s), warnings: [] };
         if (r.code !== 0)
-          return { host, error: new RemoteError(host, 'remote', sanitize(warnings.join('; ') || `cx ls exited ${r.code}`)), warnings: [] };
+          return {
+            host,
+            error: new RemoteError(host, 'remote', sanitize(warnings.map((w) => w.replace(/^cx: /, '')).join('; ') || `cx ls exited ${r.code}`)),
+            warnings: [],
+          };
         const parsed = JSON.parse(r.stdout.toString('utf8')) as unknown;
         if (!Array.isArray(parsed)) throw new Error('not a JSON array');
         return { host, records: parsed as Record<string, unknown>[], warnings };

@@ -173,8 +173,9 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       await waitForFile(broken.name, '/ready');
       if (options.needsPasswd) {
         const r = await run([broken.name, '--', 'true'], { timeoutMs: 30_000 });
-        assert.notEqual(r.exitCode, 0);
+        assert.equal(r.exitCode, 255, r.stderr);
         assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('cx: ')).length, 1, r.stderr);
+        assert.match(r.stderr, /^cx: (the sshd of|cannot open an ssh session in) /m);
         return;
       }
       const env = await cx(['env', '--backend', backend, broken.name], withEnv());
