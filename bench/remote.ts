@@ -6,10 +6,11 @@
  * Run: npm run build && node scripts/build-exe.mjs && node dist/bench/remote.js
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Sshd } from '../test/helpers/sshd.js';
-import { CX, fmt, interleave, machine, medianMs, recordSection } from './lib.js';
+import { CX, fmt, interleave, machine, medianMs, recordSection, ROOT } from './lib.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
 const NOTE = `
@@ -24,6 +25,9 @@ it is CPU-bound here; on separate hosts each listing runs on its own machine.
 `;
 const name = `cx-bench-remote-${process.pid}`;
 const hosts: Sshd[] = [];
+
+// Without the executable cx would fall back to the Engine API relay and this would time that instead.
+if (!existsSync(`${ROOT}dist/cx-linux-x64`)) throw new Error('dist/cx-linux-x64 is missing: run node scripts/build-exe.mjs first');
 
 try {
   for (let i = 0; i < 3; i++) hosts.push(await Sshd.start());
