@@ -124,7 +124,12 @@ export function capture(
   let timedOut = false;
   child.stdout?.on('data', (d: Buffer) => out.push(d));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  if (opts.input) opts.input.pipe(child.stdin!);
+  if (opts.input) {
+    // A local read error (the executable went away mid-copy) ends the copy; the remote side then
+    // finds the hash wrong and says so.
+    opts.input.on('error', () => child.stdin?.end());
+    opts.input.pipe(child.stdin!);
+  }
   else child.stdin?.end();
   child.stdin?.on('error', () => undefined);
   const timer = setTimeout(() => {

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { remoteCommand } from '../../src/backends/ssh/backend.js';
+import type { ExecRequest } from '../../src/backends/types.js';
 import { UsageError } from '../../src/errors.js';
 import { forwardedEnv } from '../../src/remote/run.js';
 import { shQuote } from '../../src/remote/ssh.js';
@@ -50,5 +52,20 @@ describe('remote host selection', () => {
     assert.equal(shQuote('web'), 'web');
     assert.equal(shQuote("it's; rm -rf /"), `'it'\\''s; rm -rf /'`);
     assert.equal(shQuote(''), "''");
+  });
+});
+
+describe('ssh backend: the command line its sshd runs', () => {
+  const req = (over: Partial<ExecRequest>): ExecRequest => ({ cmd: ['sh'], tty: true, stdin: true, user: '', workdir: '', env: [], size: undefined, ...over });
+
+  it('is no command at all for the automatic login shell, so the sshd starts the login', () => {
+    assert.equal(remoteCommand(req({ login: true, env: ['TERM=xterm'] })), undefined);
+  });
+
+  it('applies -w and -e, quotes every word, and runs the command as a child (128+n on a signal)', () => {
+    const line = remoteCommand(req({ cmd: ['echo', "it's", '$HOME'], workdir: '/tmp/a b', env: ['A=1 2', 'B'], tty: false }))!;
+    assert.match(line, /^cd '\/tmp\/a b' 2>\/dev\/null \|\| \{ echo "cx-ssh: chdir/);
+    assert.match(line, /\nenv -u B 'A=1 2' echo 'it'\\''s' '\$HOME'; exit \$\?$/);
+    assert.match(line, /\nc=echo\n/);
   });
 });
