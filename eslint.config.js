@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint';
 /**
  * The layers of src/, lowest first: a folder may import its own layer and those below, never one
  * above (docs/architecture.md draws them). util and errors.ts are the floor; host (facts read from
- * the machine) and engine (the Docker socket) sit on it, and engine may read host facts; cli and
- * tui are peers at the top and never import each other, except that `cx ui` loads the TUI through
+ * the machine) and engine (the Docker socket) sit on it, and engine may read host facts; remote
+ * (other hosts over ssh) sits beside attach and uses the session core; cli and tui are peers at the top and never import each other, except that `cx ui` loads the TUI through
  * its one entry.
  */
 const LAYERS = [
@@ -18,10 +18,11 @@ const LAYERS = [
   ['backends', []],
   ['session', []],
   ['attach', []],
+  ['remote', []],
   ['cli', ['tui']],
   ['tui', ['cli']],
 ];
-const RANK = { util: 0, host: 1, engine: 1, discovery: 2, backends: 3, session: 4, attach: 5, cli: 6, tui: 6 };
+const RANK = { util: 0, host: 1, engine: 1, discovery: 2, backends: 3, session: 4, attach: 5, remote: 5, cli: 6, tui: 6 };
 
 // A folder of src/ that is in no layer would escape the rule: make adding one a decision.
 for (const entry of readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })) {

@@ -59,6 +59,10 @@
  *     through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) and only if it is the pty
  *     multiplexer (char 5:2).
  *
+ *  I6 `connect` joins only the container's network namespace (never its PID or mount namespace, so
+ *     the container cannot name the process), closes every fd but 0-2 before it creates the socket,
+ *     and drops every capability before it relays a single byte of what the container sends.
+ *
  * Usage (only ever run by cx):
  *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
  *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
@@ -72,6 +76,10 @@
  *       or directory names), s: = stat only.
  *       Output per path: "F <len>\n<bytes>" | "D <len>\n<NUL-separated names>" | "S <f|d|o>\n" | "N\n"
  *       (missing) | "O\n" (not a regular file or directory) | "B\n" (larger than the 4 MiB limit).
+ *   cx-nsenter connect --pid P --start T --id ID --port N
+ *       Joins ONLY the container's network namespace, connects to 127.0.0.1:N there (the container's
+ *       own sshd, for ssh's ProxyCommand) and relays stdin -> socket and socket -> stdout until both
+ *       ends close. Non-dumpable, every other fd closed and every capability dropped before relaying.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -85,6 +93,7 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -96,6 +105,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -303,6 +313,8 @@ static int is_abs_path(const char *s) { return s && s[0] == '/' && strlen(s) < P
 
 struct opts {
   int exec_mode;
+  int connect_mode;
+  unsigned short port;
   pid_t pid;
   uint64_t start;
   const char *id;
@@ -337,8 +349,9 @@ static void parse_groups(struct opts *o, const char *v) {
 static void parse_args(int argc, char **argv, struct opts *o) {
   memset(o, 0, sizeof *o);
   o->pid = -1;
-  if (argc < 2) fail("usage", 0, "usage: cx-nsenter exec|query --pid P --start T --id ID ... -- args");
+  if (argc < 2) fail("usage", 0, "usage: cx-nsenter exec|query|connect --pid P --start T --id ID ... [-- args]");
   if (!strcmp(argv[1], "exec")) o->exec_mode = 1;
+  else if (!strcmp(argv[1], "connect")) o->connect_mode = 1;
   else if (strcmp(argv[1], "query")) fail("usage", 0, "unknown mode");
   int have_caps = 0, have_user = 0;
   int i = 2;
@@ -364,9 +377,14 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     else if (!strcmp(a, "--cap-amb")) { o->amb = need_num(a, v, 16, UINT64_MAX); have_caps |= 16; }
     else if (!strcmp(a, "--rows")) o->rows = (unsigned short)need_num(a, v, 10, 65535);
     else if (!strcmp(a, "--cols")) o->cols = (unsigned short)need_num(a, v, 10, 65535);
+    else if (!strcmp(a, "--port") && o->connect_mode) o->port = (unsigned short)need_num(a, v, 10, 65535);
     else fail("usage", 0, "unknown option");
   }
   if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
+  if (o->connect_mode) {
+    if (o->port == 0 || i < argc) fail("usage", 0, "connect needs --port (1-65535) and nothing else");
+    return;
+  }
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
@@ -1301,6 +1319,54 @@ static int run_exec(const struct opts *o, struct target *t) {
   return supervise(child, master, sfd, rl, nrl);
 }
 
+/* ---- connect mode: a TCP connection made inside the container's network namespace ---- */
+
+static int run_connect(const struct opts *o, struct target *t) {
+  /* Nothing of this process (its memory, its fds) may be read through /proc by the container. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  enter_namespaces(t, t->ns_flags & CLONE_NEWNET);
+  /* The only fds kept: stdin, stdout, stderr (the target's handles and cx's pipes are closed). */
+  if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
+    for (int fd = 3; fd < 65536; fd++) close(fd);
+  status_fd = -1;
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) fail("connect", errno, "cannot create a socket in the container's network namespace");
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(o->port), .sin_addr = {.s_addr = htonl(INADDR_LOOPBACK)}};
+  if (connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) fail("connect", errno, "cannot connect to port %u inside the container", (unsigned)o->port);
+  /* Relaying needs no privilege at all: drop every capability (the bounding set stays; no exec follows). */
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+  if (syscall(SYS_capset, &hdr, none) < 0) fail("caps", errno, "cannot drop capabilities");
+  signal(SIGPIPE, SIG_IGN);
+  struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = s, .events = POLLIN}};
+  char buf[65536];
+  int in_open = 1, sock_open = 1;
+  while (sock_open) {
+    int n = poll(p, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("connect", errno, "poll");
+    }
+    if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t r = read(0, buf, sizeof buf);
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (r <= 0) {
+        in_open = 0;
+        p[0].fd = -1;
+        shutdown(s, SHUT_WR); /* stdin's EOF becomes the connection's */
+      } else write_all(s, buf, (size_t)r);
+    }
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t r = read(s, buf, sizeof buf);
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (r <= 0) sock_open = 0;
+      else write_all(1, buf, (size_t)r);
+    }
+  }
+  close(1);
+  return 0;
+}
+
 static int has_cap(int cap) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
@@ -1329,5 +1395,6 @@ int main(int argc, char **argv) {
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};
   open_target(&o, &t);
+  if (o.connect_mode) return run_connect(&o, &t);
   return o.exec_mode ? run_exec(&o, &t) : run_query(&o, &t);
 }

@@ -23,6 +23,9 @@ command -v zsh >/dev/null 2>&1 || need_pkgs+=(zsh)
 command -v fish >/dev/null 2>&1 || need_pkgs+=(fish)
 # hyperfine: bench/startup.sh (start-up of the npm package and of the executable).
 command -v hyperfine >/dev/null 2>&1 || need_pkgs+=(hyperfine)
+# openssh: the remote-host tests start their own sshd on 127.0.0.1 (own config and throwaway keys).
+command -v ssh >/dev/null 2>&1 || need_pkgs+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

@@ -6,6 +6,7 @@ import { sanitize } from '../util/sanitize.js';
 import { DockerBackend } from './docker/backend.js';
 import { NsenterBackend } from './nsenter/backend.js';
 import { RuncBackend } from './runc/backend.js';
+import { SshBackend } from './ssh/backend.js';
 import type { Backend, BackendName } from './types.js';
 
 /** What backends need from the outside world; built once per cx run. */
@@ -15,6 +16,8 @@ export interface BackendContext {
   health?: () => DaemonHealth | undefined;
   /** One line on stderr (the fallback warning, what a backend skipped). */
   warn?: (line: string) => void;
+  /** Only these backends (an engine on another machine: only docker can reach its containers). */
+  only?: readonly BackendName[];
 }
 
 type Factory = (ctx: BackendContext) => Backend;
@@ -24,7 +27,14 @@ const FACTORIES: ReadonlyArray<[BackendName, Factory]> = [
   ['docker', (ctx) => new DockerBackend(ctx.docker)],
   ['runc', () => new RuncBackend()],
   ['nsenter', (ctx) => new NsenterBackend(ctx.warn)],
+  ['ssh', () => new SshBackend()],
 ];
+
+/**
+ * Backends auto never picks: the ssh backend gives the container's SSH login (its own environment and
+ * login set-up), not what docker exec gives, so it is used when asked for by name.
+ */
+const NOT_AUTO: ReadonlySet<BackendName> = new Set(['ssh']);
 
 export const BACKEND_NAMES: readonly string[] = FACTORIES.map(([n]) => n);
 export type BackendChoice = BackendName | 'auto';
@@ -48,7 +58,7 @@ export class Registry {
     private readonly ctx: BackendContext,
     backends?: readonly Backend[],
   ) {
-    this.backends = backends ? [...backends] : FACTORIES.map(([, make]) => make(ctx));
+    this.backends = backends ? [...backends] : FACTORIES.filter(([name]) => !ctx.only || ctx.only.includes(name)).map(([, make]) => make(ctx));
   }
 
   /**
@@ -92,6 +102,7 @@ export class Registry {
     }
     const reasons: string[] = [];
     for (const backend of this.backends) {
+      if (NOT_AUTO.has(backend.name)) continue;
       const can = this.canEnter(backend, c);
       if (can.ok) {
         const health = this.ctx.health?.();

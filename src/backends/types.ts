@@ -3,7 +3,7 @@ import type { Container } from '../discovery/types.js';
 import type { Disposable } from '../util/emitter.js';
 
 /** Every backend cx knows; the registry lists those that are implemented. */
-export type BackendName = 'docker' | 'nsenter' | 'runc';
+export type BackendName = 'docker' | 'nsenter' | 'runc' | 'ssh';
 
 export interface TermSize {
   cols: number;
@@ -25,6 +25,11 @@ export interface ExecRequest {
   env: string[];
   /** The terminal size to start with (TTY only). */
   size: TermSize | undefined;
+  /**
+   * `cmd` is the shell cx picked for an interactive session, not one the user named: a backend that
+   * has a login of its own (ssh) starts that instead.
+   */
+  login?: boolean;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */
@@ -91,7 +96,8 @@ export type EnvSource =
   | 'container-environment'
   | 'passwd'
   | 'tty'
-  | 'exec-option';
+  | 'exec-option'
+  | 'ssh-login';
 
 /** Reading files of the container's own filesystem, resolved inside the container (never the host's). */
 export interface ContainerFiles {

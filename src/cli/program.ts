@@ -9,6 +9,7 @@ import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
 import { lsCommand } from './commands/ls.js';
 import { runUi, uiCommand } from './commands/ui.js';
+import { remoteTarget, runOnHosts } from './remote.js';
 import { optionArgs, version } from './version.js';
 import type { Done } from './commands/done.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(ctx: Context, done: Done): Command {
     )
     .version(`cx ${version()}`, '-V, --version', 'print the version')
     .addOption(new Option('--debug', 'explain choices and show stack traces on errors'))
+    .addOption(new Option('-H, --host <ssh://[user@]host[:port]>', 'run the command on another host over ssh (repeatable for ls; also CX_HOST)'))
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -32,6 +34,8 @@ Examples:
   cx exec 3f2a -- ps aux         run a command (container by id prefix)
   cx env web                     the environment a session in web gets
   cx doctor                      what cx can use on this machine
+  cx -H ssh://root@prod-3 enter web   the same, on another host (over ssh)
+  cx ls -H ssh://a -H ssh://b    containers of several hosts, with a HOST column
   cx                             (on a terminal) the full-screen list; same as cx ui
 
 Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
@@ -80,10 +84,15 @@ function manCommand(program: Command, ctx: Context, done: Done): Command {
 
 /**
  * Parse argv and run the command; returns the exit code. Usage errors become UsageError. `parts`
- * replaces the real inventory, backends and daemon health (in-process tests).
+ * replaces the real inventory, backends and daemon health (in-process tests); `engineOnly` runs it
+ * against another machine's engine reached through a local socket (the ssh fallback).
  */
-export async function run(argv: string[], io: IO, parts: ContextParts = {}): Promise<number> {
-  const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts);
+export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts: { engineOnly?: boolean } = {}): Promise<number> {
+  // -H ssh://host (or CX_HOST, DOCKER_HOST=ssh://, an ssh docker context): the command runs there.
+  const remote = opts.engineOnly ? undefined : remoteTarget(argv, io.env);
+  if (remote && remote.hosts.length > 0) return runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, {}, { engineOnly: true }));
+  if (remote) argv = remote.rest;
+  const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts, opts.engineOnly === true);
   let code = 0;
   const program = buildProgram(ctx, (c) => (code = c));
   const commands = [program, ...program.commands];

@@ -23,6 +23,11 @@ export interface InventoryDeps {
   podman?: PodmanRoots;
   /** containerd state roots besides dockerd's own (<exec-root>/containerd/daemon). */
   containerdStates?: string[];
+  /**
+   * The engine is another machine's (reached over ssh): only its API speaks for it. This machine's
+   * disk, runtimes and /proc hold other containers, never listed or entered in its name.
+   */
+  engineOnly?: boolean;
 }
 
 /**
@@ -66,6 +71,7 @@ export class Inventory implements ContainerLookup {
         const c = await inspectContainer(this.deps.docker, typed);
         // Docker also accepts things cx does not (e.g. a prefix that is also a name); confirm the match.
         if (c.id === typed || c.name === typed || c.id.startsWith(typed.toLowerCase())) {
+          if (this.deps.engineOnly) return c;
           return mergeSources([[c], await this.dockerTasks(health, c.id)])[0] ?? c;
         }
       } catch (err) {
@@ -104,6 +110,10 @@ export class Inventory implements ContainerLookup {
     // Refused by the socket and not root: the on-disk and runtime state is root's too, so a listing
     // would be empty and "no container named X" a lie. Say what is really wrong.
     if (health.state === 'denied' && process.getuid?.() !== 0) throw daemonUnusableError(health);
+    if (this.deps.engineOnly) {
+      if (health.state !== 'ok') throw daemonUnusableError(health);
+      return listFromApi(this.deps.docker, { all: true });
+    }
     const runtimes = Promise.all([
       ...this.containerdStates(health).map((s) => listFromContainerd(s, warn)),
       listFromPodman(this.deps.podman ?? PODMAN_ROOTS, warn),

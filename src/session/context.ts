@@ -30,6 +30,8 @@ export class Context {
     readonly io: IO,
     readonly debug: boolean,
     private readonly parts: ContextParts = {},
+    /** The engine is another machine's, reached through a local socket: only its API and docker exec. */
+    readonly engineOnly = false,
   ) {
     this.inv = parts.inventory;
     if (parts.health) {
@@ -39,13 +41,17 @@ export class Context {
   }
 
   docker(): DockerClient {
-    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadlineFromEnv(this.io.env, 'CX_API_TIMEOUT_MS'));
+    const deadline = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env, 'CX_API_TIMEOUT_MS');
+    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadline);
     return this.dockerClient;
   }
 
   /** The daemon's state, learned once per run (about 1.5 s at worst), so no later call waits on a hung daemon. */
   health(): Promise<DaemonHealth> {
-    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, deadlineFromEnv(this.io.env, 'CX_PING_TIMEOUT_MS')).then((h) => {
+    // Through the ssh relay every connection is a new `docker system dial-stdio` on the remote: the
+    // deadlines are the ssh one, not the local socket's.
+    const opts = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env, 'CX_PING_TIMEOUT_MS');
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, opts).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
       for (const line of h.distrusted ?? []) this.trace(sanitize(line));
@@ -56,12 +62,20 @@ export class Context {
   }
 
   inventory(): ContainerLookup {
-    this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l) });
+    this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l), engineOnly: this.engineOnly });
     return this.inv;
   }
 
   registry(): Registry {
-    this.reg ??= new Registry({ docker: this.docker(), health: () => this.knownHealth, warn: (l) => this.warn(l) }, this.parts.backends);
+    this.reg ??= new Registry(
+      {
+        docker: this.docker(),
+        health: () => this.knownHealth,
+        warn: (l) => this.warn(l),
+        ...(this.engineOnly ? { only: ['docker'] as const } : {}),
+      },
+      this.parts.backends,
+    );
     return this.reg;
   }
 
@@ -84,6 +98,11 @@ export class Context {
 
 /** Node's timers take at most 2^31-1 ms (about 24.8 days); a larger value would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** An engine behind the ssh relay: CX_SSH_TIMEOUT_MS (default 8 s), as for everything over ssh. */
+function relayDeadline(env: NodeJS.ProcessEnv): number {
+  return deadlineFromEnv(env, 'CX_SSH_TIMEOUT_MS').deadlineMs ?? 8000;
+}
 
 /** A deadline in ms from the environment (CX_API_TIMEOUT_MS for API calls, CX_PING_TIMEOUT_MS for the health ping). */
 function deadlineFromEnv(env: NodeJS.ProcessEnv, name: string): { deadlineMs?: number } {

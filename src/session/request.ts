@@ -74,5 +74,6 @@ export async function enterRequest(
   terminal: { env: NodeJS.ProcessEnv; size(): TermSize | undefined; trace?: (line: string) => void },
 ): Promise<ExecRequest> {
   const shell = await sessionShell(backend, container, spec.user, spec.shell, terminal.trace);
-  return execRequest(spec, { cmd: [shell], tty: true, stdin: true, callerEnv: terminal.env, size: terminal.size() });
+  const request = execRequest(spec, { cmd: [shell], tty: true, stdin: true, callerEnv: terminal.env, size: terminal.size() });
+  return spec.shell ? request : { ...request, login: true };
 }

@@ -1,4 +1,6 @@
+import type { RemoteHost } from '../remote/target.js';
 import type { Context } from '../session/context.js';
+import type { IO } from '../session/io.js';
 
 /**
  * The TUI's one entry for the CLI (`cx`, `cx ui`). Loads the TUI (Ink, React) only now, so the
@@ -10,4 +12,10 @@ export async function startTui(ctx: Context): Promise<number> {
   const sources = prefetchFirstListing(engineSources(ctx));
   const { runTui } = await import('./run.js');
   return runTui(ctx, sources);
+}
+
+/** `cx -H a -H b` with no command: the host picker (each host's own TUI opens over ssh). */
+export async function startHostPicker(io: IO, hosts: readonly RemoteHost[], version: string): Promise<number> {
+  const { runHostPicker } = await import('./hosts.js');
+  return runHostPicker(io, hosts, version);
 }

@@ -12,13 +12,29 @@ import { CX_BIN } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 
-export function enterContract(backend: string): void {
-  describe(`cx enter in a real pty: ${backend}`, () => {
+/**
+ * `via` runs the same checks through another way of reaching the host: options put before the
+ * command (cx -H ssh://... for a remote host) and the environment those need, both read at run time.
+ */
+export interface EnterVia {
+  label: string;
+  args: () => string[];
+  env: () => Record<string, string>;
+  /** Starts the container (the ssh backend needs one with an sshd). */
+  start?: (containers: Containers) => Promise<TestContainer>;
+  /** The shell is a login shell started by an sshd: $0 is "-ash", as with any ssh login. */
+  loginShell?: boolean;
+}
+
+export function enterContract(backend: string, via?: EnterVia): void {
+  describe(`cx enter in a real pty: ${backend}${via ? ` (${via.label})` : ''}`, () => {
     const containers = new Containers();
     let c: TestContainer;
     let dir: string;
+    const argv = (): string[] => [...(via?.args() ?? []), 'enter', '--backend', backend, c.name];
+    const env = (): Record<string, string> => via?.env() ?? {};
     const enter = (opts: { cols?: number; rows?: number } = {}) =>
-      new PtyRun(CX_BIN, ['enter', '--backend', backend, c.name], { cols: opts.cols ?? 100, rows: opts.rows ?? 30 });
+      new PtyRun(CX_BIN, argv(), { cols: opts.cols ?? 100, rows: opts.rows ?? 30, env: env() });
     /** Type a command; wait for a marker only its output (not its echo) can contain. */
     const ask = async (p: PtyRun, cmd: string, re: RegExp): Promise<RegExpMatchArray> => {
       const from = p.mark();
@@ -29,7 +45,7 @@ export function enterContract(backend: string): void {
 
     before(async () => {
       await requireEngine();
-      c = await containers.run();
+      c = via?.start ? await via.start(containers) : await containers.run();
       dir = await mkdtemp(path.join(os.tmpdir(), 'cx-e2e-'));
     });
     after(async () => {
@@ -46,7 +62,7 @@ export function enterContract(backend: string): void {
         p.resize(90, 25);
         const second = await ask(p, 'sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
         assert.deepEqual([second[1], second[2]], ['25', '90']);
-        await ask(p, 'echo $0', /\/bin\/ash/);
+        await ask(p, 'echo $0', via?.loginShell ? /-ash/ : /\/bin\/ash/);
         // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
         assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
         p.type('exit\r');
@@ -98,11 +114,12 @@ export function enterContract(backend: string): void {
     });
 
     it('SIGTERM to cx ends the session and restores the terminal', async () => {
-      const script = `stty -g > ${dir}/before-term; ${CX_BIN} enter --backend ${backend} ${c.name}; echo "cx-exit=$?"; stty -g > ${dir}/after-term`;
-      const p = new PtyRun('/bin/sh', ['-c', script]);
+      const script = `stty -g > ${dir}/before-term; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after-term`;
+      const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
       try {
         await p.expect(/# $/m);
-        const pgrep = await execa('pgrep', ['-f', `enter --backend ${backend} ${c.name}$`], { reject: false });
+        // The whole command line: a remote cx on this same machine runs it without the -H part.
+        const pgrep = await execa('pgrep', ['-f', `${CX_BIN} ${argv().join(' ')}$`], { reject: false });
         const pid = Number(pgrep.stdout.trim().split('\n')[0]);
         assert.ok(pid > 0, `cx not found: ${pgrep.stdout}`);
         process.kill(pid, 'SIGTERM');
@@ -116,8 +133,8 @@ export function enterContract(backend: string): void {
     });
 
     it("exit 7 makes cx exit 7, and the outer terminal's settings are as before", async () => {
-      const script = `stty -g > ${dir}/before; ${CX_BIN} enter --backend ${backend} ${c.name}; echo "cx-exit=$?"; stty -g > ${dir}/after`;
-      const p = new PtyRun('/bin/sh', ['-c', script]);
+      const script = `stty -g > ${dir}/before; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after`;
+      const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
       try {
         await p.expect(/# $/m);
         p.type('exit 7\r');

@@ -45,6 +45,11 @@ export class Containers {
     return { id, name };
   }
 
+  /** A container started another way (docker create + start) that remove() must clean up too. */
+  adopt(id: string): void {
+    this.started.push(id);
+  }
+
   async remove(): Promise<void> {
     if (this.started.length > 0) await execa('docker', ['rm', '-f', ...this.started], { reject: false });
   }

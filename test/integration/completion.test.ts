@@ -40,7 +40,7 @@ describe('cx completion: generated from the command definition', () => {
     assert.ok(bashComplete([CX_BIN, 'exec', '--']).includes('--backend'));
     const execOpts = bashComplete([CX_BIN, 'exec', '-']);
     for (const o of ['-i', '--interactive', '-u', '--user', '--workdir', '-e', '--backend', '--help']) assert.ok(execOpts.includes(o), o);
-    assert.deepEqual(bashComplete([CX_BIN, 'exec', '--backend', '']).sort(), ['auto', 'docker', 'nsenter', 'runc']);
+    assert.deepEqual(bashComplete([CX_BIN, 'exec', '--backend', '']).sort(), ['auto', 'docker', 'nsenter', 'runc', 'ssh']);
     assert.deepEqual(bashComplete([CX_BIN, 'enter', '-u', 'root', '--backend', 'n']), ['nsenter']);
     assert.deepEqual(bashComplete([CX_BIN, 'completion', '--h']), ['--help']);
     // A value of -u is free text, and so is the command after exec's target.
@@ -52,7 +52,7 @@ describe('cx completion: generated from the command definition', () => {
     execFileSync('zsh', ['-n', script('zsh')], { timeout: 30_000 });
     execFileSync('fish', ['-n', script('fish')], { timeout: 30_000 });
     assert.deepEqual(fishComplete('cx en').sort(), ['enter', 'env']);
-    assert.deepEqual(fishComplete('cx exec --backend ').sort(), ['auto', 'docker', 'nsenter', 'runc']);
+    assert.deepEqual(fishComplete('cx exec --backend ').sort(), ['auto', 'docker', 'nsenter', 'runc', 'ssh']);
   });
 
   it('cx man prints a man page naming every command and option', () => {

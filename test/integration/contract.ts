@@ -9,15 +9,37 @@ import { CANARY, CX_BIN, cx, text } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { execa } from 'execa';
 
-export function backendContract(backend: string): void {
+/**
+ * What a backend's test file may change, each for a reason of the backend's nature, stated where
+ * it is used; everything else holds for every backend.
+ */
+export interface ContractOptions {
+  /** Starts the test containers (the ssh backend needs an image with an sshd, and keys in it). */
+  start?: (containers: Containers, opts: { args?: string[]; cmd?: string[] }) => Promise<TestContainer>;
+  /** The environment cx itself runs with (the ssh backend: the client config with the test key). */
+  env?: () => Record<string, string>;
+  /**
+   * The session's environment is an SSH login's (the sshd's own PATH, HOME, USER, SSH_*), not the
+   * container's configured one: docker exec's environment is not what an SSH login gives.
+   */
+  loginEnvironment?: boolean;
+  /** A login is a user, not user:group: -u uid:gid is refused in one line. */
+  loginUserOnly?: boolean;
+  /** The sshd looks the login up in /etc/passwd: with none usable, no login (one line, no hang). */
+  needsPasswd?: boolean;
+}
+
+export function backendContract(backend: string, options: ContractOptions = {}): void {
   describe(`backend contract: ${backend}`, () => {
     const containers = new Containers();
     let c: TestContainer;
-    const run = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', backend, ...args], opts);
+    const withEnv = (opts: Parameters<typeof cx>[1] = {}): Parameters<typeof cx>[1] => ({ ...opts, env: { ...options.env?.(), ...opts?.env } });
+    const run = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', backend, ...args], withEnv(opts));
+    const start = (opts: { args?: string[]; cmd?: string[] }) => (options.start ? options.start(containers, opts) : containers.run(opts));
 
     before(async () => {
       await requireEngine();
-      c = await containers.run({
+      c = await start({
         args: ['-e', 'SPACES=a value with  spaces', '-e', 'EQUALS=k=v=w', '-e', 'MULTI=line1\nline2', '-e', 'CONFIGURED=yes'],
       });
     });
@@ -38,9 +60,15 @@ export function backendContract(backend: string): void {
           .filter(Boolean)
           .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
       );
-      assert.equal(env.get('SPACES'), 'a value with  spaces');
-      assert.equal(env.get('EQUALS'), 'k=v=w');
-      assert.equal(env.get('MULTI'), 'line1\nline2');
+      if (options.loginEnvironment) {
+        assert.equal(env.get('USER'), 'root');
+        assert.ok(env.get('SSH_CONNECTION'), 'an SSH login sets SSH_CONNECTION');
+        assert.equal(env.get('SPACES'), undefined, 'the configured environment is not the login environment');
+      } else {
+        assert.equal(env.get('SPACES'), 'a value with  spaces');
+        assert.equal(env.get('EQUALS'), 'k=v=w');
+        assert.equal(env.get('MULTI'), 'line1\nline2');
+      }
       assert.equal(env.get('HOME'), '/root');
       assert.equal(env.get('PATH'), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
       assert.equal(env.get(CANARY), undefined, 'cx leaked its own environment into the session');
@@ -48,11 +76,13 @@ export function backendContract(backend: string): void {
     });
 
     it('applies -e over the configured environment, and -e NAME unsets', async () => {
-      const r = await run(['-e', 'SPACES=over ridden', '-e', 'NEW=1', '-e', 'CONFIGURED', c.name, '--', 'cat', '/proc/self/environ']);
+      // The login environment has no CONFIGURED: -e NAME unsets one it has (USER).
+      const unset = options.loginEnvironment ? 'USER' : 'CONFIGURED';
+      const r = await run(['-e', 'SPACES=over ridden', '-e', 'NEW=1', '-e', unset, c.name, '--', 'cat', '/proc/self/environ']);
       const vars = text(r).split('\0');
       assert.ok(vars.includes('SPACES=over ridden'), text(r));
       assert.ok(vars.includes('NEW=1'));
-      assert.ok(!vars.some((v) => v.startsWith('CONFIGURED=')));
+      assert.ok(!vars.some((v) => v.startsWith(`${unset}=`)));
     });
 
     for (const code of [0, 1, 42]) {
@@ -105,7 +135,10 @@ export function backendContract(backend: string): void {
       const byName = await run(['-u', 'app', c.name, '--', 'id']);
       assert.equal(text(byName).trim(), 'uid=1000(app) gid=1000(app) groups=50(staff),1000(app)');
       const byIds = await run(['-u', '1000:50', c.name, '--', 'id']);
-      assert.match(text(byIds), /^uid=1000\(app\) gid=50\(staff\)/);
+      if (options.loginUserOnly) {
+        assert.equal(byIds.exitCode, 2);
+        assert.match(byIds.stderr, /^cx: the ssh backend logs in a user, not user:group/m);
+      } else assert.match(text(byIds), /^uid=1000\(app\) gid=50\(staff\)/);
       const home = await run(['-u', 'app', c.name, '--', 'sh', '-c', 'echo $HOME']);
       assert.equal(text(home), '/home/app\n');
     });
@@ -126,18 +159,26 @@ export function backendContract(backend: string): void {
 
     it('ends with 141 and stops the command when the reader of its output goes away (yes | head -1)', async () => {
       const script = `"$0" exec --backend ${backend} ${c.name} -- yes 2>/tmp/cx-epipe-$$ | head -1; echo "status=\${PIPESTATUS[0]}"; cat /tmp/cx-epipe-$$ >&2; rm -f /tmp/cx-epipe-$$`;
-      const r = await execa('bash', ['-c', script, CX_BIN], { reject: false, timeout: 30_000 });
+      const r = await execa('bash', ['-c', script, CX_BIN], { reject: false, timeout: 30_000, env: options.env?.() ?? {} });
       assert.equal(r.stdout, 'y\nstatus=141', r.stderr);
       assert.equal(r.stderr, '', 'no stack trace, no MaxListenersExceededWarning');
       await waitUntil(async () => !(await execa('docker', ['top', c.name, '-o', 'pid,args'])).stdout.includes(' yes'), 'yes is still running in the container');
     });
 
     it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
-      const broken = await containers.run({
-        cmd: ['sh', '-c', 'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready; sleep 100000'],
-      });
+      const breakPasswd = 'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready';
+      // An sshd needs its own passwd entry to start: it starts first and the files break after.
+      const cmd = options.needsPasswd ? `/usr/sbin/sshd -f /etc/cx-ssh/sshd_config; ${breakPasswd}; sleep 100000` : `${breakPasswd}; sleep 100000`;
+      const broken = await start({ cmd: ['sh', '-c', cmd] });
       await waitForFile(broken.name, '/ready');
-      const env = await cx(['env', '--backend', backend, broken.name]);
+      if (options.needsPasswd) {
+        const r = await run([broken.name, '--', 'true'], { timeoutMs: 30_000 });
+        assert.equal(r.exitCode, 255, r.stderr);
+        assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('cx: ')).length, 1, r.stderr);
+        assert.match(r.stderr, /^cx: (the sshd of|cannot open an ssh session in) /m);
+        return;
+      }
+      const env = await cx(['env', '--backend', backend, broken.name], withEnv());
       assert.equal(env.exitCode, 0, env.stderr);
       assert.match(text(env), /^HOME=\/$/m);
       const r = await run([broken.name, '--', 'sh', '-c', 'echo "$HOME"; id -u']);

@@ -38,6 +38,8 @@ export interface LsRecord {
   k8s: { namespace: string; pod: string; container: string } | null;
   labels: Record<string, string>;
   backends: BackendName[];
+  /** The host it runs on (ssh://...), only when listing other hosts (cx ls -H ...). */
+  host?: string;
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -49,6 +51,7 @@ export function lsCommand(ctx: Context, done: Done): Command {
     .description('List running containers with the backends that can enter each one.')
     .option('-a, --all', 'include stopped containers', false)
     .option('--json', 'print a JSON array of objects (fields documented in README)', false)
+    .option('--all-hosts', 'list the containers of every host in ~/.config/cx/hosts (over ssh)', false)
     .option('-q, --quiet', 'print only the names, one a line (the short id for a name that is not plain)', false)
     .addHelpText(
       'after',
@@ -112,7 +115,9 @@ export function formatLs(records: readonly LsRecord[], now: number): string {
   if (records.length === 0) return 'no running containers (cx ls --all shows stopped ones)\n';
   // Rows not from the Engine API are marked: their data may be older than the daemon's would be.
   const marked = records.some((r) => r.source !== 'docker-api');
+  const hosts = records.some((r) => r.host !== undefined);
   const rows = records.map((r) => [
+    ...(hosts ? [r.host ?? '-'] : []),
     r.shortId,
     ellipsize(r.name, 32),
     ellipsize(r.image, 32),
@@ -121,7 +126,7 @@ export function formatLs(records: readonly LsRecord[], now: number): string {
     r.backends.length ? r.backends.join(',') : '-',
     ...(marked ? [SOURCE_LABEL[r.source] ?? r.source] : []),
   ]);
-  return renderTable(['ID', 'NAME', 'IMAGE', 'STATE', 'PID', 'BACKENDS', ...(marked ? ['SOURCE'] : [])], rows);
+  return renderTable([...(hosts ? ['HOST'] : []), 'ID', 'NAME', 'IMAGE', 'STATE', 'PID', 'BACKENDS', ...(marked ? ['SOURCE'] : [])], rows);
 }
 
 const SOURCE_LABEL: Record<string, string> = {

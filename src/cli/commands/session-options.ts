@@ -14,7 +14,8 @@ export function addSessionOptions(cmd: Command): Command {
     .addOption(new Option('-u, --user <user[:group]>', 'run as this user (name or uid, optional group)').default(''))
     .addOption(new Option('-w, --workdir <dir>', 'working directory inside the container (absolute)').default(''))
     .addOption(new Option('-e, --env <K=V>', 'set an environment variable; K alone unsets it (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('--backend <name>', 'how to enter: auto, docker, runc or nsenter (see cx doctor)').default('auto'));
+    .addOption(new Option('--backend <name>', "how to enter: auto, docker, runc, nsenter, or ssh (the container's own sshd; see cx doctor)").default('auto'))
+    .addOption(new Option('--ssh-user <name>', 'with --backend ssh: the user to log in as (default root; same as -u there)'));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -38,5 +39,12 @@ export function parseSessionFlags(raw: Record<string, unknown>): SessionFlags {
       throw new UsageError(`invalid --env '${sanitize(e)}'`, 'use -e NAME=value (or -e NAME to unset)');
     }
   }
-  return { user, workdir, env, backend: parseBackendChoice(String(raw['backend'] ?? 'auto')) };
+  const backend = parseBackendChoice(String(raw['backend'] ?? 'auto'));
+  const sshUser = raw['sshUser'] === undefined ? '' : String(raw['sshUser']);
+  if (sshUser !== '') {
+    if (backend !== 'ssh') throw new UsageError('--ssh-user goes with --backend ssh', 'cx enter --backend ssh --ssh-user NAME <target>');
+    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(sshUser)) throw new UsageError(`invalid --ssh-user '${sanitize(sshUser)}'`, 'give a user name');
+    if (user !== '' && user !== sshUser) throw new UsageError('-u and --ssh-user name different users', 'give one of them');
+  }
+  return { user: sshUser || user, workdir, env, backend };
 }

@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as pty from 'node-pty';
+import { CxError } from '../../errors.js';
+import { sanitize } from '../../util/sanitize.js';
+import { signalExitCode } from '../../util/signals.js';
+import { BaseSession } from '../session-base.js';
+import { StartFailureSniffer } from '../start-failure.js';
+import type { StreamName, TermSize } from '../types.js';
+
+/** ssh exits 255 when it could not connect, authenticate or verify the host key. */
+const SSH_FAILED = 255;
+
+/**
+ * How ssh's own failures begin (with LogLevel=ERROR it prints nothing else), and the nsenter
+ * helper's, which ssh passes through from its ProxyCommand.
+ */
+export const SSH_START_FAILURE = [
+  '@@@@@',
+  'Host key verification failed',
+  'kex_exchange_identification',
+  'Connection closed by',
+  'Connection reset',
+  'ssh: ',
+  'cx-nsenter: ',
+  'Permission denied',
+  'Received disconnect',
+  // The session script's own line when the command cannot be run (see remoteCommand).
+  'cx-ssh: ',
+];
+
+/**
+ * An ssh client session with a container's own sshd. TTY: ssh -tt under a node-pty terminal (ssh
+ * asks the sshd for a pty of that size and forwards every resize). Pipes: ssh -T, stdout and stderr
+ * apart, stdin's EOF passed on. ssh exits with the remote command's code, or 255 when it failed
+ * itself: then its words (held back at the head of the stream they arrive on) become one error line.
+ */
+export class SshSession extends BaseSession {
+  private readonly term: pty.IPty | undefined;
+  private readonly child: ChildProcess | undefined;
+  private readonly sniffer: StartFailureSniffer;
+  private ended = false;
+
+  constructor(
+    tty: boolean,
+    args: string[],
+    private readonly ctx: {
+      container: string;
+      cmd: string;
+      workdir: string;
+      term: string | undefined;
+      stdin: boolean;
+      size: TermSize | undefined;
+      /** ssh names the login in its errors: "user@host: Permission denied (publickey)." */
+      destination: string;
+    },
+  ) {
+    super(tty);
+    // ssh needs PATH for its ProxyCommand shell and HOME for ~/.ssh; nothing else of cx's goes along.
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env['HOME'] ?? '/root' };
+    if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
+    this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', [...SSH_START_FAILURE, `${ctx.destination}: `], 32 + ctx.destination.length, (d, s) => this.emitData(d, s));
+    if (tty) {
+      this.term = pty.spawn('ssh', args, {
+        name: ctx.term ?? 'xterm',
+        cols: ctx.size?.cols ?? 80,
+        rows: ctx.size?.rows ?? 24,
+        cwd: '/',
+        env: { ...env, TERM: ctx.term ?? 'xterm' },
+        encoding: null,
+      } as pty.IPtyForkOptions);
+      this.term.pause();
+      this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
+      this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
+    } else {
+      const child = spawn('ssh', args, { stdio: [ctx.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
+      this.child = child;
+      child.stdout?.pause();
+      child.stderr?.pause();
+      child.stdout?.on('data', (d: Buffer) => this.deliver(d, 'stdout'));
+      child.stderr?.on('data', (d: Buffer) => this.deliver(d, 'stderr'));
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.on('drain', () => this.emitDrain());
+      child.on('error', () => this.finish(127));
+      child.on('close', (code, signal) => this.finish(code ?? (signal ? signalExitCode(signal) : 128)));
+    }
+  }
+
+  write(data: Buffer | string, written?: () => void): boolean {
+    if (this.term) {
+      if (!this.ended) this.term.write(typeof data === 'string' ? data : data.toString('latin1'));
+      if (written) setImmediate(written);
+      return true;
+    }
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) {
+      written?.();
+      return true;
+    }
+    return stdin.write(data, () => written?.());
+  }
+
+  end(): void {
+    if (!this.tty) this.child?.stdin?.end();
+  }
+
+  resize(size: TermSize): void {
+    if (this.term && !this.ended) this.term.resize(size.cols, size.rows);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    // ssh ends its session on SIGTERM/SIGHUP; the sshd then hangs up the remote command.
+    try {
+      if (this.term) this.term.kill(signal);
+      else this.child?.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  pause(): void {
+    this.term?.pause();
+    this.child?.stdout?.pause();
+    this.child?.stderr?.pause();
+  }
+
+  resume(): void {
+    this.term?.resume();
+    this.child?.stdout?.resume();
+    this.child?.stderr?.resume();
+  }
+
+  private deliver(chunk: Buffer, stream: StreamName): void {
+    if (!this.sniffer.take(chunk, stream)) this.emitData(chunk, stream);
+  }
+
+  private finish(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    if ((code === SSH_FAILED || code === 126 || code === 127) && this.sniffer.suspicious) {
+      const text = this.sniffer.takeText();
+      const err = text.startsWith('cx-ssh: ') ? commandError(text, this.ctx) : sshStartError(text, this.ctx.container);
+      this.emitExit({ exitCode: err.exitCode, error: err });
+      return;
+    }
+    this.sniffer.flush();
+    this.emitExit({ exitCode: code });
+  }
+}
+
+/** The session script's `cx-ssh:` line as the error the other backends give for the same case. */
+function commandError(text: string, ctx: { container: string; cmd: string; workdir: string }): CxError {
+  const what = text.slice('cx-ssh: '.length).split(/\s/)[0];
+  const cmd = sanitize(ctx.cmd);
+  if (what === 'notfound') return new CxError(`${cmd}: command not found in the container's PATH`, { exitCode: 127, hint: 'check the name, or give the full path' });
+  if (what === 'noexec') return new CxError(`${cmd}: permission denied (not an executable file)`, { exitCode: 126, hint: 'give a program the user may run' });
+  return new CxError(`working directory ${sanitize(ctx.workdir)} does not exist in the container`, { exitCode: 126, hint: 'give an existing directory to -w' });
+}
+
+/** ssh's (or the helper's) failure text as one line for the user. */
+export function sshStartError(text: string, container: string): CxError {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^@+$/.test(l) && !/^@ *WARNING/.test(l));
+  const said = sanitize(lines.slice(-1).join(' ') || 'ssh failed');
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(text)) {
+    return new CxError(`the sshd of ${container} presented another host key than the one cx recorded (ssh: ${said})`, {
+      exitCode: 255,
+      hint: 'if the container was meant to change its key, remove its file under /var/lib/cx/known_hosts; otherwise do not trust it',
+    });
+  }
+  if (/Permission denied/i.test(text)) {
+    return new CxError(`the sshd of ${container} refused the login (ssh: ${said})`, { exitCode: 255, hint: 'check --ssh-user and that your key is in its authorized_keys' });
+  }
+  return new CxError(`cannot open an ssh session in ${container} (ssh: ${said})`, { exitCode: 255, hint: 'see `cx doctor <target>`: is its sshd listening?' });
+}

@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { cx, text } from '../helpers/cx.js';
+import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { freePort, Sshd } from '../helpers/sshd.js';
+
+/**
+ * cx -H ssh://root@127.0.0.1:PORT against a throwaway sshd on loopback standing in for a remote
+ * host: cx carries its executable to /var/lib/cx there and runs the command with it. The "remote"
+ * is this machine, so the shared engine's containers are the remote host's.
+ */
+const CACHE = '/var/lib/cx';
+
+describe('remote hosts over ssh (-H)', () => {
+  let sshd: Sshd;
+  let second: Sshd;
+  const containers = new Containers();
+  let c: TestContainer;
+  let cacheExisted = false;
+  const remote = (args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}) =>
+    cx(['-H', sshd.url, ...args], { ...opts, env: { ...sshd.env, ...opts.env } });
+
+  before(async () => {
+    await requireEngine();
+    cacheExisted = existsSync(CACHE);
+    [sshd, second] = await Promise.all([Sshd.start(), Sshd.start()]);
+    c = await containers.run({ args: ['-e', 'REMOTE_MARK=from-the-container'] });
+  });
+  after(async () => {
+    await containers.remove();
+    await Promise.all([sshd?.stop(), second?.stop()]);
+    if (!cacheExisted) await rm(CACHE, { recursive: true, force: true });
+  });
+
+  it('places cx in a root-owned 0700 cache on the remote, verified by sha256, and lists its containers with a HOST column', async () => {
+    const r = await remote(['ls']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const lines = text(r).split('\n');
+    assert.match(lines[0] ?? '', /^HOST\s+ID\s+NAME/);
+    assert.ok(
+      lines.some((l) => l.startsWith(`${sshd.url} `) && l.includes(c.name)),
+      text(r),
+    );
+    const st = await execa('sh', ['-c', `stat -c '%u %a' ${CACHE} ${CACHE}/*/ ${CACHE}/*/cx`]);
+    assert.deepEqual([...new Set(st.stdout.split('\n'))], ['0 700']);
+    const j = await remote(['ls', '--json']);
+    const rows = JSON.parse(text(j)) as { name: string; host: string; backends: string[] }[];
+    const row = rows.find((x) => x.name === c.name);
+    assert.equal(row?.host, sshd.url);
+    assert.ok(row?.backends.includes('docker'));
+  });
+
+  it('exec passes the exit code, stdout and stderr apart, and stdin to EOF', async () => {
+    const r = await remote(['exec', c.name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    assert.equal(r.exitCode, 7);
+    assert.equal(text(r), 'out\n');
+    assert.equal(r.stderr, 'err\n');
+    // 255 is ssh's own failure code too: a command's 255 must still come through as the command's.
+    assert.equal((await remote(['exec', c.name, '--', 'sh', '-c', 'exit 255'])).exitCode, 255);
+    const wc = await remote(['exec', '-i', c.name, '--', 'wc', '-c'], { input: 'four' });
+    assert.equal(wc.exitCode, 0, wc.stderr);
+    assert.equal(text(wc).trim(), '4');
+  });
+
+  it('carries 1 MiB of random bytes through cat byte for byte', async () => {
+    const data = randomBytes(1 << 20);
+    const r = await remote(['exec', '-i', c.name, '--', 'cat'], { input: data });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(createHash('sha256').update(r.stdout).digest('hex'), createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('env shows the container environment on the remote, never cx’s own', async () => {
+    const r = await remote(['env', c.name]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(text(r), /^REMOTE_MARK=from-the-container$/m);
+    assert.doesNotMatch(text(r), /CX_TEST_CANARY|CX_SSH_CONFIG/);
+  });
+
+  it('doctor runs on the remote and reports its backends', async () => {
+    const r = await remote(['doctor', c.name]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(text(r), /backend runc/);
+  });
+
+  it('a target the remote does not have is its ordinary one-line error', async () => {
+    const r = await remote(['exec', 'no-such-container-here', '--', 'true']);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /^cx: no container named or with id 'no-such-container-here'/);
+  });
+
+  it('CX_HOST selects the host like -H', async () => {
+    const r = await cx(['ls'], { env: { ...sshd.env, CX_HOST: sshd.url } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(text(r).split('\n').some((l) => l.startsWith(`${sshd.url} `) && l.includes(c.name)), text(r));
+  });
+
+  it('ls over several hosts: every host’s rows, and a host that does not answer is one line of its own', async () => {
+    const dead = `ssh://root@127.0.0.1:${await freePort()}`;
+    // Both servers trust the same client key; one client config serves both (same key, same known_hosts).
+    await writeFile(second.clientConfig, await readFile(sshd.clientConfig));
+    await writeFile(second.path('authorized_keys'), await readFile(sshd.path('user_key.pub')), { mode: 0o600 });
+    const r = await cx(['ls', '--json', '-H', sshd.url, '-H', second.url, '-H', dead], { env: { ...sshd.env, CX_SSH_TIMEOUT_MS: '4000' } });
+    assert.equal(r.exitCode, 1, r.stderr);
+    const rows = JSON.parse(text(r)) as { name: string; host: string }[];
+    const hosts = new Set(rows.filter((x) => x.name === c.name).map((x) => x.host));
+    assert.deepEqual([...hosts].sort(), [sshd.url, second.url].sort());
+    const errs = r.stderr.split('\n').filter((l) => l.startsWith('cx: '));
+    assert.equal(errs.length, 1, r.stderr);
+    assert.match(errs[0] ?? '', new RegExp(`^cx: ${dead.replace(/[.]/g, '\\.')}: host unreachable \\(ssh: .*Connection refused`));
+  });
+
+  it('the hosts file lists its hosts with cx ls --all-hosts', async () => {
+    const config = await mkdtemp('/tmp/cx-hosts-');
+    try {
+      await mkdir(path.join(config, 'cx'));
+      await writeFile(path.join(config, 'cx', 'hosts'), `# fleet\n${sshd.url}\n`);
+      const r = await cx(['ls', '--all-hosts'], { env: { ...sshd.env, XDG_CONFIG_HOME: config } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.ok(
+        text(r)
+          .split('\n')
+          .some((l) => l.startsWith(sshd.url) && l.includes(c.name)),
+        text(r),
+      );
+    } finally {
+      await rm(config, { recursive: true, force: true });
+    }
+  });
+
+  describe('errors: one line, exit 255, no hang; and the fallback', () => {
+    /** A run with its own control dir, so no connection made by an earlier test is reused. */
+    const fresh = async (url: string, config: string, args: string[], input?: Buffer) => {
+      const run = await mkdtemp('/tmp/cx-ctl-');
+      try {
+        return await cx(['-H', url, ...args], {
+          env: { CX_SSH_CONFIG: config, XDG_RUNTIME_DIR: run, CX_SSH_TIMEOUT_MS: '4000' },
+          timeoutMs: 30_000,
+          ...(input ? { input } : {}),
+        });
+      } finally {
+        await execa('sh', ['-c', `for s in ${run}/cx-ssh/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x; done; true`], {
+          reject: false,
+        });
+        await rm(run, { recursive: true, force: true });
+      }
+    };
+    const oneLine = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('cx: '));
+
+    it('a port nothing listens on: host unreachable', async () => {
+      const r = await fresh(`ssh://root@127.0.0.1:${await freePort()}`, sshd.clientConfig, ['ls']);
+      assert.equal(r.exitCode, 255);
+      assert.equal(oneLine(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: host unreachable \(ssh: .*Connection refused\)$/m);
+    });
+
+    it('a key the host does not accept: authentication failed', async () => {
+      const config = sshd.path('other_config');
+      await writeFile(config, (await readFile(sshd.clientConfig, 'utf8')).replace(sshd.path('user_key'), sshd.path('other_key')));
+      const r = await fresh(sshd.url, config, ['exec', c.name, '--', 'true']);
+      assert.equal(r.exitCode, 255);
+      assert.equal(oneLine(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: authentication failed \(ssh: .*Permission denied \(publickey\)/m);
+    });
+
+    it('a host key that changed: host key verification failed', async () => {
+      const known = sshd.path('changed_known_hosts');
+      const other = (await readFile(sshd.path('other_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
+      await writeFile(known, `[127.0.0.1]:${sshd.port} ${other}\n`);
+      const config = sshd.path('changed_config');
+      await writeFile(config, (await readFile(sshd.clientConfig, 'utf8')).replace(sshd.knownHosts, known));
+      const r = await fresh(sshd.url, config, ['ls']);
+      assert.equal(r.exitCode, 255);
+      assert.equal(oneLine(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: host key verification failed \(ssh: /m);
+    });
+
+    it('a remote cache cx cannot trust is not used: one warning line, then the remote Engine API over dial-stdio', async () => {
+      const saved = `${CACHE}.saved-by-test`;
+      if (existsSync(CACHE)) await execa('mv', [CACHE, saved]);
+      try {
+        await mkdir(CACHE, { mode: 0o755 });
+        await execa('chmod', ['755', CACHE]);
+        const ls = await fresh(sshd.url, sshd.clientConfig, ['ls', '--json']);
+        assert.equal(ls.exitCode, 0, ls.stderr);
+        const warnings = ls.stderr.split('\n').filter(Boolean);
+        assert.equal(warnings.length, 1, ls.stderr);
+        assert.match(warnings[0] ?? '', /is not a root-owned 0700 directory: not using it; using the remote Engine API over ssh instead/);
+        const row = (JSON.parse(text(ls)) as { name: string; backends: string[]; host: string }[]).find((x) => x.name === c.name);
+        assert.deepEqual(row?.backends, ['docker'], 'only the docker backend reaches a remote engine');
+        const data = randomBytes(256 * 1024);
+        const cat = await fresh(sshd.url, sshd.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], data);
+        assert.equal(cat.exitCode, 5, cat.stderr);
+        assert.ok(cat.stdout.equals(data), 'bytes through the relay');
+        assert.equal(cat.stderr.split('\n').filter((l) => l.startsWith('cx: warning: ')).length, 1, cat.stderr);
+        // Nothing was placed in, or run from, the directory cx refused.
+        assert.deepEqual((await execa('ls', ['-A', CACHE])).stdout, '');
+      } finally {
+        await rm(CACHE, { recursive: true, force: true });
+        if (existsSync(saved)) await execa('mv', [saved, CACHE]);
+      }
+    });
+
+    it('a bad -H value is a usage error', async () => {
+      const r = await cx(['-H', 'prod-3', 'ls']);
+      assert.equal(r.exitCode, 2);
+      assert.match(r.stderr, /^cx: -H prod-3: not an ssh:\/\/\[user@\]host\[:port\] address$/m);
+    });
+  });
+
+  describe('with the remote host’s dockerd frozen', () => {
+    let engine: DedicatedEngine;
+    let web: { id: string; name: string; pid: number };
+    before(async () => {
+      engine = await DedicatedEngine.start();
+      web = await engine.run({ args: ['-e', 'FROZEN_MARK=still-here'] });
+      // While it answers, the remote cx learns where that engine keeps its state.
+      const r = await remote(['ls'], { env: { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      engine.freeze();
+    });
+    after(async () => {
+      await engine?.stop();
+    });
+
+    it('ls and exec still work there, through runc', async () => {
+      const env = { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` };
+      const ls = await remote(['ls', '--json'], { env });
+      assert.equal(ls.exitCode, 0, ls.stderr);
+      const row = (JSON.parse(text(ls)) as { name: string; source: string; backends: string[] }[]).find((x) => x.name === web.name);
+      assert.ok(row, text(ls));
+      assert.notEqual(row.source, 'docker-api');
+      assert.match(ls.stderr, /frozen/);
+      const r = await remote(['exec', web.name, '--', 'sh', '-c', 'echo $FROZEN_MARK'], { env });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(text(r), 'still-here\n');
+    });
+  });
+});
