@@ -1390,7 +1390,7 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0);
   struct opts o;
   parse_args(argc, argv, &o);
-  if (!o.exec_mode) o.argv = read_query_specs();
+  if (!o.exec_mode && !o.connect_mode) o.argv = read_query_specs();
   if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};
