@@ -16,6 +16,7 @@ export type Action =
   | 'last'
   | 'filter'
   | 'enter'
+  | 'debug'
   | 'toggleAll'
   | 'sort'
   | 'backend'
@@ -52,6 +53,7 @@ export const KEYMAP: readonly Binding[] = [
   { action: 'enter', keys: ['enter'], description: 'open a shell in the container (as `cx enter`)', scopes: ['list', 'detail'], footer: 'shell' },
   { action: 'filter', keys: ['/'], description: 'filter by name, image, id or label', scopes: ['list'], footer: 'filter' },
   { action: 'command', keys: ['x', '!'], description: 'run a one-off command and show its output', scopes: ['list', 'detail'], footer: 'run' },
+  { action: 'debug', keys: ['d'], description: 'a shell with a toolbox, also in images without one (as `cx debug`)', scopes: ['list', 'detail'], footer: 'debug' },
   { action: 'env', keys: ['e'], description: 'the session environment, with where each variable comes from', scopes: ['list', 'detail'], footer: 'env' },
   { action: 'inspect', keys: ['i'], description: 'inspect summary: image, command, mounts, ports, caps, cgroup, limits', scopes: ['list', 'detail'], footer: 'inspect' },
   { action: 'processes', keys: ['p'], description: "the container's processes", scopes: ['list', 'detail'], footer: 'procs' },

@@ -118,8 +118,15 @@ describe('cx debug', () => {
 
   it("--toolbox DIR without a shell: cx debug without a command says so in one line", async () => {
     const r = await cx(['debug', '--toolbox', toolboxDir, scratch.name], { env: {} });
-    assert.notEqual(r.exitCode, 0);
-    assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('cx: ')).length, 1, r.stderr);
+    assert.equal(r.exitCode, 2, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('cx: '));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] ?? '', /^cx: the toolbox \(directory .*\) has no shell/);
+  });
+
+  it('cx doctor says what the default toolbox would be', async () => {
+    const r = await cx(['doctor']);
+    assert.match(text(r), /^ok\s+debug toolbox\s+\/(usr\/)?bin\/busybox \(static busybox, its applets on PATH at \/\.cx\/bin\) \+ \/usr\/bin\/strace/m);
   });
 
   it("--image REF: a local image's root filesystem is the toolbox", async () => {

@@ -1,11 +1,7 @@
 import { Command, Option } from 'commander';
-import { missingPrivilege } from '../../backends/nsenter/caps.js';
-import type { DebugSpec, ExecRequest } from '../../backends/types.js';
-import { CxError, PermissionError, UsageError } from '../../errors.js';
-import { locateDockerRoots } from '../../host/docker-roots.js';
-import { defaultToolbox, directoryToolbox, imageToolbox, ToolboxError, type Toolbox } from '../../host/toolbox.js';
+import { UsageError } from '../../errors.js';
 import type { Context } from '../../session/context.js';
-import { execRequest } from '../../session/request.js';
+import { assertDebugPrivilege, debugRequest, resolveToolbox } from '../../session/debug.js';
 import { sanitize } from '../../util/sanitize.js';
 import { runAttached } from './attached.js';
 import type { Done } from './done.js';
@@ -68,46 +64,20 @@ Examples:
   return cmd;
 }
 
-/** Which toolbox the options name: --toolbox, --image, or the default built from the host's busybox. */
-async function chooseToolbox(opts: DebugOptions, ctx: Context): Promise<Toolbox> {
-  try {
-    if (opts.toolbox !== '') return directoryToolbox(opts.toolbox);
-    if (opts.image !== '') {
-      const roots = await locateDockerRoots(ctx.docker().endpoint.socketPath);
-      if (!roots) throw new ToolboxError('cannot find where the engine keeps its images', 'see `cx doctor` (state dirs)');
-      return imageToolbox(opts.image, roots.dataRoot);
-    }
-    return defaultToolbox();
-  } catch (err) {
-    if (err instanceof ToolboxError) throw new UsageError(sanitize(err.message), err.hint);
-    throw err;
-  }
-}
-
 export async function runDebug(opts: DebugOptions, ctx: Context): Promise<number> {
-  if (opts.toolbox !== '' && opts.image !== '') throw new UsageError('--toolbox and --image exclude each other', 'give one toolbox source');
   const io = ctx.io;
   const shell = opts.cmd.length === 0;
   if (shell && (!io.stdinIsTTY || !io.stdoutIsTTY)) {
     throw new UsageError('cx debug needs a terminal for its shell', 'for pipes and scripts give a command: cx debug <target> -- ps');
   }
   if (!shell && opts.cmd[0] === '') throw new UsageError('empty command', "put it after '--': cx debug <target> -- <cmd> [args...]");
-  const missing = missingPrivilege();
-  if (missing) {
-    throw new PermissionError(`cx debug needs root: ${missing}`, {
-      hint: `it mounts a toolbox in a private view of the container; without root, try: cx enter ${sanitize(opts.target)}`,
-    });
-  }
-  const toolbox = await chooseToolbox(opts, ctx);
+  assertDebugPrivilege(opts.target);
+  const toolbox = await resolveToolbox(opts, ctx.docker().endpoint.socketPath);
   ctx.trace(`toolbox: ${sanitize(toolbox.description)}; PATH += ${toolbox.path.join(':')}`);
-  if (shell && toolbox.shell === undefined) throw new CxError(`the toolbox (${sanitize(toolbox.description)}) has no shell`, { exitCode: 2, hint: 'give a command after --, or another --toolbox/--image' });
-  const debug: DebugSpec = { toolbox: toolbox.layers, path: toolbox.path, privileged: opts.privileged };
   const tty = shell || (io.stdinIsTTY && io.stdoutIsTTY);
   const stdin = shell || opts.interactive || (tty && io.stdinIsTTY);
-  const cmd = shell ? [toolbox.shell as string] : opts.cmd;
-  const env = shell && !opts.env.some((e) => e.startsWith('PS1=')) ? ['PS1=cx-debug:\\w\\$ ', ...opts.env] : opts.env;
-  return runAttached(ctx, opts.target, opts, (): ExecRequest => ({
-    ...execRequest({ ...opts, env }, { cmd, tty, stdin, callerEnv: io.env, size: io.size() }),
-    debug,
-  }));
+  // Checked before the target is resolved: a toolbox without a shell fails the same way everywhere.
+  const shape = { cmd: opts.cmd, tty, stdin, callerEnv: io.env, size: io.size() };
+  debugRequest(opts, toolbox, opts.privileged, shape);
+  return runAttached(ctx, opts.target, opts, () => debugRequest(opts, toolbox, opts.privileged, { ...shape, size: io.size() }));
 }
