@@ -38,4 +38,30 @@ describe('cx debug in a pty', () => {
       p.kill();
     }
   });
+
+  it('the TUI: inspect says the image has no shell, d opens the toolbox shell and comes back to the list', async () => {
+    const p = new PtyRun(CX_BIN, [], { cols: 110, rows: 30 });
+    try {
+      await p.expect(c.name);
+      p.type('/');
+      p.type(c.name);
+      p.type('\r');
+      let from = p.mark();
+      p.type('i');
+      await p.expect(/shell: none in this image .*press d/, { from });
+      p.type('\x1b');
+      from = p.mark();
+      p.type('d');
+      await p.expect(/cx-debug:\/# $/m, { from });
+      from = p.mark();
+      p.type('ls /; exit 3\r');
+      await p.expect(/sleeper/, { from });
+      await p.expect(`${c.name}: shell exited with status 3`, { from });
+      p.type('q');
+      const done = await p.waitExit();
+      assert.equal(done.exitCode, 0, p.screen);
+    } finally {
+      p.kill();
+    }
+  });
 });
