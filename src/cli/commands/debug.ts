@@ -67,17 +67,17 @@ Examples:
 export async function runDebug(opts: DebugOptions, ctx: Context): Promise<number> {
   const io = ctx.io;
   const shell = opts.cmd.length === 0;
-  if (shell && (!io.stdinIsTTY || !io.stdoutIsTTY)) {
-    throw new UsageError('cx debug needs a terminal for its shell', 'for pipes and scripts give a command: cx debug <target> -- ps');
-  }
   if (!shell && opts.cmd[0] === '') throw new UsageError('empty command', "put it after '--': cx debug <target> -- <cmd> [args...]");
   assertDebugPrivilege(opts.target);
   const toolbox = await resolveToolbox(opts, ctx.docker().endpoint.socketPath);
   ctx.trace(`toolbox: ${sanitize(toolbox.description)}; PATH += ${toolbox.path.join(':')}`);
   const tty = shell || (io.stdinIsTTY && io.stdoutIsTTY);
   const stdin = shell || opts.interactive || (tty && io.stdinIsTTY);
-  // Checked before the target is resolved: a toolbox without a shell fails the same way everywhere.
   const shape = { cmd: opts.cmd, tty, stdin, callerEnv: io.env, size: io.size() };
+  // A toolbox without a shell fails here, before the terminal or the target matter.
   debugRequest(opts, toolbox, opts.privileged, shape);
+  if (shell && (!io.stdinIsTTY || !io.stdoutIsTTY)) {
+    throw new UsageError('cx debug needs a terminal for its shell', 'for pipes and scripts give a command: cx debug <target> -- ps');
+  }
   return runAttached(ctx, opts.target, opts, () => debugRequest(opts, toolbox, opts.privileged, { ...shape, size: io.size() }));
 }
