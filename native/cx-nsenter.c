@@ -107,6 +107,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -1053,6 +1054,13 @@ static int graft_entry(int oldroot, int newroot, const char *name) {
  * toolbox at /.cx, then chroot into it. The container's own mounts and files are never touched.
  */
 static int debug_root(int toolbox, int *err) {
+  /*
+   * In a container with a user namespace, host root is not mapped there: files the session creates
+   * on its own tmpfs (which belongs to that namespace) need an owner it knows. The namespace's root
+   * is that owner; the real identity drop comes later.
+   */
+  setfsgid(0);
+  setfsuid(0);
   if (unshare(CLONE_NEWNS) < 0) goto fail;
   /* Nothing the session mounts may propagate back into the container (or the host). */
   if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) goto fail;

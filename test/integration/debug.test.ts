@@ -203,3 +203,35 @@ describe('cx debug with the daemon frozen (SIGSTOP on a dedicated dockerd)', () 
     assert.equal(r.exitCode, 0, r.stderr);
   });
 });
+
+/** A container with a user namespace (a dedicated dockerd with --userns-remap): root inside is not root outside. */
+describe('cx debug in a container with a user namespace (dedicated dockerd --userns-remap)', () => {
+  let engine: DedicatedEngine;
+  let web: { id: string; name: string; pid: number };
+
+  before(async () => {
+    await requireEngine();
+    engine = await DedicatedEngine.start({ usernsRemap: true });
+    web = await engine.run({ args: ['-e', 'GREETING=hello userns'] });
+  });
+  after(async () => {
+    await engine?.stop();
+  });
+
+  it("gets the toolbox, the target's processes and environment; the container's mounts are unchanged", async () => {
+    const uidMap = readFileSync(`/proc/${web.pid}/uid_map`, 'utf8').trim().split(/\s+/);
+    assert.notEqual(uidMap[1], '0', `the container has no user namespace: ${uidMap.join(' ')}`);
+    const before = readFileSync(`/proc/${web.pid}/mountinfo`, 'utf8');
+    const r = await cx(['debug', web.name, '--', 'sh', '-c', 'ps -o pid,args; echo "$GREETING"; id -u; ls /.cx/bin/busybox; cat /proc/self/uid_map'], {
+      env: engine.env,
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(text(r), /^\s*1\s+sleep 100000$/m);
+    assert.match(text(r), /^hello userns\n0\n\/\.cx\/bin\/busybox\n/m);
+    assert.match(text(r), new RegExp(`^\\s*0\\s+${uidMap[1]}\\s+`, 'm'));
+    assert.equal(readFileSync(`/proc/${web.pid}/mountinfo`, 'utf8'), before);
+    const diff = await engine.docker(['diff', web.name]);
+    assert.equal(String(diff.stdout).trim(), '');
+  });
+});
