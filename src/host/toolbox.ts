@@ -150,7 +150,9 @@ export function defaultToolbox(): Toolbox {
   const tmp = path.join(CACHE_DIR, `.toolbox-${randomBytes(6).toString('hex')}`);
   try {
     mkdirSync(path.join(tmp, 'bin'), { recursive: true, mode: 0o755 });
+    // Whatever root's umask: the session may run as any user of the container.
     chmodSync(tmp, 0o755);
+    chmodSync(path.join(tmp, 'bin'), 0o755);
     copyFileSync(t.busybox, path.join(tmp, 'bin/busybox'));
     chmodSync(path.join(tmp, 'bin/busybox'), 0o755);
     const applets = execFileSync(t.busybox, ['--list'], { encoding: 'utf8', env: {}, timeout: 10_000 }).split('\n');
@@ -179,8 +181,11 @@ function addStrace(dir: string, strace: string, interp: string | undefined): voi
     return;
   }
   mkdirSync(path.join(dir, 'lib'), { mode: 0o755 });
+  chmodSync(path.join(dir, 'lib'), 0o755);
   for (const lib of [interp, ...sharedLibraries(strace)]) {
-    if (trustedFile(lib).ok) copyFileSync(lib, path.join(dir, 'lib', path.basename(lib)));
+    if (!trustedFile(lib).ok) continue;
+    copyFileSync(lib, path.join(dir, 'lib', path.basename(lib)));
+    chmodSync(path.join(dir, 'lib', path.basename(lib)), 0o755);
   }
   copyFileSync(strace, path.join(dir, 'lib/strace'));
   chmodSync(path.join(dir, 'lib/strace'), 0o755);
