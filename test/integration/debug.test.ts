@@ -100,6 +100,12 @@ describe('cx debug', () => {
     assert.equal(diff.stdout.trim(), '', 'docker diff shows changes');
   });
 
+  it('the session holds no descriptor but 0-2 (the toolbox handle is gone before the command runs)', async () => {
+    const r = await cx(['debug', scratch.name, '--', 'sh', '-c', 'ls /proc/$$/fd; grep -c " /.cx " /proc/$$/mountinfo']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(text(r), '0\n1\n2\n1\n');
+  });
+
   it("writes go to the container's own files; / itself and the toolbox are read-only", async () => {
     const r = await cx(['debug', plain.name, '--', 'sh', '-c', 'echo written-by-debug > /tmp/from-debug; touch /new-top 2>&1; touch /.cx/x 2>&1; true']);
     assert.equal(r.exitCode, 0, r.stderr);
