@@ -1,6 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { trustedDir, trustedFile } from './trust.js';
@@ -108,7 +123,11 @@ function findHostTools(): HostTools {
 export function describeDefaultToolbox(): { ok: boolean; detail: string } {
   const t = findHostTools();
   if (!t.busybox) return { ok: false, detail: `${t.busyboxWhy}; or give --toolbox DIR / --image REF` };
-  const strace = !t.strace ? 'no strace on the host' : t.straceInterp ? `${t.strace} (dynamic: copied with its libraries and loader)` : `${t.strace} (static)`;
+  const strace = !t.strace
+    ? 'no strace on the host'
+    : t.straceInterp
+      ? `${t.strace} (dynamic: copied with its libraries and loader)`
+      : `${t.strace} (static)`;
   return { ok: true, detail: `${t.busybox} (static busybox, its applets on PATH at ${TOOLBOX_MOUNT}/bin) + ${strace}` };
 }
 
@@ -130,7 +149,11 @@ function sharedLibraries(binary: string): string[] {
  */
 export function defaultToolbox(): Toolbox {
   const t = findHostTools();
-  if (!t.busybox) throw new ToolboxError(`cx debug has no toolbox: ${t.busyboxWhy}`, 'install busybox-static, or give --toolbox DIR (static binaries) or --image REF');
+  if (!t.busybox)
+    throw new ToolboxError(
+      `cx debug has no toolbox: ${t.busyboxWhy}`,
+      'install busybox-static, or give --toolbox DIR (static binaries) or --image REF',
+    );
   const key = createHash('sha256');
   for (const f of [t.busybox, t.strace]) {
     if (!f) continue;
@@ -200,14 +223,15 @@ function addStrace(dir: string, strace: string, interp: string | undefined): voi
 
 /** The PATH entries and shell of a toolbox whose top layer is `top` (as the session will see them). */
 function layout(layers: string[]): { path: string[]; shell: string | undefined } {
-  const exists = (rel: string): boolean => layers.some((l) => {
-    try {
-      lstatSync(path.join(l, rel));
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const exists = (rel: string): boolean =>
+    layers.some((l) => {
+      try {
+        lstatSync(path.join(l, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    });
   const dirs = BIN_DIRS.filter((d) => exists(d === '' ? '.' : d));
   const toPath = (d: string): string => (d === '' ? TOOLBOX_MOUNT : `${TOOLBOX_MOUNT}/${d}`);
   let shell: string | undefined;
@@ -218,7 +242,8 @@ function layout(layers: string[]): { path: string[]; shell: string | undefined }
 /** `--toolbox DIR`: any directory of (static) programs, root's alone (it is run as root). */
 export function directoryToolbox(dir: string): Toolbox {
   const abs = path.resolve(dir);
-  if (abs.includes(':') || abs.includes(',')) throw new ToolboxError(`invalid --toolbox '${dir}': the path may not contain ':' or ','`, 'move or link it elsewhere');
+  if (abs.includes(':') || abs.includes(','))
+    throw new ToolboxError(`invalid --toolbox '${dir}': the path may not contain ':' or ','`, 'move or link it elsewhere');
   let st;
   try {
     st = statSync(abs);
@@ -227,7 +252,11 @@ export function directoryToolbox(dir: string): Toolbox {
   }
   if (!st.isDirectory()) throw new ToolboxError(`--toolbox ${dir}: not a directory`, 'give a directory of static binaries');
   const trust = trustedDir(abs);
-  if (!trust.ok) throw new ToolboxError(`--toolbox ${dir} is not root's alone: ${trust.reason}`, 'its programs run with root privileges in the container: keep them in a root-owned directory');
+  if (!trust.ok)
+    throw new ToolboxError(
+      `--toolbox ${dir} is not root's alone: ${trust.reason}`,
+      'its programs run with root privileges in the container: keep them in a root-owned directory',
+    );
   const l = layout([abs]);
   return { layers: [abs], ...l, description: `directory ${abs}` };
 }
@@ -236,7 +265,11 @@ export function directoryToolbox(dir: string): Toolbox {
 export function imageToolbox(ref: string, dataRoot: string): Toolbox {
   const image = imageLayers(ref, dataRoot);
   const l = layout(image.layers);
-  return { layers: image.layers, ...l, description: `image ${image.name} (${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}, from ${dataRoot})` };
+  return {
+    layers: image.layers,
+    ...l,
+    description: `image ${image.name} (${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}, from ${dataRoot})`,
+  };
 }
 
 function readJson(file: string): unknown {
@@ -252,7 +285,8 @@ function readJson(file: string): unknown {
 export function imageLayers(ref: string, dataRoot: string): { name: string; layers: string[] } {
   const imageDir = path.join(dataRoot, 'image/overlay2');
   const trust = trustedDir(imageDir);
-  if (!trust.ok) throw new ToolboxError(`cannot read local images: ${trust.reason}`, 'cx reads images from an overlay2 engine owned by root');
+  if (!trust.ok)
+    throw new ToolboxError(`cannot read local images: ${trust.reason}`, 'cx reads images from an overlay2 engine owned by root');
   const id = resolveImage(ref, imageDir);
   const configFile = path.join(imageDir, 'imagedb/content/sha256', id);
   const config = readJson(configFile) as { rootfs?: { diff_ids?: unknown } };
@@ -271,10 +305,12 @@ export function imageLayers(ref: string, dataRoot: string): { name: string; laye
     } catch {
       throw new ToolboxError(`image ${ref}: layer ${chain.slice(7, 19)} is missing from ${imageDir}`, 'pull the image again');
     }
-    if (!/^[0-9a-f]{64}$/.test(cache)) throw new ToolboxError(`image ${ref}: layer ${chain.slice(7, 19)} has an invalid cache id`, 'pull the image again');
+    if (!/^[0-9a-f]{64}$/.test(cache))
+      throw new ToolboxError(`image ${ref}: layer ${chain.slice(7, 19)} has an invalid cache id`, 'pull the image again');
     const diffDir = path.join(dataRoot, 'overlay2', cache, 'diff');
     const ok = trustedDir(diffDir);
-    if (!ok.ok) throw new ToolboxError(`image ${ref}: layer directory not trusted: ${ok.reason}`, 'cx reads only root-owned engine storage');
+    if (!ok.ok)
+      throw new ToolboxError(`image ${ref}: layer directory not trusted: ${ok.reason}`, 'cx reads only root-owned engine storage');
     layers.unshift(diffDir);
   }
   return { name: ref, layers };
@@ -288,7 +324,7 @@ function resolveImage(ref: string, imageDir: string): string {
   }
   let repos: Record<string, Record<string, string>> = {};
   try {
-    repos = ((readJson(path.join(imageDir, 'repositories.json')) as { Repositories?: typeof repos }).Repositories ?? {});
+    repos = (readJson(path.join(imageDir, 'repositories.json')) as { Repositories?: typeof repos }).Repositories ?? {};
   } catch {
     // no named images yet
   }

@@ -18,7 +18,8 @@ export interface ToolboxSource {
  * so a frozen or dead daemon does not matter).
  */
 export async function resolveToolbox(source: ToolboxSource, socketPath: string): Promise<Toolbox> {
-  if (source.toolbox !== '' && source.image !== '') throw new UsageError('--toolbox and --image exclude each other', 'give one toolbox source');
+  if (source.toolbox !== '' && source.image !== '')
+    throw new UsageError('--toolbox and --image exclude each other', 'give one toolbox source');
   try {
     if (source.toolbox !== '') return directoryToolbox(source.toolbox);
     if (source.image !== '') {
@@ -52,7 +53,10 @@ export function debugRequest(spec: SessionSpec, toolbox: Toolbox, privileged: bo
   let env = spec.env;
   if (cmd.length === 0) {
     if (toolbox.shell === undefined) {
-      throw new CxError(`the toolbox (${sanitize(toolbox.description)}) has no shell`, { exitCode: 2, hint: 'give a command after --, or another --toolbox/--image' });
+      throw new CxError(`the toolbox (${sanitize(toolbox.description)}) has no shell`, {
+        exitCode: 2,
+        hint: 'give a command after --, or another --toolbox/--image',
+      });
     }
     cmd = [toolbox.shell];
     if (!env.some((e) => e.startsWith('PS1='))) env = ['PS1=cx-debug:\\w\\$ ', ...env];

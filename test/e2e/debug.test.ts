@@ -19,7 +19,7 @@ describe('cx debug in a pty', () => {
   });
   after(() => containers.remove());
 
-  it('the image has no shell; cx debug gives a prompt, the target\'s root and processes, and the exit code', async () => {
+  it("the image has no shell; cx debug gives a prompt, the target's root and processes, and the exit code", async () => {
     const noShell = await cx(['exec', c.name, '--', 'sh', '-c', 'true']);
     assert.equal(noShell.exitCode, 127, noShell.stderr);
     const p = new PtyRun(CX_BIN, ['debug', c.name], { cols: 97, rows: 31 });

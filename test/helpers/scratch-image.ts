@@ -22,7 +22,16 @@ export async function scratchImage(host?: string): Promise<string> {
   try {
     mkdirSync(path.join(dir, 'root'));
     await buildSleeper(path.join(dir, 'root/sleeper'));
-    const r = await execa('bash', ['-c', `tar -C "$1" -c . | docker ${host ? `-H ${host}` : ''} import -c 'CMD ["/sleeper"]' -c 'ENV GREETING=hello-from-target' - ${SCRATCH_IMAGE}`, '_', path.join(dir, 'root')], { reject: false });
+    const r = await execa(
+      'bash',
+      [
+        '-c',
+        `tar -C "$1" -c . | docker ${host ? `-H ${host}` : ''} import -c 'CMD ["/sleeper"]' -c 'ENV GREETING=hello-from-target' - ${SCRATCH_IMAGE}`,
+        '_',
+        path.join(dir, 'root'),
+      ],
+      { reject: false },
+    );
     if (r.exitCode !== 0) throw new Error(`cannot import ${SCRATCH_IMAGE}: ${r.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

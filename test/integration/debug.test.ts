@@ -67,10 +67,18 @@ describe('cx debug', () => {
   });
 
   it("runs in the target's cgroup, with its capabilities, seccomp and no_new_privs by default", async () => {
-    const r = await cx(['debug', scratch.name, '--', 'sh', '-c', 'cat /proc/self/cgroup; grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status']);
+    const r = await cx([
+      'debug',
+      scratch.name,
+      '--',
+      'sh',
+      '-c',
+      'cat /proc/self/cgroup; grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status',
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const out = text(r);
-    for (const line of out.split('\n').filter((l) => /^\d+:/.test(l))) assert.ok(line.includes(`/docker/${scratch.id}`) || line.endsWith(':/'), line);
+    for (const line of out.split('\n').filter((l) => /^\d+:/.test(l)))
+      assert.ok(line.includes(`/docker/${scratch.id}`) || line.endsWith(':/'), line);
     assert.match(out, new RegExp(`^CapEff:\\s+${DEFAULT_CAPS}$`, 'm'));
     assert.match(out, /^Seccomp:\s+2$/m);
     assert.equal(r.stderr, '');
@@ -107,7 +115,14 @@ describe('cx debug', () => {
   });
 
   it("writes go to the container's own files; / itself and the toolbox are read-only", async () => {
-    const r = await cx(['debug', plain.name, '--', 'sh', '-c', 'echo written-by-debug > /tmp/from-debug; touch /new-top 2>&1; touch /.cx/x 2>&1; true']);
+    const r = await cx([
+      'debug',
+      plain.name,
+      '--',
+      'sh',
+      '-c',
+      'echo written-by-debug > /tmp/from-debug; touch /new-top 2>&1; touch /.cx/x 2>&1; true',
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(text(r), /new-top: Read-only file system/);
     assert.match(text(r), /\/\.cx\/x: Read-only file system/);
@@ -122,7 +137,7 @@ describe('cx debug', () => {
     assert.equal(text(r), 'hello from a static toolbox program\n');
   });
 
-  it("--toolbox DIR without a shell: cx debug without a command says so in one line", async () => {
+  it('--toolbox DIR without a shell: cx debug without a command says so in one line', async () => {
     const r = await cx(['debug', '--toolbox', toolboxDir, scratch.name], { env: {} });
     assert.equal(r.exitCode, 2, r.stderr);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('cx: '));
@@ -132,7 +147,10 @@ describe('cx debug', () => {
 
   it('cx doctor says what the default toolbox would be', async () => {
     const r = await cx(['doctor']);
-    assert.match(text(r), /^ok\s+debug toolbox\s+\/(usr\/)?bin\/busybox \(static busybox, its applets on PATH at \/\.cx\/bin\) \+ \/usr\/bin\/strace/m);
+    assert.match(
+      text(r),
+      /^ok\s+debug toolbox\s+\/(usr\/)?bin\/busybox \(static busybox, its applets on PATH at \/\.cx\/bin\) \+ \/usr\/bin\/strace/m,
+    );
   });
 
   it("--image REF: a local image's root filesystem is the toolbox", async () => {
@@ -164,11 +182,15 @@ describe('cx debug', () => {
   });
 
   it('without root: one line naming what is missing and suggesting cx enter', async () => {
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', CX_BIN, 'debug', scratch.name, '--', 'true'], {
-      reject: false,
-      timeout: 30_000,
-      env: {},
-    });
+    const r = await execa(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', CX_BIN, 'debug', scratch.name, '--', 'true'],
+      {
+        reject: false,
+        timeout: 30_000,
+        env: {},
+      },
+    );
     assert.notEqual(r.exitCode, 0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('cx: '));
     assert.equal(lines.length, 1, r.stderr);
@@ -194,7 +216,7 @@ describe('cx debug with the daemon frozen (SIGSTOP on a dedicated dockerd)', () 
     await engine?.stop();
   });
 
-  it("runs the toolbox in the container, with its processes and environment", async () => {
+  it('runs the toolbox in the container, with its processes and environment', async () => {
     const r = await cx(['debug', web.name, '--', 'sh', '-c', 'ps -o pid,args; echo "$GREETING"; ls -d /.cx/bin/strace'], {
       env: engine.env,
       timeoutMs: 30_000,
@@ -204,8 +226,11 @@ describe('cx debug with the daemon frozen (SIGSTOP on a dedicated dockerd)', () 
     assert.match(text(r), /^hello frozen\n\/\.cx\/bin\/strace\n$/m);
   });
 
-  it('--image reads the image from the engine\'s on-disk layers', async () => {
-    const r = await cx(['debug', '--image', TEST_IMAGE, web.name, '--', '/.cx/bin/busybox', 'true'], { env: engine.env, timeoutMs: 30_000 });
+  it("--image reads the image from the engine's on-disk layers", async () => {
+    const r = await cx(['debug', '--image', TEST_IMAGE, web.name, '--', '/.cx/bin/busybox', 'true'], {
+      env: engine.env,
+      timeoutMs: 30_000,
+    });
     assert.equal(r.exitCode, 0, r.stderr);
   });
 });
@@ -228,10 +253,13 @@ describe('cx debug in a container with a user namespace (dedicated dockerd --use
     const uidMap = readFileSync(`/proc/${web.pid}/uid_map`, 'utf8').trim().split(/\s+/);
     assert.notEqual(uidMap[1], '0', `the container has no user namespace: ${uidMap.join(' ')}`);
     const before = readFileSync(`/proc/${web.pid}/mountinfo`, 'utf8');
-    const r = await cx(['debug', web.name, '--', 'sh', '-c', 'ps -o pid,args; echo "$GREETING"; id -u; ls /.cx/bin/busybox; cat /proc/self/uid_map'], {
-      env: engine.env,
-      timeoutMs: 30_000,
-    });
+    const r = await cx(
+      ['debug', web.name, '--', 'sh', '-c', 'ps -o pid,args; echo "$GREETING"; id -u; ls /.cx/bin/busybox; cat /proc/self/uid_map'],
+      {
+        env: engine.env,
+        timeoutMs: 30_000,
+      },
+    );
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(text(r), /^\s*1\s+sleep 100000$/m);
     assert.match(text(r), /^hello userns\n0\n\/\.cx\/bin\/busybox\n/m);

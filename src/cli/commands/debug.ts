@@ -22,8 +22,8 @@ export function debugCommand(ctx: Context, done: Done): Command {
   const cmd = new Command('debug')
     .summary('a shell with a toolbox in any container, shell or not, daemon or not')
     .description(
-      "Open a shell in a running container with a toolbox of static tools (busybox: sh, ls, ps, top, vi,\n" +
-        "netstat, ip, nslookup, wget...; strace) on PATH, also when the image has no shell at all. The\n" +
+      'Open a shell in a running container with a toolbox of static tools (busybox: sh, ls, ps, top, vi,\n' +
+        'netstat, ip, nslookup, wget...; strace) on PATH, also when the image has no shell at all. The\n' +
         "session sees the container's files as /, its processes, network, hostname and IPC, in its cgroup\n" +
         "and with its environment, like cx enter. The toolbox is mounted read-only at /.cx in the session's\n" +
         "own copy of the container's mount namespace: the container's files and mounts are not changed\n" +
@@ -38,7 +38,11 @@ export function debugCommand(ctx: Context, done: Done): Command {
     .option('--privileged', "keep host root's capabilities (for strace, tcpdump): no seccomp, no no_new_privs", false)
     .addOption(new Option('-u, --user <user[:group]>', 'run as this user (name or uid, optional group)').default(''))
     .addOption(new Option('-w, --workdir <dir>', 'working directory inside the container (absolute)').default(''))
-    .addOption(new Option('-e, --env <K=V>', 'set an environment variable; K alone unsets it (repeatable)').argParser((v: string, p: string[]) => [...p, v]).default([]))
+    .addOption(
+      new Option('-e, --env <K=V>', 'set an environment variable; K alone unsets it (repeatable)')
+        .argParser((v: string, p: string[]) => [...p, v])
+        .default([]),
+    )
     .addHelpText(
       'after',
       `
