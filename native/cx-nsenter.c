@@ -31,7 +31,9 @@
  *     master, cx's control and status pipes, the signalfd and the relays' sockets. Two pipes to the
  *     helper itself survive, both close-on-exec: the start signal (read once, then closed) and the
  *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
- *     nothing the container could use. The session's 0-2 are pipes or a pty slave from the
+ *     nothing the container could use. A debug session (I6) also keeps the toolbox's detached,
+ *     read-only mount (a handle that leads nowhere but the toolbox); right after the start signal
+ *     it is moved into the session's own mount namespace and closed. The session's 0-2 are pipes or a pty slave from the
  *     container's own devpts; where cx had nothing to give (a host /dev/null), the child swaps in
  *     the container's /dev/null once it runs as the session user (docker exec leaves the host's).
  *
