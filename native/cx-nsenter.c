@@ -31,7 +31,9 @@
  *     master, cx's control and status pipes, the signalfd and the relays' sockets. Two pipes to the
  *     helper itself survive, both close-on-exec: the start signal (read once, then closed) and the
  *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
- *     nothing the container could use. The session's 0-2 are pipes or a pty slave from the
+ *     nothing the container could use. A debug session (I7) also keeps the toolbox's detached,
+ *     read-only mount (a handle that leads nowhere but the toolbox); right after the start signal
+ *     it is moved into the session's own mount namespace and closed. The session's 0-2 are pipes or a pty slave from the
  *     container's own devpts; where cx had nothing to give (a host /dev/null), the child swaps in
  *     the container's /dev/null once it runs as the session user (docker exec leaves the host's).
  *
@@ -62,11 +64,26 @@
  *  I6 `connect` joins only the container's network namespace (never its PID or mount namespace, so
  *     the container cannot name the process), closes every fd but 0-2 before it creates the socket,
  *     and drops every capability before it relays a single byte of what the container sends.
+ *  I7 A debug session (exec --toolbox) changes nothing the container can see. The toolbox is taken
+ *     as a detached, read-only, nosuid, nodev mount (open_tree clone of a directory, or an overlay
+ *     of image layers) in the HOST mount namespace before any namespace is entered: cx chose and
+ *     checked those host paths, and a detached mount's ".." ends at its own root, so the handle
+ *     leads nowhere but the toolbox. The child unshares a mount namespace of its own (a copy of the
+ *     container's, every mount made a slave so nothing propagates back), mounts a new tmpfs over its
+ *     copy of "/", binds each top-level entry of the container's root onto it, adds the toolbox at
+ *     /.cx and chroots there; the tmpfs is then made read-only. Nothing is created in the container's
+ *     filesystem or mount table. This is done before the identity drop (it needs CAP_SYS_ADMIN)
+ *     and so is the one place the child looks at container data with privilege: it reads only the
+ *     names and link texts of the root directory's entries (at most MAX_ROOT_ENTRIES), uses them
+ *     only as single components inside its own tmpfs, and never follows, opens or runs them
+ *     (open_tree with AT_SYMLINK_NOFOLLOW; a symlink is recreated, not resolved).
  *
  * Usage (only ever run by cx):
  *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
  *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
- *                    [--tty --rows R --cols C] -- cmd [args...]
+ *                    [--tty --rows R --cols C] [--toolbox DIR]... -- cmd [args...]
+ *       --toolbox (a debug session, I7): DIR is mounted read-only at /.cx in a private copy of the
+ *       container's mount namespace; several are stacked as a read-only overlay, the first on top.
  *       fd 3 (control, from cx): "<len>\n" + NUL-separated K=V environment, then "R <rows> <cols>\n" resizes.
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs.
  *       exit status: the command's, or 128+n when it was killed by signal n.
@@ -100,6 +117,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -150,6 +168,28 @@ struct open_how {
 #define RESOLVE_NO_MAGICLINKS 0x02
 #define RESOLVE_IN_ROOT 0x10
 #endif
+#include <sys/mount.h>
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#define SYS_move_mount 429
+#define SYS_fsopen 430
+#define SYS_fsconfig 431
+#define SYS_fsmount 432
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef MOUNT_ATTR_SIZE_VER0
+struct mount_attr {
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+#endif
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
@@ -164,6 +204,8 @@ struct open_how {
 #define MAX_FILTERS 16
 #define MAX_SPECS 65536
 #define MAX_SPECS_BYTES (8 * 1024 * 1024)
+#define MAX_TOOLBOX 128
+#define MAX_ROOT_ENTRIES 4096
 
 static int status_fd = -1;
 
@@ -326,6 +368,8 @@ struct opts {
   uint64_t bnd, eff, prm, inh, amb;
   int nnp, seccomp, tty;
   unsigned short rows, cols;
+  const char *toolbox[MAX_TOOLBOX]; /* debug session: host directories, the top one first (I7) */
+  int ntoolbox;
   char **argv; /* the command (exec) or the paths read from fd 3 (query) */
 };
 
@@ -378,6 +422,11 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     else if (!strcmp(a, "--rows")) o->rows = (unsigned short)need_num(a, v, 10, 65535);
     else if (!strcmp(a, "--cols")) o->cols = (unsigned short)need_num(a, v, 10, 65535);
     else if (!strcmp(a, "--port") && o->connect_mode) o->port = (unsigned short)need_num(a, v, 10, 65535);
+    else if (!strcmp(a, "--toolbox")) {
+      if (!is_abs_path(v) || strchr(v, ':') || strchr(v, ',')) fail("usage", 0, "invalid --toolbox");
+      if (o->ntoolbox >= MAX_TOOLBOX) fail("usage", 0, "too many --toolbox layers");
+      o->toolbox[o->ntoolbox++] = v;
+    }
     else fail("usage", 0, "unknown option");
   }
   if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
@@ -388,7 +437,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
-    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd) fail("usage", 0, "option not valid for query");
+    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox) fail("usage", 0, "option not valid for query");
     if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
     if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
     if (i < argc) fail("usage", 0, "query takes its paths on fd 3, not as arguments");
@@ -880,7 +929,7 @@ struct child_error {
   int stage;
   int err;
 };
-enum { ST_SETUP = 1, ST_TTY, ST_SECCOMP, ST_CAPS, ST_USER, ST_CHDIR, ST_NOT_FOUND, ST_EXEC };
+enum { ST_SETUP = 1, ST_TTY, ST_SECCOMP, ST_CAPS, ST_USER, ST_CHDIR, ST_NOT_FOUND, ST_EXEC, ST_DEBUG };
 
 static _Noreturn void child_fail(int errfd, int stage, int err) {
   struct child_error ce = {stage, err};
@@ -948,8 +997,139 @@ static void container_devnull(void) {
   if (mine > 2) close(mine);
 }
 
+
+/* ---- debug sessions: a toolbox only the session sees (I7) ---- */
+
+/*
+ * The toolbox as a detached mount, made in the host mount namespace before any setns: one directory
+ * is cloned (open_tree), several image layers become a read-only overlay (the first on top). Either
+ * way it is read-only, nosuid and nodev, and attached nowhere until the child moves it into its
+ * own mount namespace.
+ */
+static int open_toolbox(const struct opts *o) {
+  int fd = -1;
+  if (o->ntoolbox == 1) {
+    fd = (int)syscall(SYS_open_tree, AT_FDCWD, o->toolbox[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (fd < 0) fail("debug", errno, "cannot open the toolbox %s", o->toolbox[0]);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) fail("debug", errno, "cannot make the toolbox read-only");
+    return fd;
+  }
+  int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+  if (fs < 0) fail("debug", errno, "cannot stack the toolbox image's layers (overlayfs)");
+  for (int i = 0; i < o->ntoolbox; i++)
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", o->toolbox[i], 0) < 0) {
+      /* Kernels before 6.8 take the layers as one "a:b:c" string (cx refuses paths with ':'). */
+      if (errno != EINVAL || i > 0) fail("debug", errno, "cannot use the toolbox layer %s", o->toolbox[i]);
+      char list[65536];
+      size_t off = 0;
+      for (int j = 0; j < o->ntoolbox; j++) {
+        int n = snprintf(list + off, sizeof list - off, "%s%s", j ? ":" : "", o->toolbox[j]);
+        if (n < 0 || (size_t)n >= sizeof list - off) fail("debug", E2BIG, "too many toolbox layers");
+        off += (size_t)n;
+      }
+      if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", list, 0) < 0) fail("debug", errno, "cannot use the toolbox layers");
+      break;
+    }
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) fail("debug", errno, "cannot stack the toolbox image's layers");
+  fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  if (fd < 0) fail("debug", errno, "cannot mount the toolbox image's layers");
+  close(fs);
+  return fd;
+}
+
+/* Put one entry of the container's root (`name`, a single component) onto the session's new root. */
+static int graft_entry(int oldroot, int newroot, const char *name) {
+  struct stat st;
+  if (fstatat(oldroot, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1; /* gone meanwhile */
+  if (S_ISLNK(st.st_mode)) {
+    /* Recreated, never followed: the link means inside the session what it means in the container. */
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(oldroot, name, target, sizeof target - 1);
+    if (n < 0) return -1;
+    target[n] = '\0';
+    return symlinkat(target, newroot, name);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (mkdirat(newroot, name, 0755) < 0) return -1;
+  } else {
+    int f = openat(newroot, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (f < 0) return -1;
+    close(f);
+  }
+  /* The container's own entry (and every mount below it), writes going through to the container. */
+  int tree = (int)syscall(SYS_open_tree, oldroot, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+  if (tree < 0) return -1;
+  int r = (int)syscall(SYS_move_mount, tree, "", newroot, name, MOVE_MOUNT_F_EMPTY_PATH);
+  int e = errno;
+  close(tree);
+  errno = e;
+  return r;
+}
+
+/*
+ * The session's root (I7): a private copy of the container's mount namespace, a new tmpfs over its
+ * "/", the container's top-level entries bound onto it (so paths and writes are the container's), the
+ * toolbox at /.cx, then chroot into it. The container's own mounts and files are never touched.
+ */
+static int debug_root(int toolbox, int *err) {
+  /*
+   * In a container with a user namespace, host root is not mapped there: files the session creates
+   * on its own tmpfs (which belongs to that namespace) need an owner it knows. The namespace's root
+   * is that owner; the real identity drop comes later.
+   */
+  setfsgid(0);
+  setfsuid(0);
+  if (unshare(CLONE_NEWNS) < 0) goto fail;
+  /* Nothing the session mounts may propagate back into the container (or the host). */
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) goto fail;
+  int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (oldroot < 0) goto fail;
+  int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0) goto fail;
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "1m", 0) < 0 ||
+      syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    goto fail;
+  int newroot = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  if (newroot < 0) goto fail;
+  close(fs);
+  /* Attached over our copy of "/" (a mount point that exists in every container, created by no one). */
+  if (syscall(SYS_move_mount, newroot, "", oldroot, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) goto fail;
+  int dfd = openat(oldroot, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) goto fail;
+  DIR *d = fdopendir(dfd);
+  if (!d) goto fail;
+  int count = 0;
+  struct dirent *de;
+  errno = 0;
+  while ((de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".cx")) continue;
+    if (++count > MAX_ROOT_ENTRIES) {
+      errno = E2BIG;
+      goto fail;
+    }
+    if (graft_entry(oldroot, newroot, de->d_name) < 0) goto fail;
+    errno = 0;
+  }
+  if (errno) goto fail;
+  closedir(d);
+  if (mkdirat(newroot, ".cx", 0755) < 0) goto fail;
+  if (syscall(SYS_move_mount, toolbox, "", newroot, ".cx", MOVE_MOUNT_F_EMPTY_PATH) < 0) goto fail;
+  close(toolbox);
+  if (fchdir(newroot) < 0 || chroot(".") < 0 || chdir("/") < 0) goto fail;
+  /* The new root is the session's alone: read-only, so a file created in "/" fails rather than diverging. */
+  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (syscall(SYS_mount_setattr, newroot, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0) goto fail;
+  close(newroot);
+  close(oldroot);
+  return 0;
+fail:
+  *err = errno ? errno : EIO;
+  return -1;
+}
+
 static _Noreturn void child_main(const struct opts *o, char **env, const struct prepared *pre, const struct filters *flt, int syncfd,
-                                 int errfd, int slave, const int pipes[3]) {
+                                 int errfd, int slave, const int pipes[3], int toolbox) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -963,11 +1143,14 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
     for (int fd = 0; fd < 3; fd++)
       if (dup2(slave, fd) < 0) child_fail(errfd, ST_TTY, errno);
   }
-  int keep[] = {syncfd, errfd};
-  close_all_except(keep, 2);
+  int keep[] = {syncfd, errfd, toolbox};
+  close_all_except(keep, toolbox >= 0 ? 3 : 2);
   char go;
   if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
   close(syncfd);
+  /* I7: with host root's capabilities still held, before seccomp (which may forbid mounts). */
+  int derr = 0;
+  if (toolbox >= 0 && debug_root(toolbox, &derr) < 0) child_fail(errfd, ST_DEBUG, derr);
 
   /* A fresh session keyring, so the container's processes do not share the host's (runc does the same). */
   syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0);
@@ -1017,6 +1200,7 @@ static void report_child_error(const struct opts *o, const struct child_error *c
     case ST_CAPS: report("caps", ce->err, "cannot apply the container's capabilities"); break;
     case ST_SECCOMP: report("seccomp", ce->err, "cannot install the container's seccomp filter"); break;
     case ST_TTY: report("tty", ce->err, "cannot make the container pty the controlling terminal"); break;
+    case ST_DEBUG: report("debug", ce->err, "cannot mount the toolbox in a private view of the container's filesystem"); break;
     default: report("internal", ce->err, "cannot prepare the process"); break;
   }
 }
@@ -1236,6 +1420,8 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (hostproc < 0) fail("internal", errno, "cannot open /proc");
   int root = o->tty ? openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
   if (o->tty && root < 0) fail("gone", errno, "cannot open the root directory of process %d", o->pid);
+  /* I7: the toolbox is taken from the host's mount namespace, while we are still in it. */
+  int toolbox = o->ntoolbox ? open_toolbox(o) : -1;
   enter_namespaces(t, t->ns_flags);
   /* I5: the target's handles are of no further use; the child must not inherit them. */
   close(t->procfd);
@@ -1270,10 +1456,11 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (child == 0) {
     close(sync[1]);
     close(errp[0]);
-    child_main(o, env, &pre, &flt, sync[0], errp[1], slave, pipes);
+    child_main(o, env, &pre, &flt, sync[0], errp[1], slave, pipes, toolbox);
   }
   close(sync[0]);
   close(errp[1]);
+  if (toolbox >= 0) close(toolbox);
   if (slave >= 0) close(slave);
   for (int fd = 0; fd < 3; fd++)
     if (pipes[fd] >= 0) close(pipes[fd]);

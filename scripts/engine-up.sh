@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers on /var/run/docker.sock, installing Debian's docker.io and the
-# tools cx's tests use (busybox-static, runc, tmux, util-linux, curl, podman, gcc with a static libc,
+# tools cx's tests use (busybox-static, strace, runc, tmux, util-linux, curl, podman, gcc with a static libc,
 # zsh, fish, hyperfine) when they are missing. Idempotent: does nothing when an engine already answers.
 # The engine runs with --bridge=none --iptables=false so the machine's network is left untouched.
 set -euo pipefail
@@ -9,7 +9,9 @@ log() { printf 'engine-up: %s\n' "$*" >&2; }
 
 need_pkgs=()
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
-[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_pkgs+=(busybox-static)
+# busybox-static, strace: cx debug's default toolbox (a dynamic busybox cannot run in a scratch image).
+dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
+command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
 command -v runc >/dev/null 2>&1 || need_pkgs+=(runc)
 command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
 command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)

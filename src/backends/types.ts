@@ -30,6 +30,20 @@ export interface ExecRequest {
    * has a login of its own (ssh) starts that instead.
    */
   login?: boolean;
+  /** A debug session (`cx debug`): only the nsenter backend can open one. */
+  debug?: DebugSpec;
+}
+
+/**
+ * A debug session: the toolbox's host directories are mounted read-only at /.cx in the session's own
+ * copy of the container's mount namespace (several are stacked, the first on top), and `path` is
+ * appended to the container's PATH.
+ */
+export interface DebugSpec {
+  toolbox: string[];
+  path: string[];
+  /** Keep host root's capabilities, without the container's seccomp filter or no_new_privs. */
+  privileged: boolean;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */

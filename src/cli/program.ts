@@ -4,6 +4,7 @@ import { bashCompletion, fishCompletion, manPage, zshCompletion } from './comple
 import { Context, type ContextParts } from '../session/context.js';
 import type { IO } from '../session/io.js';
 import { doctorCommand } from './commands/doctor.js';
+import { debugCommand } from './commands/debug.js';
 import { enterCommand } from './commands/enter.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: Context, done: Done): Command {
 Examples:
   cx ls                          running containers and the backends that can enter them
   cx enter web                   an interactive shell in the container named web
+  cx debug web                   a shell with a toolbox (busybox, strace), even in images without one
   cx exec 3f2a -- ps aux         run a command (container by id prefix)
   cx env web                     the environment a session in web gets
   cx doctor                      what cx can use on this machine
@@ -40,7 +42,7 @@ Examples:
 
 Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
     );
-  for (const make of [lsCommand, execCommand, enterCommand, envCommand, doctorCommand, uiCommand]) {
+  for (const make of [lsCommand, execCommand, enterCommand, debugCommand, envCommand, doctorCommand, uiCommand]) {
     program.addCommand(make(ctx, done));
   }
   program.addCommand(completionCommand(program, ctx, done));

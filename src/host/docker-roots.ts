@@ -25,11 +25,12 @@ interface DaemonArgs {
   dataRoot: string | undefined;
   execRoot: string | undefined;
   configFile: string | undefined;
+  usernsRemap: string | undefined;
 }
 
 /** The flags of a dockerd command line that say where it listens and keeps its state. */
 export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
-  const out: DaemonArgs = { hosts: [], dataRoot: undefined, execRoot: undefined, configFile: undefined };
+  const out: DaemonArgs = { hosts: [], dataRoot: undefined, execRoot: undefined, configFile: undefined, usernsRemap: undefined };
   const take = (names: string[], i: number): { value: string; skip: number } | undefined => {
     const arg = argv[i] ?? '';
     for (const n of names) {
@@ -44,11 +45,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
     const data = host ? undefined : take(['--data-root', '--graph', '-g'], i);
     const exec = host || data ? undefined : take(['--exec-root'], i);
     const conf = host || data || exec ? undefined : take(['--config-file'], i);
+    const remap = host || data || exec || conf ? undefined : take(['--userns-remap'], i);
+    if (remap) out.usernsRemap = remap.value;
     if (host) out.hosts.push(host.value);
     if (data) out.dataRoot = data.value;
     if (exec) out.execRoot = exec.value;
     if (conf) out.configFile = conf.value;
-    i += (host ?? data ?? exec ?? conf)?.skip ?? 0;
+    i += (host ?? data ?? exec ?? conf ?? remap)?.skip ?? 0;
   }
   return out;
 }
@@ -58,6 +61,7 @@ interface DaemonJson {
   graph?: string;
   'exec-root'?: string;
   hosts?: string[];
+  'userns-remap'?: string;
 }
 
 /** A daemon.json, only when root alone can have written it (else: as if absent). */
@@ -155,7 +159,7 @@ export async function locateDockerRoots(
   if (d) {
     const fromArgs = d.args.dataRoot !== undefined || d.args.execRoot !== undefined;
     const roots: DockerRoots = {
-      dataRoot: absolute(d.args.dataRoot) ?? absolute(d.json['data-root'] ?? d.json.graph) ?? DEFAULT_DATA_ROOT,
+      dataRoot: remappedDataRoot(absolute(d.args.dataRoot) ?? absolute(d.json['data-root'] ?? d.json.graph) ?? DEFAULT_DATA_ROOT, d.args.usernsRemap ?? d.json['userns-remap']),
       execRoot: absolute(d.args.execRoot) ?? absolute(d.json['exec-root']) ?? DEFAULT_EXEC_ROOT,
       pid: d.pid,
       how: `from dockerd ${d.pid}'s ${fromArgs ? 'command line' : 'configuration (daemon.json or defaults)'}`,
@@ -174,7 +178,7 @@ export async function locateDockerRoots(
   if (!defaults.includes(await canonical(socket))) return undefined;
   const json = readDaemonJson(opts.daemonJson ?? DEFAULT_DAEMON_JSON, note);
   const roots: DockerRoots = {
-    dataRoot: absolute(json['data-root'] ?? json.graph) ?? DEFAULT_DATA_ROOT,
+    dataRoot: remappedDataRoot(absolute(json['data-root'] ?? json.graph) ?? DEFAULT_DATA_ROOT, json['userns-remap']),
     execRoot: absolute(json['exec-root']) ?? DEFAULT_EXEC_ROOT,
     pid: undefined,
     how: 'no dockerd running: /etc/docker/daemon.json and the defaults',
@@ -252,4 +256,33 @@ function remember(file: string, socket: string, roots: DockerRoots, note: Note):
     // Best effort: the cache only helps when the daemon dies later.
     rmSync(tmp, { force: true });
   }
+}
+
+/**
+ * With --userns-remap, dockerd keeps all its state (containers, images, layers) under
+ * <data-root>/<uid>.<gid>, the first subordinate ids of the remap user ("default" is dockremap; the
+ * group defaults to the user) from /etc/subuid and /etc/subgid. Unknown ids: the data-root as given.
+ */
+export function remappedDataRoot(dataRoot: string, remap: string | undefined, etc = '/etc'): string {
+  if (!remap) return dataRoot;
+  const [user = '', group] = remap.split(':');
+  const name = user === 'default' ? 'dockremap' : user;
+  const uid = firstSubordinateId(path.join(etc, 'subuid'), name);
+  const gid = firstSubordinateId(path.join(etc, 'subgid'), group ?? name);
+  return uid !== undefined && gid !== undefined ? path.join(dataRoot, `${uid}.${gid}`) : dataRoot;
+}
+
+function firstSubordinateId(file: string, owner: string): number | undefined {
+  if (!trustedFile(file).ok) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const [who, start] = line.trim().split(':');
+    if (who === owner && start !== undefined && /^\d{1,10}$/.test(start)) return Number(start);
+  }
+  return undefined;
 }

@@ -36,6 +36,9 @@ export async function openSession(registry: Pick<BackendChooser, 'select'>, cont
   const { backend, why } = registry.select(opts.backend, container);
   opts.trace?.(`backend ${why}`);
   const request = await opts.request(container, backend);
+  if (request.debug && backend.name !== 'nsenter') {
+    throw new BackendUnavailableError(`a debug session needs the nsenter backend, not ${backend.name}`, { hint: 'run it as root with the helper built (see `cx doctor`)' });
+  }
   opts.trace?.(`running ${JSON.stringify(request.cmd)} tty=${request.tty} stdin=${request.stdin}`);
   const session = await backend.open(container, request);
   return { session, request, backend, why };

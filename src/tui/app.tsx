@@ -19,7 +19,7 @@ import { clean } from './presentation/text.js';
 import { initialState, reduce, selectedOf, snapshotOf, visibleOf, type UiEvent, type UiSnapshot, type UiState } from './state.js';
 
 /** Why the app ended: quit, or hand the terminal to a shell in a container and come back. */
-export type TuiResult = { kind: 'quit' } | { kind: 'enter'; container: Container; choice: EnterChoice };
+export type TuiResult = { kind: 'quit' } | { kind: 'enter' | 'debug'; container: Container; choice: EnterChoice };
 
 export interface AppProps {
   sources: TuiSources;
@@ -120,6 +120,9 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
         return finish({ kind: 'quit' });
       case 'enter':
         if (running(c)) finish({ kind: 'enter', container: c, choice: s.choice });
+        return;
+      case 'debug':
+        if (running(c)) finish({ kind: 'debug', container: c, choice: s.choice });
         return;
       case 'filter':
         return emit({ type: 'openPrompt', kind: 'filter' });

@@ -2,7 +2,8 @@ import { attach } from '../attach/attach.js';
 import type { Context } from '../session/context.js';
 import type { Container } from '../discovery/types.js';
 import { CxError } from '../errors.js';
-import { openSession } from '../session/open.js';
+import { assertDebugPrivilege, debugRequest, resolveToolbox } from '../session/debug.js';
+import { apiUseFor, openSession } from '../session/open.js';
 import { DEFAULT_SPEC, enterRequest } from '../session/request.js';
 import type { EnterChoice } from './data/sources.js';
 import { clean } from './presentation/text.js';
@@ -25,23 +26,25 @@ export async function handoff(
   screen: Screen,
   container: Container,
   choice: EnterChoice,
+  debug = false,
 ): Promise<Message> {
   const name = clean(container.name);
   screen.leave();
   resetStdinEncoding(ctx.io.stdin);
   const op = fresh(ctx);
   try {
-    const c = await op.inventory().resolve(container.id);
+    // `d`: the session `cx debug` opens (nsenter, the default toolbox), whatever backend is chosen for Enter.
+    if (debug) assertDebugPrivilege(container.name);
+    const toolbox = debug ? await resolveToolbox({ toolbox: '', image: '' }, op.docker().endpoint.socketPath) : undefined;
+    const c = await op.inventory().resolve(container.id, debug ? apiUseFor('nsenter') : undefined);
+    const spec = { ...DEFAULT_SPEC, user: choice.user };
     // A fallback (docker not usable: runc or nsenter instead) is announced by the registry on stderr.
     const { session, request, backend } = await openSession(op.registry(), c, {
-      backend: choice.backend,
+      backend: toolbox ? 'nsenter' : choice.backend,
       request: (target, b) =>
-        enterRequest(
-          b,
-          target,
-          { ...DEFAULT_SPEC, user: choice.user },
-          { env: op.io.env, size: () => op.io.size(), trace: (l) => op.trace(l) },
-        ),
+        toolbox
+          ? debugRequest(spec, toolbox, false, { cmd: [], tty: true, stdin: true, callerEnv: op.io.env, size: op.io.size() })
+          : enterRequest(b, target, spec, { env: op.io.env, size: () => op.io.size(), trace: (l) => op.trace(l) }),
       trace: (l) => op.trace(l),
     });
     ctx.io.stdout.write(`cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list\r\n`);

@@ -16,6 +16,7 @@ export type Action =
   | 'last'
   | 'filter'
   | 'enter'
+  | 'debug'
   | 'toggleAll'
   | 'sort'
   | 'backend'
@@ -81,6 +82,16 @@ export const KEYMAP: readonly Binding[] = [
       ' cut; use `cx exec` for bulk)',
   },
   {
+    action: 'debug',
+    keys: ['d'],
+    description: 'a shell with a toolbox, also in images without one (as `cx debug`)',
+    scopes: ['list', 'detail'],
+    footer: 'debug',
+    doc:
+      "a shell in the selected container with cx's toolbox (busybox, strace) at /.cx/bin, exactly as `cx debug`: works in images" +
+      ' without a shell and with the daemon down (nsenter); the container is not changed',
+  },
+  {
     action: 'env',
     keys: ['e'],
     description: 'the session environment, with where each variable comes from',
@@ -97,7 +108,8 @@ export const KEYMAP: readonly Binding[] = [
     scopes: ['list', 'detail'],
     footer: 'inspect',
     doc:
-      'inspect summary: image, command, user, workdir, mounts, ports, capabilities, security options, namespaces, cgroup, limits,' +
+      'inspect summary (first line: the shell Enter would start, or "none in this image: press d"): image, command, user, workdir,' +
+      ' mounts, ports, capabilities, security options, namespaces, cgroup, limits,' +
       ' restart policy (from the Engine API; when it does not answer, what is known from disk and a line saying what is missing)',
   },
   {

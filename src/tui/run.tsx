@@ -60,7 +60,7 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
       // TS cannot see the callback's assignment.
       const chosen = result as TuiResult;
       if (chosen.kind === 'quit') return 0;
-      const message = await handoff(ctx, freshContext, screen, chosen.container, chosen.choice);
+      const message = await handoff(ctx, freshContext, screen, chosen.container, chosen.choice, chosen.kind === 'debug');
       if (signalled) return signalExitCode(signalled);
       await drainStdin(io.stdin, 30);
       snapshot = { ...snapshot, message };

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_IMAGE, uniqueName } from './engine.js';
@@ -21,6 +21,7 @@ export class DedicatedEngine {
   private constructor(
     readonly dir: string,
     readonly liveRestore: boolean,
+    readonly usernsRemap = false,
   ) {
     // Short paths: containerd's sockets under the exec-root must fit in sun_path (108 bytes).
     this.socket = path.join(dir, 'docker.sock');
@@ -29,9 +30,12 @@ export class DedicatedEngine {
     this.pidfile = path.join(dir, 'docker.pid');
   }
 
-  static async start(opts: { liveRestore?: boolean } = {}): Promise<DedicatedEngine> {
+  /** usernsRemap: containers get a user namespace (--userns-remap=default; dockerd adds the dockremap user). */
+  static async start(opts: { liveRestore?: boolean; usernsRemap?: boolean } = {}): Promise<DedicatedEngine> {
     const dir = await mkdtemp('/tmp/cxd-');
-    const e = new DedicatedEngine(dir, opts.liveRestore ?? false);
+    const e = new DedicatedEngine(dir, opts.liveRestore ?? false, opts.usernsRemap ?? false);
+    // The remapped root must be able to pass through the data-root's parents.
+    if (opts.usernsRemap) await chmod(dir, 0o711);
     process.once('exit', e.killOnExit);
     try {
       await e.launch();
@@ -61,6 +65,7 @@ export class DedicatedEngine {
       '--pidfile', this.pidfile,
       '--bridge=none', '--iptables=false', '--ip-masq=false',
       ...(this.liveRestore ? ['--live-restore'] : []),
+      ...(this.usernsRemap ? ['--userns-remap=default'] : []),
     ];
     this.daemon = execa('dockerd', args, { reject: false, stdio: ['ignore', 'ignore', 'pipe'], buffer: { stderr: true }, all: false });
     const until = Date.now() + 60_000;

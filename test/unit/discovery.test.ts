@@ -59,12 +59,14 @@ describe('dockerd command lines', () => {
       dataRoot: '/d',
       execRoot: '/e',
       configFile: '/c.json',
+      usernsRemap: undefined,
     });
     assert.deepEqual(parseDaemonArgs(['dockerd', '-Hfd://', '--host=unix:///x', '-g', '/old']), {
       hosts: ['fd://', 'unix:///x'],
       dataRoot: '/old',
       execRoot: undefined,
       configFile: undefined,
+      usernsRemap: undefined,
     });
   });
 });

@@ -5,7 +5,7 @@ import { BackendUnavailableError, CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
-import { missingPrivilege } from './caps.js';
+import { missingPrivilege, ownCapabilities } from './caps.js';
 import { planSession } from './environment.js';
 import { nsenterFiles, type NsenterFiles } from './files.js';
 import { requireHelper, targetArgs } from './helper.js';
@@ -64,6 +64,13 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
     const hex = (v: bigint): string => v.toString(16);
+    const debug = req.debug;
+    // --privileged: host root's capabilities, kept across exec by any user (ambient), no filter.
+    const caps = debug?.privileged
+      ? { bounding: ownCapabilities(), effective: ownCapabilities(), permitted: ownCapabilities(), inheritable: ownCapabilities(), ambient: ownCapabilities() }
+      : t.caps;
+    const confined = !debug?.privileged;
+    const entries = debug ? withToolboxPath(plan.report.entries, debug.path) : plan.report.entries;
     const args = [
       'exec',
       ...targetArgs(t),
@@ -71,14 +78,15 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       '--gid', String(plan.user.gid),
       '--groups', plan.user.groups.join(','),
       '--cwd', cwd,
-      '--cap-bnd', hex(t.caps.bounding),
-      '--cap-eff', hex(t.caps.effective & t.caps.permitted),
-      '--cap-prm', hex(t.caps.permitted),
-      '--cap-inh', hex(t.caps.inheritable),
-      '--cap-amb', hex(t.caps.ambient & t.caps.permitted & t.caps.inheritable),
-      ...(t.noNewPrivs ? ['--nnp'] : []),
-      ...(t.seccomp === 2 ? ['--seccomp'] : []),
+      '--cap-bnd', hex(caps.bounding),
+      '--cap-eff', hex(caps.effective & caps.permitted),
+      '--cap-prm', hex(caps.permitted),
+      '--cap-inh', hex(caps.inheritable),
+      '--cap-amb', hex(caps.ambient & caps.permitted & caps.inheritable),
+      ...(t.noNewPrivs && confined ? ['--nnp'] : []),
+      ...(t.seccomp === 2 && confined ? ['--seccomp'] : []),
       ...(req.tty ? ['--tty', ...(req.size ? ['--rows', String(req.size.rows), '--cols', String(req.size.cols)] : [])] : []),
+      ...(debug ? debug.toolbox.flatMap((dir) => ['--toolbox', dir]) : []),
       '--',
       ...req.cmd,
     ];
@@ -87,13 +95,15 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: {},
     });
-    const blob = Buffer.from(plan.report.entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
+    const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
     const control = child.stdio[3] as NodeJS.WritableStream;
     control.write(`${blob.length}\n`);
     control.write(blob);
-    const notice = t.privileged
-      ? `cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`
-      : undefined;
+    const notice = debug?.privileged
+      ? `cx: note: --privileged: this debug session keeps host root's capabilities, without the container's seccomp filter and no_new_privs`
+      : t.privileged
+        ? `cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`
+        : undefined;
     return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice });
   }
 
@@ -116,4 +126,14 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     }
     return f;
   }
+}
+
+/** The session's environment with the toolbox's directories after the container's own PATH. */
+export function withToolboxPath(entries: EnvEntry[], dirs: string[]): EnvEntry[] {
+  if (dirs.length === 0) return entries;
+  const i = entries.findIndex((e) => e.name === 'PATH');
+  const current = i >= 0 ? (entries[i] as EnvEntry) : undefined;
+  const value = [current?.value || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...dirs].join(':');
+  const entry: EnvEntry = { name: 'PATH', value, source: current?.source ?? 'default' };
+  return i >= 0 ? entries.map((e, k) => (k === i ? entry : e)) : [...entries, entry];
 }

@@ -59,6 +59,8 @@ export function failureToError(f: HelperFailure, ctx: { container: string; cmd: 
         exitCode: 126,
         hint: `unpause it first: docker unpause ${ctx.container}`,
       });
+    case 'debug':
+      return new CxError(`cx debug: ${text}${why}`, { exitCode: 125, hint: 'cx enter works without a toolbox; see `cx doctor`' });
     case 'perm':
       return new PermissionError(`the nsenter backend ${text}`, { hint: 'run cx as root, or use --backend docker' });
     case 'gone':

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { shortId, sourcesOf, type Container } from '../../discovery/types.js';
 import { describeHealth } from '../../engine/health.js';
+import { describeDefaultToolbox } from '../../host/toolbox.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { Context } from '../../session/context.js';
 import type { Done } from './done.js';
@@ -50,6 +51,8 @@ export async function runDoctor(opts: { json: boolean; target?: string | undefin
     const a = backend.name === 'docker' && health.state !== 'ok' ? { ok: false, reason: describeHealth(health) } : await backend.probe();
     checks.push({ name: `backend ${backend.name}`, ok: a.ok, detail: a.reason });
   }
+  const toolbox = describeDefaultToolbox();
+  checks.push({ name: 'debug toolbox', ok: toolbox.ok, detail: toolbox.detail });
   if (opts.target !== undefined) checks.push(...(await explainTarget(opts.target, ctx)));
   if (opts.json) {
     ctx.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);

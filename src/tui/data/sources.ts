@@ -10,6 +10,7 @@ import {
   type Collected,
 } from '../../session/open.js';
 import { DEFAULT_SPEC, execRequest, sessionShell } from '../../session/request.js';
+import { CxError } from '../../errors.js';
 import type { InspectSummary } from './inspect.js';
 import type { LiveFeed } from './live.js';
 import type { ProcessList } from './processes.js';
@@ -55,6 +56,24 @@ export async function sessionEnvironment(
   const request = execRequest({ ...DEFAULT_SPEC, user: choice.user }, { cmd: ['sh'], tty: true, stdin: true, callerEnv: sources.env });
   const env = await environmentOf(sources.registry, c, { backend: choice.backend, request });
   return { entries: env.entries, backend: env.backend.name, why: env.why };
+}
+
+/**
+ * The shell Enter would start in `c` (what `cx enter` picks), null when the image has none (only a
+ * debug session, `d`, has a shell there), undefined when it cannot be told (no backend can look).
+ */
+export async function shellOf(sources: Pick<TuiSources, 'registry'>, c: Container, choice: EnterChoice): Promise<string | null | undefined> {
+  let backend;
+  try {
+    backend = sources.registry.select(choice.backend, c).backend;
+  } catch {
+    return undefined;
+  }
+  try {
+    return await sessionShell(backend, c, choice.user);
+  } catch (err) {
+    return err instanceof CxError && err.exitCode === 127 ? null : undefined;
+  }
 }
 
 /** A one-off command's result; output is raw (untrusted) and capped. */

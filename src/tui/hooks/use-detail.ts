@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Container } from '../../discovery/types.js';
-import { runCommand, sessionEnvironment, type EnterChoice, type TuiSources } from '../data/sources.js';
-import { envLines, inspectLines, outputLines, processLines, type Line } from '../presentation/details.js';
+import { runCommand, sessionEnvironment, shellOf, type EnterChoice, type TuiSources } from '../data/sources.js';
+import { envLines, inspectLines, outputLines, processLines, shellLine, type Line } from '../presentation/details.js';
 import { clean } from '../presentation/text.js';
 import type { DetailTab } from '../state.js';
 
@@ -31,8 +31,11 @@ async function load(sources: TuiSources, tab: DetailTab, c: Container, choice: E
       const env = await sessionEnvironment(sources, c, choice);
       return [{ text: `as ${clean(choice.user || c.config.user || 'root')} via ${env.backend} (${clean(env.why)})`, tone: 'dim' }, ...envLines(env.entries)];
     }
-    case 'inspect':
-      return inspectLines(await sources.inspect(c));
+    case 'inspect': {
+      const [summary, shell] = await Promise.all([sources.inspect(c), c.state === 'running' ? shellOf(sources, c, choice) : Promise.resolve(undefined)]);
+      const line = shellLine(shell);
+      return [...(line ? [line] : []), ...inspectLines(summary)];
+    }
     case 'processes':
       return processLines(await sources.processes(c));
     case 'output':

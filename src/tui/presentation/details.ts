@@ -36,6 +36,13 @@ export function inspectLines(s: InspectSummary): Line[] {
   return lines;
 }
 
+/** What the inspect view says about the shell: which one Enter starts, or that only `d` has one. */
+export function shellLine(shell: string | null | undefined): Line | undefined {
+  if (shell === undefined) return undefined;
+  if (shell === null) return { text: 'shell: none in this image (Enter cannot open one): press d for a toolbox shell (cx debug)', tone: 'error' };
+  return { text: `shell: ${clean(shell)}`, tone: 'dim' };
+}
+
 export function processLines(p: ProcessList): Line[] {
   const lines: Line[] = [{ text: `${fit('PID', 8, true)} ${fit('PPID', 8, true)} ${fit('UID', 6)} S ${fit('RSS', 9, true)}  COMMAND`, tone: 'heading' }];
   for (const x of p.processes) {
