@@ -1,9 +1,10 @@
-import { attach } from '../attach/attach.js';
+import { attachLive, type LiveKeys, type LiveSession, type LiveSessions } from '../attach/live.js';
 import type { Context } from '../session/context.js';
 import type { Container } from '../discovery/types.js';
 import { CxError } from '../errors.js';
 import { openSession } from '../session/open.js';
 import { DEFAULT_SPEC, enterRequest } from '../session/request.js';
+import { describeKeys } from '../util/detach-keys.js';
 import type { EnterChoice } from './data/sources.js';
 import { clean } from './presentation/text.js';
 import { resetStdinEncoding, type Screen } from './screen.js';
@@ -13,11 +14,11 @@ import type { Message } from './state.js';
 export type FreshContext = (ctx: Context) => Context;
 
 /**
- * The one place the TUI gives the whole terminal to a session and takes it back (lazydocker's
+ * The one place the TUI opens a session and gives it the whole terminal (lazydocker's
  * subprocess.go). The Ink app is already unmounted (it let go of raw mode and stdin); here: the
  * normal screen, raw bytes on stdin, then the session exactly as `cx enter` opens it (the same
- * openSession and enterRequest: shell choice, TERM, size from the first prompt), attached with live
- * resize and raw mode guarded by attach. Returns the line the list shows when it comes back.
+ * openSession and enterRequest: shell choice, TERM, size from the first prompt), kept in `live` so
+ * that the detach keys leave it running. Returns the line the list shows when it comes back.
  */
 export async function handoff(
   ctx: Context,
@@ -25,15 +26,19 @@ export async function handoff(
   screen: Screen,
   container: Container,
   choice: EnterChoice,
+  live: LiveSessions,
+  keys: LiveKeys,
+  signal?: AbortSignal,
 ): Promise<Message> {
   const name = clean(container.name);
   screen.leave();
   resetStdinEncoding(ctx.io.stdin);
   const op = fresh(ctx);
+  let opened: LiveSession;
   try {
     const c = await op.inventory().resolve(container.id);
     // A fallback (docker not usable: runc or nsenter instead) is announced by the registry on stderr.
-    const { session, request, backend } = await openSession(op.registry(), c, {
+    const { session, request, backend, why } = await openSession(op.registry(), c, {
       backend: choice.backend,
       request: (target, b) =>
         enterRequest(
@@ -44,15 +49,60 @@ export async function handoff(
         ),
       trace: (l) => op.trace(l),
     });
-    ctx.io.stdout.write(`cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list\r\n`);
-    const status = await attach(session, ctx.io, { stdin: true });
-    if (status.error) return { text: `${name}: ${status.error.message}`, tone: 'error' };
-    return { text: `${name}: shell exited with status ${status.exitCode}`, tone: status.exitCode === 0 ? 'info' : 'error' };
+    ctx.io.stdout.write(
+      `cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list, ${describeKeys(keys.detach)} to leave it running\r\n`,
+    );
+    opened = live.add(
+      session,
+      { containerId: c.id, containerName: c.name, image: c.image, backend: backend.name, why, user: request.user, command: request.cmd },
+      request.size,
+    );
   } catch (err) {
     const text =
       err instanceof CxError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : err instanceof Error ? err.message : String(err);
     return { text: `${name}: ${text}`, tone: 'error' };
   } finally {
     op.close();
+  }
+  return drive(ctx, opened, live, keys, signal);
+}
+
+/** Give the terminal back to a live session (from the sessions view). */
+export async function resume(ctx: Context, screen: Screen, id: number, live: LiveSessions, keys: LiveKeys, signal?: AbortSignal): Promise<Message> {
+  const target = live.get(id);
+  if (!target) return { text: 'that session is gone', tone: 'error' };
+  screen.leave();
+  resetStdinEncoding(ctx.io.stdin);
+  return drive(ctx, target, live, keys, signal);
+}
+
+/**
+ * Attach to `first` and follow the keys typed inside: next and previous switch straight to another
+ * live session, detach comes back to the list. A session that ends while attached is done with (its
+ * status goes to the list); one that ended while detached stays until dismissed.
+ */
+async function drive(ctx: Context, first: LiveSession, live: LiveSessions, keys: LiveKeys, signal: AbortSignal | undefined): Promise<Message> {
+  let current = first;
+  for (;;) {
+    const name = clean(current.meta.containerName);
+    const outcome = await attachLive(current, ctx.io, keys, signal);
+    switch (outcome.kind) {
+      case 'next':
+      case 'previous': {
+        const other = live.neighbour(current, outcome.kind === 'next' ? 1 : -1);
+        if (other) current = other;
+        continue;
+      }
+      case 'detach':
+        return { text: `${name}: detached, still running (w lists the live sessions)`, tone: 'info' };
+      case 'closed':
+        return { text: `${name}: exited with status ${current.status?.exitCode ?? '?'} (x in the sessions view dismisses it)`, tone: 'info' };
+      case 'exited': {
+        live.remove(current);
+        const status = outcome.status;
+        if (status.error) return { text: `${name}: ${status.error.message}`, tone: 'error' };
+        return { text: `${name}: shell exited with status ${status.exitCode}`, tone: status.exitCode === 0 ? 'info' : 'error' };
+      }
+    }
   }
 }

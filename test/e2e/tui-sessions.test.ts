@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { after, before, describe, it } from 'node:test';
+import { CX_BIN } from '../helpers/cx.js';
+import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
+import { PtyRun } from '../helpers/pty.js';
+import { screenOf } from '../helpers/vt.js';
+
+const COLS = 100;
+const ROWS = 30;
+const DETACH = '\x10\x11'; // ctrl-p ctrl-q
+const NEXT = '\x10\x0e'; // ctrl-p ctrl-n
+
+/** The processes docker sees in a container (docker top), one command line each. */
+async function processes(id: string): Promise<string[]> {
+  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
+  return r.stdout.split('\n').slice(1).map((l) => l.trim().replace(/^\d+\s+/, ''));
+}
+
+/** Wait (bounded) until the terminal, as an emulator renders everything from `from`, matches. */
+async function expectScreen(p: PtyRun, from: number, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = (await screenOf(p.raw.slice(from), COLS, ROWS)).join('\n');
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} on the screen:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('live sessions in the TUI (shared engine)', () => {
+  const containers = new Containers();
+  const prefix = uniqueName('ls');
+  const names = { a: `${prefix}-app`, b: `${prefix}-side` };
+  const ids: Record<string, string> = {};
+  let dir: string;
+
+  before(async () => {
+    await requireEngine();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cx-live-'));
+    const [a, b] = await Promise.all([containers.run({ name: names.a }), containers.run({ name: names.b })]);
+    ids['a'] = a.id;
+    ids['b'] = b.id;
+  });
+  after(async () => {
+    await containers.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('detach from two sessions, see them live, return to a full-screen app redrawn, switch, see an exit status, quit hanging up the rest', async () => {
+    const script = 'stty -g > "$0/before"; "$1"; echo "rc=$?"; stty -g > "$0/after"; echo finished';
+    const p = new PtyRun('sh', ['-c', script, dir, CX_BIN], { cols: COLS, rows: ROWS });
+    const open = async (name: string): Promise<void> => {
+      const from = p.mark();
+      p.type('/');
+      p.type(name);
+      p.type('\r');
+      await p.expect(`filter: ${name}`, { from });
+      p.type('\r');
+      await p.expect(/\/ # $/m, { from });
+    };
+    try {
+      await p.expect(names.b);
+      // A full-screen program in the first container, left running.
+      await open(names.a);
+      p.type('vi /tmp/notes\r');
+      await p.expect(/\/tmp\/notes/);
+      p.type('iredraw-me-from-vi\x1b');
+      await p.expect('redraw-me-from-vi');
+      let from = p.mark();
+      p.type(DETACH);
+      await p.expect(`${names.a}: detached, still running`, { from });
+      // A shell in the second, left at its prompt.
+      p.type('\x1b');
+      await p.expect(names.b, { from });
+      await open(names.b);
+      p.type('echo mark-$((40+2))\r');
+      await p.expect('mark-42');
+      from = p.mark();
+      p.type(DETACH);
+      await p.expect(`${names.b}: detached, still running`, { from });
+      p.type('\x1b');
+      // Both marked live in the list.
+      await p.expect(new RegExp(`●${names.a}`), { from });
+      await p.expect(new RegExp(`●${names.b}`), { from });
+
+      // The sessions view lists both running; Enter on the first redraws vi exactly.
+      from = p.mark();
+      p.type('w');
+      await p.expect(new RegExp(`${names.a} +docker .* running +vi|${names.a} +docker .* running`), { from });
+      await p.expect(new RegExp(`${names.b} +docker .* running`), { from });
+      let rawFrom = p.raw.length;
+      p.type('\r');
+      const vi = await expectScreen(p, rawFrom, /^redraw-me-from-vi$/m);
+      assert.match(vi, /^~ *$/m, 'vi\'s empty-line markers are redrawn');
+      assert.doesNotMatch(vi, /NAME +ID/, 'the list is gone from the screen');
+
+      // Straight to the next session from inside this one: its shell screen comes back.
+      rawFrom = p.raw.length;
+      p.type(NEXT);
+      await expectScreen(p, rawFrom, /^mark-42$/m);
+      // That one ends while nobody looks at it; back to vi, then out to the list.
+      p.type('sleep 1; exit 5\r');
+      rawFrom = p.raw.length;
+      p.type(NEXT);
+      await expectScreen(p, rawFrom, /^redraw-me-from-vi$/m);
+      from = p.mark();
+      p.type(DETACH);
+      await p.expect(new RegExp(`${names.b} +docker .* exited 5`), { from, timeoutMs: 15_000 });
+      // Its last screen stays viewable, with its status, until dismissed.
+      p.type('j');
+      rawFrom = p.raw.length;
+      p.type('\r');
+      const last = await expectScreen(p, rawFrom, /exited with status 5; any key returns/);
+      assert.match(last, /^mark-42$/m);
+      from = p.mark();
+      p.type(' ');
+      await p.expect(`${names.b}: exited with status 5`, { from });
+      await p.expect(new RegExp(`${names.b} +docker .* exited 5`), { from });
+      p.type('x');
+      const dismissed = await expectScreen(p, 0, new RegExp(`CONTAINER .*\n.*${names.a} +docker .*running.*\n\n`));
+      assert.doesNotMatch(dismissed, new RegExp(`${names.b} +docker`));
+      // Quit asks first while a session still runs, then hangs it up (an ESC and a key within a
+      // few ms read as one meta keypress: wait for the list first).
+      from = p.mark();
+      p.type('\x1b');
+      await p.expect(/NAME +ID/, { from });
+      from = p.mark();
+      p.type('q');
+      await p.expect('1 live session: quit and hang up? (y quits, n stays)', { from });
+      p.type('y');
+      const rc = await p.expect(/rc=(\d+)/);
+      assert.equal(rc[1], '0');
+      await p.expect('finished');
+      const [sttyBefore, sttyAfter] = await Promise.all([readFile(path.join(dir, 'before'), 'utf8'), readFile(path.join(dir, 'after'), 'utf8')]);
+      assert.equal(sttyAfter, sttyBefore, 'terminal settings restored');
+      for (const id of [ids['a'] as string, ids['b'] as string]) assert.deepEqual(await processes(id), ['sleep 100000'], `processes left in ${id}`);
+    } catch (e) {
+      await import('node:fs/promises').then((f) => f.writeFile('/tmp/cx-live-debug.txt', p.raw));
+      throw e;
+    } finally {
+      p.kill();
+    }
+  });
+});
