@@ -74,27 +74,6 @@ export const KEYMAP: readonly Binding[] = [
       ' kept and the exit status is shown. The detach keys leave it running instead',
   },
   {
-    action: 'sessions',
-    keys: ['w'],
-    description: 'the live sessions (running and exited)',
-    scopes: ['list', 'detail'],
-    footer: 'sessions',
-    doc:
-      'the live sessions: container, backend, user, command, started, last output, running or exited with its status;' +
-      ' enter returns to one (an exited one shows its last screen), x dismisses an exited one',
-  },
-  { action: 'enter', keys: ['enter'], description: 'return to the session', scopes: ['sessions'], footer: 'return' },
-  { action: 'dismiss', keys: ['x', 'delete'], description: 'dismiss an exited session', scopes: ['sessions'], footer: 'dismiss' },
-  {
-    action: 'detach',
-    keys: ['ctrl+p ctrl+q'],
-    description: 'detach: back to the list, the session keeps running',
-    scopes: ['session'],
-    doc: 'detach: back to the list while the session keeps running, its screen kept for when you return (`--detach-keys` changes these keys)',
-  },
-  { action: 'nextSession', keys: ['ctrl+p ctrl+n'], description: 'switch to the next live session', scopes: ['session'] },
-  { action: 'previousSession', keys: ['ctrl+p ctrl+b'], description: 'switch to the previous live session', scopes: ['session'] },
-  {
     action: 'filter',
     keys: ['/'],
     description: 'filter by name, image, id or label',
@@ -164,6 +143,27 @@ export const KEYMAP: readonly Binding[] = [
     footer: 'sort',
     doc: 'sort by name, age (newest first) or state (running first)',
   },
+  {
+    action: 'sessions',
+    keys: ['w'],
+    description: 'the live sessions (running and exited)',
+    scopes: ['list', 'detail'],
+    footer: 'sessions',
+    doc:
+      'the live sessions: container, backend, user, command, started, last output, running or exited with its status;' +
+      ' enter returns to one (an exited one shows its last screen), x dismisses an exited one',
+  },
+  { action: 'enter', keys: ['enter'], description: 'return to the session', scopes: ['sessions'], footer: 'return' },
+  { action: 'dismiss', keys: ['x', 'delete'], description: 'dismiss an exited session', scopes: ['sessions'], footer: 'dismiss' },
+  {
+    action: 'detach',
+    keys: ['ctrl+p ctrl+q'],
+    description: 'detach: back to the list, the session keeps running',
+    scopes: ['session'],
+    doc: 'detach: back to the list while the session keeps running, its screen kept for when you return (`--detach-keys` changes these keys)',
+  },
+  { action: 'nextSession', keys: ['ctrl+p ctrl+n'], description: 'switch to the next live session', scopes: ['session'] },
+  { action: 'previousSession', keys: ['ctrl+p ctrl+b'], description: 'switch to the previous live session', scopes: ['session'] },
   { action: 'refresh', keys: ['r', 'ctrl+l'], description: 'refresh now', scopes: ['list', 'detail'] },
   { action: 'help', keys: ['?'], description: 'show this help', scopes: ['list', 'detail'], footer: 'help' },
   {
