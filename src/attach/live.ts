@@ -2,6 +2,7 @@ import xtermHeadless from '@xterm/headless';
 import xtermSerialize from '@xterm/addon-serialize';
 import type { Disposable, ExitStatus, Session, TermSize } from '../backends/types.js';
 import type { IO } from '../session/io.js';
+import type { SessionObserver } from '../session/observer.js';
 import { Emitter } from '../util/emitter.js';
 import { KeySequenceMatcher } from '../util/detach-keys.js';
 import { RawModeGuard } from './raw-mode.js';
@@ -56,7 +57,7 @@ export class LiveSession {
     readonly session: Session,
     readonly meta: LiveMeta,
     size: TermSize | undefined,
-    private readonly observers: ReadonlyArray<SessionObserver>,
+    readonly observers: SessionObserver[],
   ) {
     this.size = size ?? FALLBACK_SIZE;
     this.term = new Terminal({ cols: this.size.cols, rows: this.size.rows, scrollback: SCROLLBACK, allowProposedApi: true });
@@ -85,6 +86,16 @@ export class LiveSession {
 
   onExit(listener: (status: ExitStatus) => void): Disposable {
     return this.exitEmitter.on(listener);
+  }
+
+  /** Follow this session from now on (a recording started from the TUI). */
+  observe(o: SessionObserver): void {
+    this.observers.push(o);
+  }
+
+  unobserve(o: SessionObserver): void {
+    const i = this.observers.indexOf(o);
+    if (i >= 0) this.observers.splice(i, 1);
   }
 
   write(data: Buffer): void {
@@ -133,13 +144,6 @@ export class LiveSession {
   }
 }
 
-/** Something that follows sessions (a recording, the audit log). Every hook is optional. */
-export interface SessionObserver {
-  output?(data: Buffer): void;
-  input?(data: Buffer): void;
-  resize?(size: TermSize): void;
-  exit?(status: ExitStatus): void;
-}
 
 /** The live sessions of one TUI: added when opened, kept while detached, dismissed when done with. */
 export class LiveSessions {
