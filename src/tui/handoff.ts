@@ -2,6 +2,7 @@ import { attachLive, type LiveKeys, type LiveSession, type LiveSessions } from '
 import type { Context } from '../session/context.js';
 import type { Container } from '../discovery/types.js';
 import { CxError } from '../errors.js';
+import { AuditLog } from '../session/audit.js';
 import { openSession } from '../session/open.js';
 import { DEFAULT_SPEC, enterRequest } from '../session/request.js';
 import { describeKeys } from '../util/detach-keys.js';
@@ -37,6 +38,8 @@ export async function handoff(
   let opened: LiveSession;
   try {
     const c = await op.inventory().resolve(container.id);
+    // Checked before anything starts: a session cx cannot account for is not started.
+    const auditLog = AuditLog.open(op.io.env);
     // A fallback (docker not usable: runc or nsenter instead) is announced by the registry on stderr.
     const { session, request, backend, why } = await openSession(op.registry(), c, {
       backend: choice.backend,
@@ -52,10 +55,20 @@ export async function handoff(
     ctx.io.stdout.write(
       `cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list, ${describeKeys(keys.detach)} to leave it running\r\n`,
     );
+    const audit = auditLog?.started({
+      container: { id: c.id, name: c.name, image: c.image },
+      backend: backend.name,
+      why,
+      user: request.user,
+      command: request.cmd,
+      tty: request.tty,
+      recording: undefined,
+    });
     opened = live.add(
       session,
       { containerId: c.id, containerName: c.name, image: c.image, backend: backend.name, why, user: request.user, command: request.cmd },
       request.size,
+      audit ? [audit] : [],
     );
   } catch (err) {
     const text =

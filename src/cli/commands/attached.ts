@@ -3,6 +3,7 @@ import type { Backend, ExecRequest } from '../../backends/types.js';
 import type { Container } from '../../discovery/types.js';
 import type { Context } from '../../session/context.js';
 import { apiUseFor, checkNamedBackend, openSession } from '../../session/open.js';
+import { AuditLog } from '../../session/audit.js';
 import { CastRecorder } from '../../session/record.js';
 import type { SessionObserver } from '../../session/observer.js';
 import { sanitize } from '../../util/sanitize.js';
@@ -20,6 +21,8 @@ export async function runAttached(
 ): Promise<number> {
   await checkNamedBackend(ctx.registry(), flags.backend);
   const container = await ctx.inventory().resolve(target, apiUseFor(flags.backend));
+  // Checked before anything starts: a session cx cannot account for is not started.
+  const auditLog = AuditLog.open(ctx.io.env);
   const opened = await openSession(ctx.registry(), container, {
     backend: flags.backend,
     request: (c, backend) => {
@@ -48,7 +51,19 @@ export async function runAttached(
       });
     }
   }
+  const audit = auditLog?.started({
+    container: { id: container.id, name: container.name, image: container.image },
+    backend: opened.backend.name,
+    why: opened.why,
+    user: opened.request.user,
+    command: opened.request.cmd,
+    tty: opened.request.tty,
+    recording: recorder ? recorder.path : undefined,
+  });
+  if (audit) observers.push(audit);
   const status = await attach(opened.session, ctx.io, { stdin: opened.request.stdin, detachKeys: live.detachKeys, observers });
+  if (status.detached) audit?.detached();
+  else audit?.exit(status);
   if (status.detached) {
     recorder?.close();
     ctx.io.stderr.write(`\ncx: detached; the process keeps running in ${sanitize(container.name)} (dockerd holds its terminal)\n`);
