@@ -26,18 +26,19 @@ export function auditLogPath(env: NodeJS.ProcessEnv, uid = process.getuid?.() ??
 export interface Invoker {
   uid: number;
   user: string;
-  loginUid: number | undefined;
-  sudoUser: string | undefined;
+  /** null when not set (a process not started from a login): written, so its absence is visible. */
+  loginUid: number | null;
+  sudoUser: string | null;
 }
 
 export function invoker(env: NodeJS.ProcessEnv): Invoker {
-  let loginUid: number | undefined;
+  let loginUid: number | null;
   try {
     const n = Number(readFileSync('/proc/self/loginuid', 'utf8').trim());
     // 4294967295 is "never set" (a process not started from a login, e.g. a service).
-    loginUid = Number.isInteger(n) && n !== 4294967295 ? n : undefined;
+    loginUid = Number.isInteger(n) && n !== 4294967295 ? n : null;
   } catch {
-    loginUid = undefined;
+    loginUid = null;
   }
   let user = '';
   try {
@@ -45,7 +46,7 @@ export function invoker(env: NodeJS.ProcessEnv): Invoker {
   } catch {
     user = '';
   }
-  return { uid: process.getuid?.() ?? -1, user, loginUid, sudoUser: env['SUDO_USER'] || undefined };
+  return { uid: process.getuid?.() ?? -1, user, loginUid, sudoUser: env['SUDO_USER'] || null };
 }
 
 /** What the start line records about a session (never its environment values, never keystrokes). */
@@ -57,7 +58,7 @@ export interface AuditStart {
   user: string;
   command: readonly string[];
   tty: boolean;
-  recording: string | undefined;
+  recording: string | null;
 }
 
 export interface AuditLine extends Partial<AuditStart> {

@@ -62,7 +62,7 @@ export async function handoff(
       user: request.user,
       command: request.cmd,
       tty: request.tty,
-      recording: undefined,
+      recording: null,
     });
     opened = live.add(
       session,

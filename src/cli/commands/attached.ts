@@ -58,7 +58,7 @@ export async function runAttached(
     user: opened.request.user,
     command: opened.request.cmd,
     tty: opened.request.tty,
-    recording: recorder ? recorder.path : undefined,
+    recording: recorder ? recorder.path : null,
   });
   if (audit) observers.push(audit);
   const status = await attach(opened.session, ctx.io, { stdin: opened.request.stdin, detachKeys: live.detachKeys, observers });

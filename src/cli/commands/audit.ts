@@ -42,7 +42,7 @@ export function runAudit(ctx: Context, opts: { file?: string; json: boolean }): 
     return 0;
   }
   const rows = sessions.map(({ start, end }) => {
-    const by = start?.by ? `${start.by.sudoUser ?? start.by.user}${start.by.loginUid !== undefined ? ` (login uid ${start.by.loginUid})` : ''}` : '?';
+    const by = start?.by ? `${start.by.sudoUser ?? start.by.user}${start.by.loginUid !== null ? ` (login uid ${start.by.loginUid})` : ''}` : '?';
     const exit = !end ? 'running?' : end.detached ? 'detached' : end.error ? `${end.exitCode ?? '?'} (${ellipsize(sanitize(end.error), 30)})` : String(end.exitCode ?? '?');
     return [
       start?.time?.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '?',
