@@ -1,6 +1,9 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ExitStatus, TermSize } from '../backends/types.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import type { SessionObserver } from './observer.js';
 
 export interface CastHeader {
@@ -99,4 +102,18 @@ export function parseCast(text: string): { header: CastHeader; events: CastEvent
     events.push({ time: e[0], kind: e[1], data: e[2] });
   }
   return { header, events };
+}
+
+/**
+ * Where the TUI's recordings go: $CX_RECORD_DIR, else ~/.local/state/cx/recordings (XDG state). The
+ * last directory is made private (0700, this user's, not a symlink) or refused; one new file per
+ * session, named after the container and the time.
+ */
+export function newRecordingPath(env: NodeJS.ProcessEnv, containerName: string, now = new Date()): string {
+  const base = env['CX_RECORD_DIR'] || path.join(env['XDG_STATE_HOME'] || path.join(os.homedir(), '.local', 'state'), 'cx', 'recordings');
+  mkdirSync(path.dirname(path.resolve(base)), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(path.resolve(base));
+  const safe = containerName.replace(/^\//, '').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'container';
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  return path.join(path.resolve(base), `${safe}-${stamp}.cast`);
 }

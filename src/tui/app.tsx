@@ -21,7 +21,7 @@ import { clean } from './presentation/text.js';
 import { initialState, reduce, selectedOf, snapshotOf, visibleOf, type UiEvent, type UiSnapshot, type UiState } from './state.js';
 
 /** Why the app ended: quit, or hand the terminal to a shell in a container and come back. */
-export type TuiResult = { kind: 'quit' } | { kind: 'enter'; container: Container; choice: EnterChoice } | { kind: 'resume'; id: number };
+export type TuiResult = { kind: 'quit' } | { kind: 'enter'; container: Container; choice: EnterChoice; record: boolean } | { kind: 'resume'; id: number };
 
 export interface AppProps {
   sources: TuiSources;
@@ -156,6 +156,8 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
         return emit({ type: 'confirmQuit', asking: false });
       case 'sessions':
         return emit({ type: 'showSessions' });
+      case 'record':
+        return emit({ type: 'toggleRecording' });
       case 'dismiss': {
         const row = liveRows.current[s.sessionIndex];
         if (!row) return;
@@ -170,7 +172,7 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
           else emit({ type: 'message', message: { text: 'no live session selected', tone: 'error' } });
           return;
         }
-        if (running(c)) finish({ kind: 'enter', container: c, choice: s.choice });
+        if (running(c)) finish({ kind: 'enter', container: c, choice: s.choice, record: s.recording });
         return;
       case 'filter':
         return emit({ type: 'openPrompt', kind: 'filter' });
@@ -240,7 +242,7 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
   useInput((input, key) => handler.current(input, key));
 
   const scope = scopeOf(state);
-  const title = headerText({ total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length, shown: visible.length, all: state.all, filter: state.filter, sort: state.sort, choice: state.choice, live: state.live });
+  const title = headerText({ total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length, shown: visible.length, all: state.all, filter: state.filter, sort: state.sort, choice: state.choice, live: state.live, recording: state.recording });
   const empty = !state.loaded ? 'loading…' : state.filter !== '' ? `nothing matches "${clean(state.filter)}" (esc clears the filter)` : state.all ? 'no containers' : 'no running containers (a shows stopped ones)';
   return (
     <Box flexDirection="column" width={size.cols} height={size.rows - 1}>

@@ -4,6 +4,8 @@ import type { Container } from '../discovery/types.js';
 import { CxError } from '../errors.js';
 import { AuditLog } from '../session/audit.js';
 import { openSession } from '../session/open.js';
+import type { SessionObserver } from '../session/observer.js';
+import { CastRecorder, newRecordingPath } from '../session/record.js';
 import { DEFAULT_SPEC, enterRequest } from '../session/request.js';
 import { describeKeys } from '../util/detach-keys.js';
 import type { EnterChoice } from './data/sources.js';
@@ -29,6 +31,7 @@ export async function handoff(
   choice: EnterChoice,
   live: LiveSessions,
   keys: LiveKeys,
+  record: boolean,
   signal?: AbortSignal,
 ): Promise<Message> {
   const name = clean(container.name);
@@ -55,6 +58,19 @@ export async function handoff(
     ctx.io.stdout.write(
       `cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list, ${describeKeys(keys.detach)} to leave it running\r\n`,
     );
+    const observers: SessionObserver[] = [];
+    let recording: string | null = null;
+    if (record) {
+      const size = request.size ?? { cols: 80, rows: 24 };
+      try {
+        recording = newRecordingPath(op.io.env, c.name);
+        observers.push(new CastRecorder(recording, { width: size.cols, height: size.rows, command: request.cmd.join(' '), title: c.name, env: { TERM: op.io.env['TERM'] ?? '' } }));
+      } catch (err) {
+        session.kill('SIGKILL');
+        session.resume();
+        throw new CxError(`cannot record: ${(err as Error).message}`, { hint: 'set CX_RECORD_DIR to a directory of yours, or R turns recording off' });
+      }
+    }
     const audit = auditLog?.started({
       container: { id: c.id, name: c.name, image: c.image },
       backend: backend.name,
@@ -62,13 +78,14 @@ export async function handoff(
       user: request.user,
       command: request.cmd,
       tty: request.tty,
-      recording: null,
+      recording,
     });
+    if (audit) observers.push(audit);
     opened = live.add(
       session,
       { containerId: c.id, containerName: c.name, image: c.image, backend: backend.name, why, user: request.user, command: request.cmd },
       request.size,
-      audit ? [audit] : [],
+      observers,
     );
   } catch (err) {
     const text =

@@ -41,7 +41,8 @@ export type Action =
   | 'no'
   | 'detach'
   | 'nextSession'
-  | 'previousSession';
+  | 'previousSession'
+  | 'record';
 
 /** One binding. `footer` is the short label shown in the footer; bindings without one appear only in help. */
 export interface Binding {
@@ -154,6 +155,15 @@ export const KEYMAP: readonly Binding[] = [
       ' enter returns to one (an exited one shows its last screen), x dismisses an exited one',
   },
   { action: 'enter', keys: ['enter'], description: 'return to the session', scopes: ['sessions'], footer: 'return' },
+  {
+    action: 'record',
+    keys: ['R'],
+    description: 'record the sessions opened from now on (toggle)',
+    scopes: ['list', 'detail', 'sessions'],
+    doc:
+      'toggle recording: each session opened from then on is written as an asciicast v2 file (output only) to' +
+      ' `$CX_RECORD_DIR`, else `~/.local/state/cx/recordings`; play one with `cx replay`',
+  },
   { action: 'dismiss', keys: ['x', 'delete'], description: 'dismiss an exited session', scopes: ['sessions'], footer: 'dismiss' },
   {
     action: 'detach',

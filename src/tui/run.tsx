@@ -104,7 +104,7 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
       const message =
         chosen.kind === 'resume'
           ? await resume(ctx, screen, chosen.id, live, keys, stopSessions.signal)
-          : await handoff(ctx, freshContext, screen, chosen.container, chosen.choice, live, keys, stopSessions.signal);
+          : await handoff(ctx, freshContext, screen, chosen.container, chosen.choice, live, keys, chosen.record, stopSessions.signal);
       if (signalled) return signalExitCode(signalled);
       await drainStdin(io.stdin, 30);
       snapshot = { ...snapshot, message };

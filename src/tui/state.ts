@@ -48,10 +48,12 @@ export interface UiState {
   sessionIndex: number;
   /** Quit was asked for with live sessions running: waiting for y or n. */
   confirmQuit: boolean;
+  /** Sessions opened from now on are recorded. */
+  recording: boolean;
 }
 
 /** What survives a handoff to a session and back (the app is unmounted meanwhile). */
-export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'engine' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message' | 'view' | 'sessionIndex'>;
+export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'engine' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message' | 'view' | 'sessionIndex' | 'recording'>;
 
 export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
   return {
@@ -75,15 +77,16 @@ export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
     message: undefined,
     sessionIndex: 0,
     confirmQuit: false,
+    recording: false,
     ...snapshot,
   };
 }
 
 export function snapshotOf(s: UiState): UiSnapshot {
-  const { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message, sessionIndex } = s;
+  const { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message, sessionIndex, recording } = s;
   // Back from a session to the sessions view if that is where it was opened from; else the list.
   const view: View = s.view.kind === 'sessions' ? s.view : { kind: 'list' };
-  return { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message, view, sessionIndex };
+  return { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message, view, sessionIndex, recording };
 }
 
 export type Move = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last';
@@ -110,7 +113,8 @@ export type UiEvent =
   | { type: 'clearFilter' }
   | { type: 'showSessions' }
   | { type: 'sessionMove'; move: Move; count: number }
-  | { type: 'confirmQuit'; asking: boolean; message?: Message };
+  | { type: 'confirmQuit'; asking: boolean; message?: Message }
+  | { type: 'toggleRecording' };
 
 export function visibleOf(s: UiState): Container[] {
   return visibleContainers(s.containers, { all: s.all, filter: s.filter, sort: s.sort });
@@ -211,6 +215,12 @@ export function reduce(s: UiState, e: UiEvent): UiState {
       return { ...s, sessionIndex: Math.max(0, Math.min(e.count - 1, moved(s.sessionIndex, e.move, e.count, s.listHeight))) };
     case 'confirmQuit':
       return { ...s, confirmQuit: e.asking, message: e.message };
+    case 'toggleRecording':
+      return {
+        ...s,
+        recording: !s.recording,
+        message: { text: s.recording ? 'recording off' : 'recording the sessions opened from now on (R stops)', tone: 'info' },
+      };
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -52,7 +52,9 @@ describe('live sessions in the TUI (shared engine)', () => {
 
   it('detach from two sessions, see them live, return to a full-screen app redrawn, switch, see an exit status, quit hanging up the rest', async () => {
     const script = 'stty -g > "$0/before"; "$1"; echo "rc=$?"; stty -g > "$0/after"; echo finished';
-    const p = new PtyRun('sh', ['-c', script, dir, CX_BIN], { cols: COLS, rows: ROWS });
+    const auditLog = path.join(dir, 'audit', 'audit.jsonl');
+    const recordDir = path.join(dir, 'rec');
+    const p = new PtyRun('sh', ['-c', script, dir, CX_BIN], { cols: COLS, rows: ROWS, env: { CX_AUDIT_LOG: auditLog, CX_RECORD_DIR: recordDir } });
     const open = async (name: string): Promise<void> => {
       const from = p.mark();
       p.type('/');
@@ -64,6 +66,9 @@ describe('live sessions in the TUI (shared engine)', () => {
     };
     try {
       await p.expect(names.b);
+      // Record the sessions opened from now on.
+      p.type('R');
+      await p.expect('● rec');
       // A full-screen program in the first container, left running.
       await open(names.a);
       p.type('vi /tmp/notes\r');
@@ -138,6 +143,19 @@ describe('live sessions in the TUI (shared engine)', () => {
       const [sttyBefore, sttyAfter] = await Promise.all([readFile(path.join(dir, 'before'), 'utf8'), readFile(path.join(dir, 'after'), 'utf8')]);
       assert.equal(sttyAfter, sttyBefore, 'terminal settings restored');
       for (const id of [ids['a'] as string, ids['b'] as string]) assert.deepEqual(await processes(id), ['sleep 100000'], `processes left in ${id}`);
+      // Both sessions were recorded, and audited from start to end (b's exit, a's hangup).
+      const casts = (await readdir(recordDir)).filter((f) => f.endsWith('.cast')).sort();
+      assert.equal(casts.length, 2, casts.join(', '));
+      const castA = casts.find((f) => f.startsWith(names.a)) ?? '';
+      assert.ok((await readFile(path.join(recordDir, castA), 'utf8')).includes('redraw-me-from-vi'));
+      const audit = (await readFile(auditLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(audit.filter((l) => l['event'] === 'start').length, 2);
+      const ends = audit.filter((l) => l['event'] === 'end');
+      assert.equal(ends.length, 2);
+      const startB = audit.find((l) => l['event'] === 'start' && (l['container'] as { name: string }).name === names.b);
+      assert.equal(ends.find((l) => l['session'] === startB?.['session'])?.['exitCode'], 5);
+      assert.equal(startB?.['tty'], true);
+      assert.match(String(startB?.['recording']), /\.cast$/);
     } catch (e) {
       await import('node:fs/promises').then((f) => f.writeFile('/tmp/cx-live-debug.txt', p.raw));
       throw e;
