@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
-import { CX_BIN } from '../helpers/cx.js';
+import { cx, CX_BIN } from '../helpers/cx.js';
+import { DedicatedEngine } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 import { screenOf } from '../helpers/vt.js';
 
-const COLS = 100;
-const ROWS = 30;
+let COLS = 100;
+let ROWS = 30;
 const DETACH = '\x10\x11'; // ctrl-p ctrl-q
 const NEXT = '\x10\x0e'; // ctrl-p ctrl-n
 
@@ -18,6 +19,25 @@ const NEXT = '\x10\x0e'; // ctrl-p ctrl-n
 async function processes(id: string): Promise<string[]> {
   const r = await execa('docker', ['top', id, '-o', 'pid,args']);
   return r.stdout.split('\n').slice(1).map((l) => l.trim().replace(/^\d+\s+/, ''));
+}
+
+/** The command lines of the live (not zombie) host processes in the same pid namespace as `pid`. */
+async function pidNamespaceMembers(pid: number): Promise<string[]> {
+  const ns = await readlink(`/proc/${pid}/ns/pid`);
+  const out: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if ((await readlink(`/proc/${entry}/ns/pid`)) !== ns) continue;
+      // A zombie has ended; with the daemon frozen its reaper (the runtime's shim) cannot collect it.
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      out.push(`${entry}: ${(await readFile(`/proc/${entry}/cmdline`, 'utf8')).replace(/\0/g, ' ').trim()}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 /** Wait (bounded) until the terminal, as an emulator renders everything from `from`, matches. */
@@ -103,15 +123,21 @@ describe('live sessions in the TUI (shared engine)', () => {
       assert.match(vi, /^~ *$/m, 'vi\'s empty-line markers are redrawn');
       assert.doesNotMatch(vi, /NAME +ID/, 'the list is gone from the screen');
 
-      // Straight to the next session from inside this one: its shell screen comes back.
+      // Straight to the next session from inside this one: its shell screen comes back, and the
+      // window's size, changed while it was detached, applies to it now.
+      p.resize(110, 32);
+      COLS = 110;
+      ROWS = 32;
       rawFrom = p.raw.length;
       p.type(NEXT);
       await expectScreen(p, rawFrom, /^mark-42$/m);
+      p.type('stty size\r');
+      await expectScreen(p, rawFrom, /^32 110$/m);
       // That one ends while nobody looks at it; back to vi, then out to the list.
       p.type('sleep 1; exit 5\r');
       rawFrom = p.raw.length;
       p.type(NEXT);
-      await expectScreen(p, rawFrom, /^redraw-me-from-vi$/m);
+      await expectScreen(p, rawFrom, /^redraw-me-from-vi\s*$/m);
       from = p.mark();
       p.type(DETACH);
       await p.expect(new RegExp(`${names.b} +docker .* exited 5`), { from, timeoutMs: 15_000 });
@@ -159,6 +185,74 @@ describe('live sessions in the TUI (shared engine)', () => {
     } catch (e) {
       await import('node:fs/promises').then((f) => f.writeFile('/tmp/cx-live-debug.txt', p.raw));
       throw e;
+    } finally {
+      p.kill();
+    }
+  });
+});
+
+describe('live sessions with the daemon frozen (dedicated engine)', () => {
+  let engine: DedicatedEngine;
+  let web: { id: string; name: string; pid: number };
+
+  before(async () => {
+    await requireEngine();
+    COLS = 100;
+    ROWS = 30;
+    engine = await DedicatedEngine.start();
+    web = await engine.run();
+    // Let cx learn the engine's state dirs while it answers, then freeze it.
+    const r = await cx(['ls'], { env: engine.env });
+    assert.equal(r.exitCode, 0, r.stderr);
+    engine.freeze();
+  });
+  after(async () => {
+    await engine?.stop();
+  });
+
+  it('detaches from and returns to a session entered through runc, and hangs it up on quit', async () => {
+    const p = new PtyRun(CX_BIN, [], { cols: COLS, rows: ROWS, env: { ...engine.env, CX_AUDIT_LOG: 'off' } });
+    try {
+      await p.expect(/entering via runc/, { timeoutMs: 30_000 });
+      await p.expect(web.name);
+      p.type('/');
+      p.type(web.name);
+      p.type('\r');
+      await p.expect(`filter: ${web.name}`);
+      let from = p.mark();
+      p.type('\r');
+      await p.expect(/\/ # $/m, { from, timeoutMs: 30_000 });
+      p.type('echo frozen-$((3*3)); sleep 4545\r');
+      await p.expect('frozen-9', { from });
+      from = p.mark();
+      p.type(DETACH);
+      await p.expect(`${web.name}: detached, still running`, { from });
+      await p.expect(new RegExp(`●${web.name}`), { from });
+      from = p.mark();
+      p.type('w');
+      await p.expect(new RegExp(`${web.name} +runc .* running`), { from });
+      const rawFrom = p.raw.length;
+      p.type('\r');
+      await expectScreen(p, rawFrom, /^frozen-9$/m);
+      from = p.mark();
+      p.type(DETACH);
+      await p.expect(`${web.name}: detached, still running`, { from });
+      p.type('\x1b');
+      await p.expect(/NAME +ID/, { from });
+      from = p.mark();
+      p.type('q');
+      await p.expect('1 live session: quit and hang up?', { from });
+      p.type('y');
+      assert.equal((await p.waitExit(20_000)).exitCode, 0);
+      // Nothing cx started is left: the container's init is alone in its pid namespace (the daemon
+      // is frozen, so this is read from /proc on the host).
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const left = await pidNamespaceMembers(web.pid);
+        if (left.length === 1) break;
+        if (Date.now() > deadline) assert.fail(`processes left in the container: ${left.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     } finally {
       p.kill();
     }
