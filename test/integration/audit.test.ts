@@ -107,8 +107,11 @@ describe('audit log (shared engine, cx as root)', () => {
     assert.match(g.stderr, /has mode 750, expected 700/);
   });
 
-  it('CX_AUDIT_LOG=off writes no log', async () => {
+  it('CX_AUDIT_LOG=off: sessions run without a log, and cx audit says there is none', async () => {
     const r = await cx(['exec', name, '--', 'true'], { env: { CX_AUDIT_LOG: 'off' } });
     assert.equal(r.exitCode, 0, r.stderr);
+    const a = await cx(['audit'], { env: { CX_AUDIT_LOG: 'off' } });
+    assert.equal(a.exitCode, 1);
+    assert.match(a.stderr, /^cx: no audit log: cx writes one only as root, or where CX_AUDIT_LOG says$/m);
   });
 });
