@@ -159,7 +159,7 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
       case 'record':
         return emit({ type: 'toggleRecording' });
       case 'dismiss': {
-        const row = liveRows.current[s.sessionIndex];
+        const row = liveRows.current[Math.min(s.sessionIndex, liveRows.current.length - 1)];
         if (!row) return;
         if (row.running) return emit({ type: 'message', message: { text: `${clean(row.containerName)}: still running (return to it and exit, or quit cx to hang up)`, tone: 'error' } });
         sessionsSource.dismiss?.(row.id);
@@ -167,7 +167,7 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
       }
       case 'enter':
         if (s.view.kind === 'sessions') {
-          const row = liveRows.current[s.sessionIndex];
+          const row = liveRows.current[Math.min(s.sessionIndex, liveRows.current.length - 1)];
           if (row) finish({ kind: 'resume', id: row.id });
           else emit({ type: 'message', message: { text: 'no live session selected', tone: 'error' } });
           return;

@@ -8,7 +8,7 @@ export function SessionsView({ rows, selectedIndex, height, width, now }: { rows
   const top = Math.max(0, Math.min(selectedIndex - height + 1, rows.length - height));
   const shown = rows.slice(Math.max(0, top), Math.max(0, top) + height);
   const line = (cells: string[]): string => cells.join('  ');
-  const header = line([fit('CONTAINER', 20), fit('BACKEND', 8), fit('USER', 8), fit('STARTED', 8), fit('OUTPUT', 8), fit('STATE', 12), 'COMMAND']);
+  const header = line([fit('CONTAINER', 20), fit('BACKEND', 8), fit('USER', 10), fit('STARTED', 8), fit('OUTPUT', 8), fit('STATE', 12), 'COMMAND']);
   return (
     <Box flexDirection="column" height={height + 1}>
       <Text dimColor>{truncate(`  ${header}`, width)}</Text>
@@ -21,7 +21,7 @@ export function SessionsView({ rows, selectedIndex, height, width, now }: { rows
           const text = line([
             fit(clean(r.containerName), 20),
             fit(r.backend, 8),
-            fit(clean(r.user === '' ? '(default)' : r.user), 8),
+            fit(clean(r.user === '' ? '(default)' : r.user), 10),
             fit(`${humanDuration(now - r.started)} ago`, 8),
             fit(`${humanDuration(now - r.lastOutput)} ago`, 8),
             fit(state, 12),
