@@ -1,4 +1,6 @@
 import type { IO } from '../session/io.js';
+import type { SessionObserver } from '../session/observer.js';
+import { KeySequenceMatcher } from '../util/detach-keys.js';
 import type { ExitStatus, Session } from '../backends/types.js';
 import { FORWARDED_SIGNALS, signalExitCode } from '../util/signals.js';
 import { RawModeGuard } from './raw-mode.js';
@@ -7,7 +9,14 @@ import { pumpStdin } from './stdin-pump.js';
 export interface AttachOptions {
   /** Forward cx's stdin to the session. */
   stdin: boolean;
+  /** With a TTY: this key sequence ends the attach and leaves the session running (docker's detach keys). */
+  detachKeys?: Buffer;
+  /** Follow the session (a recording, the audit log). */
+  observers?: readonly SessionObserver[];
 }
+
+/** How an attach ended: the session's exit status, or a detach (the process still runs). */
+export type AttachResult = ExitStatus & { detached?: boolean };
 
 const SIGPIPE_EXIT = signalExitCode('SIGPIPE');
 /**
@@ -21,25 +30,30 @@ const SIGNAL_GRACE_MS = { tty: 2000, pipes: 10_000 };
  * is one, stdin -> session (EOF included), output -> stdout/stderr with backpressure, live resize,
  * and the terminal restored on every path.
  */
-export async function attach(session: Session, io: IO, opts: AttachOptions): Promise<ExitStatus> {
+export async function attach(session: Session, io: IO, opts: AttachOptions): Promise<AttachResult> {
   // Only a terminal stdin is touched here: creating process.stdin for a pipe would make it non-blocking.
   const raw = session.tty && opts.stdin && io.stdinIsTTY ? new RawModeGuard(io.stdin) : undefined;
   const cleanups: Array<() => void> = [];
   try {
     raw?.enter();
 
-    const exited = new Promise<ExitStatus>((resolve) => {
+    const observers = opts.observers ?? [];
+    const exited = new Promise<AttachResult>((resolve) => {
       const sub = session.onExit((status) => {
         sub.dispose();
+        for (const o of observers) o.exit?.(status);
         resolve(status);
       });
     });
+    let detach: () => void = () => undefined;
+    const detached = new Promise<AttachResult>((resolve) => (detach = () => resolve({ exitCode: 0, detached: true })));
 
     // Backpressure: one pause per full buffer, one 'drain' listener at a time (not one per write).
     let waitingForDrain = false;
     let outputClosed = false;
     const dataSub = session.onData((data, stream) => {
       if (outputClosed) return;
+      for (const o of observers) o.output?.(data);
       const out = stream === 'stderr' ? io.stderr : io.stdout;
       if (!out.write(data) && !waitingForDrain) {
         waitingForDrain = true;
@@ -53,12 +67,27 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
     cleanups.push(() => dataSub.dispose());
 
     if (session.tty) {
-      const resizeSub = io.onResize((size) => session.resize(size));
+      const resizeSub = io.onResize((size) => {
+        session.resize(size);
+        for (const o of observers) o.resize?.(size);
+      });
       cleanups.push(() => resizeSub.dispose());
     }
 
     if (opts.stdin) {
-      const stream = (): (() => void) => pipeStdin(session, io);
+      const keys = session.tty && opts.detachKeys && opts.detachKeys.length > 0 ? new KeySequenceMatcher([['detach', opts.detachKeys] as const]) : undefined;
+      const toSession = (chunk: Buffer): boolean => {
+        for (const o of observers) o.input?.(chunk);
+        return session.write(chunk);
+      };
+      const filter = (chunk: Buffer): boolean => {
+        if (!keys) return toSession(chunk);
+        const m = keys.feed(chunk);
+        const ok = m.forward.length > 0 ? toSession(m.forward) : true;
+        if (m.action) detach();
+        return ok;
+      };
+      const stream = (): (() => void) => pipeStdin(io, filter, () => session.end(), (l) => session.onDrain(l));
       // Without a terminal on either side, read fd 0 directly (fast, flat memory); else the stream.
       cleanups.push(!session.tty && io.stdinFd === 0 && !io.stdinIsTTY ? pumpStdin(session, stream) : stream());
     }
@@ -101,7 +130,8 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
     }
 
     session.resume();
-    const status = await Promise.race([exited, abandoned]);
+    const status: AttachResult = await Promise.race([exited, abandoned, detached]);
+    if (status.detached) return status;
     if (outputClosed) return { exitCode: SIGPIPE_EXIT };
     await flush(io);
     if (signalled && status.exitCode === 0) return { exitCode: signalExitCode(signalled) };
@@ -112,12 +142,12 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
   }
 }
 
-function pipeStdin(session: Session, io: IO): () => void {
+function pipeStdin(io: IO, write: (chunk: Buffer) => boolean, end: () => void, onDrain: (l: () => void) => { dispose(): void }): () => void {
   const onData = (chunk: Buffer | string): void => {
-    if (!session.write(chunk)) io.stdin.pause();
+    if (!write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) io.stdin.pause();
   };
-  const onEnd = (): void => session.end();
-  const drainSub = session.onDrain(() => io.stdin.resume());
+  const onEnd = (): void => end();
+  const drainSub = onDrain(() => io.stdin.resume());
   io.stdin.on('data', onData);
   io.stdin.once('end', onEnd);
   io.stdin.resume();

@@ -9,6 +9,8 @@ import { enterCommand } from './commands/enter.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
 import { lsCommand } from './commands/ls.js';
+import { auditCommand } from './commands/audit.js';
+import { replayCommand } from './commands/replay.js';
 import { runUi, uiCommand } from './commands/ui.js';
 import { remoteTarget, runOnHosts } from './remote.js';
 import { optionArgs, version } from './version.js';
@@ -42,7 +44,7 @@ Examples:
 
 Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
     );
-  for (const make of [lsCommand, execCommand, enterCommand, debugCommand, envCommand, doctorCommand, uiCommand]) {
+  for (const make of [lsCommand, execCommand, enterCommand, debugCommand, envCommand, doctorCommand, uiCommand, replayCommand, auditCommand]) {
     program.addCommand(make(ctx, done));
   }
   program.addCommand(completionCommand(program, ctx, done));

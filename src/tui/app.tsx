@@ -7,7 +7,9 @@ import { DetailView } from './components/DetailView.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpView } from './components/HelpView.js';
+import { SessionsView } from './components/SessionsView.js';
 import { StatusLine } from './components/StatusLine.js';
+import type { SessionRow, SessionsSource } from './data/sessions.js';
 import type { EnterChoice, TuiSources } from './data/sources.js';
 import { useContainers } from './hooks/use-containers.js';
 import { useDetail } from './hooks/use-detail.js';
@@ -19,7 +21,10 @@ import { clean } from './presentation/text.js';
 import { initialState, reduce, selectedOf, snapshotOf, visibleOf, type UiEvent, type UiSnapshot, type UiState } from './state.js';
 
 /** Why the app ended: quit, or hand the terminal to a shell in a container and come back. */
-export type TuiResult = { kind: 'quit' } | { kind: 'enter' | 'debug'; container: Container; choice: EnterChoice };
+export type TuiResult =
+  | { kind: 'quit' }
+  | { kind: 'enter' | 'debug'; container: Container; choice: EnterChoice; record: boolean }
+  | { kind: 'resume'; id: number };
 
 export interface AppProps {
   sources: TuiSources;
@@ -28,10 +33,27 @@ export interface AppProps {
   /** A fixed screen size (component tests); else the terminal's, following resizes. */
   size?: ScreenSize;
   onExit: (result: TuiResult, snapshot: UiSnapshot) => void;
+  /** The sessions kept running while the list shows (none when absent). */
+  sessions?: SessionsSource;
+}
+
+const NO_SESSIONS: SessionsSource = { rows: () => [], onChange: () => ({ dispose: () => undefined }) };
+
+/** The live sessions, re-read whenever one opens, exits or is dismissed. */
+function useSessions(source: SessionsSource): SessionRow[] {
+  const [rows, setRows] = useState(() => source.rows());
+  useEffect(() => {
+    setRows(source.rows());
+    const sub = source.onChange(() => setRows(source.rows()));
+    return () => sub.dispose();
+  }, [source]);
+  return rows;
 }
 
 function scopeOf(s: UiState): Scope {
+  if (s.confirmQuit) return 'confirm';
   if (s.prompt) return 'prompt';
+  if (s.view.kind === 'sessions') return 'sessions';
   if (s.view.kind === 'help') return 'help';
   return s.view.kind === 'detail' ? 'detail' : 'list';
 }
@@ -45,7 +67,7 @@ const MOVES: Partial<Record<Action, 'up' | 'down' | 'pageUp' | 'pageDown' | 'fir
   last: 'last',
 };
 
-export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
+export function App({ sources, initial, size: fixedSize, onExit, sessions: sessionsSource = NO_SESSIONS }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(fixedSize);
   const [state, dispatchRaw] = useReducer(reduce, initial, initialState);
@@ -53,6 +75,11 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
   const { now, refresh } = useContainers(sources, dispatch);
   const [nonce, setNonce] = useState(0);
   const latest = useRef(state);
+  const sessionRows = useSessions(sessionsSource);
+  const liveRows = useRef(sessionRows);
+  liveRows.current = sessionRows;
+  const liveMarks = new Map<string, 'running' | 'exited'>();
+  for (const r of sessionRows) if (r.running || !liveMarks.has(r.containerId)) liveMarks.set(r.containerId, r.running ? 'running' : 'exited');
   const handler = useRef<(input: string, key: Key) => void>(() => undefined);
 
   const visible = visibleOf(state);
@@ -109,6 +136,10 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
 
   const onAction = (action: Action | undefined): void => {
     const move = action ? MOVES[action] : undefined;
+    if (move && s.view.kind === 'sessions') {
+      emit({ type: 'sessionMove', move, count: liveRows.current.length });
+      return;
+    }
     if (move) {
       const lines = s.view.kind === 'help' ? helpLines().length : (detail?.lines.length ?? 0);
       emit(s.view.kind === 'list' ? { type: 'move', move } : { type: 'detailMove', move, lines, height: listHeight });
@@ -116,13 +147,38 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
     }
     const c = current();
     switch (action) {
-      case 'quit':
+      case 'quit': {
+        const live = liveRows.current.filter((r) => r.running).length;
+        if (live === 0) return finish({ kind: 'quit' });
+        const what = live === 1 ? '1 live session' : `${live} live sessions`;
+        return emit({ type: 'confirmQuit', asking: true, message: { text: `${what}: quit and hang up? (y quits, n stays)`, tone: 'error' } });
+      }
+      case 'yes':
         return finish({ kind: 'quit' });
+      case 'no':
+        return emit({ type: 'confirmQuit', asking: false });
+      case 'sessions':
+        return emit({ type: 'showSessions' });
+      case 'record':
+        return emit({ type: 'toggleRecording' });
+      case 'dismiss': {
+        const row = liveRows.current[Math.min(s.sessionIndex, liveRows.current.length - 1)];
+        if (!row) return;
+        if (row.running) return emit({ type: 'message', message: { text: `${clean(row.containerName)}: still running (return to it and exit, or quit cx to hang up)`, tone: 'error' } });
+        sessionsSource.dismiss?.(row.id);
+        return;
+      }
       case 'enter':
-        if (running(c)) finish({ kind: 'enter', container: c, choice: s.choice });
+        if (s.view.kind === 'sessions') {
+          const row = liveRows.current[Math.min(s.sessionIndex, liveRows.current.length - 1)];
+          if (row) finish({ kind: 'resume', id: row.id });
+          else emit({ type: 'message', message: { text: 'no live session selected', tone: 'error' } });
+          return;
+        }
+        if (running(c)) finish({ kind: 'enter', container: c, choice: s.choice, record: s.recording });
         return;
       case 'debug':
-        if (running(c)) finish({ kind: 'debug', container: c, choice: s.choice });
+        if (running(c)) finish({ kind: 'debug', container: c, choice: s.choice, record: s.recording });
         return;
       case 'filter':
         return emit({ type: 'openPrompt', kind: 'filter' });
@@ -192,12 +248,14 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
   useInput((input, key) => handler.current(input, key));
 
   const scope = scopeOf(state);
-  const title = headerText({ total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length, shown: visible.length, all: state.all, filter: state.filter, sort: state.sort, choice: state.choice, live: state.live });
+  const title = headerText({ total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length, shown: visible.length, all: state.all, filter: state.filter, sort: state.sort, choice: state.choice, live: state.live, recording: state.recording });
   const empty = !state.loaded ? 'loading…' : state.filter !== '' ? `nothing matches "${clean(state.filter)}" (esc clears the filter)` : state.all ? 'no containers' : 'no running containers (a shows stopped ones)';
   return (
     <Box flexDirection="column" width={size.cols} height={size.rows - 1}>
       <Header title={title} banner={banner} width={size.cols} />
-      {state.view.kind === 'help' ? (
+      {state.view.kind === 'sessions' ? (
+        <SessionsView rows={sessionRows} selectedIndex={Math.min(state.sessionIndex, Math.max(0, sessionRows.length - 1))} height={listHeight} width={size.cols} now={now} />
+      ) : state.view.kind === 'help' ? (
         <HelpView top={state.detailTop} height={listHeight} width={size.cols} />
       ) : state.view.kind === 'detail' ? (
         <DetailView
@@ -217,6 +275,7 @@ export function App({ sources, initial, size: fixedSize, onExit }: AppProps) {
           now={now}
           backendsFor={(c) => sources.registry.usableFor(c)}
           empty={empty}
+          live={liveMarks}
         />
       )}
       <StatusLine prompt={state.prompt} message={state.message} filter={state.filter} width={size.cols} />

@@ -4,8 +4,12 @@
  * (lazydocker pkg/gui/keybindings.go, gemini-cli ui/key/keyBindings.ts).
  */
 
-/** Where a key applies: the container list, a detail view, the help screen, or a text prompt. */
-export type Scope = 'list' | 'detail' | 'help' | 'prompt';
+/**
+ * Where a key applies: the container list, a detail view, the help screen, a text prompt, the
+ * sessions view, the question before quitting, or inside a session (those keys are byte sequences
+ * read by attachLive, not Ink keys: listed here so help and the docs show them).
+ */
+export type Scope = 'list' | 'detail' | 'help' | 'prompt' | 'sessions' | 'confirm' | 'session';
 
 export type Action =
   | 'up'
@@ -31,7 +35,15 @@ export type Action =
   | 'quit'
   | 'accept'
   | 'cancel'
-  | 'erase';
+  | 'erase'
+  | 'sessions'
+  | 'dismiss'
+  | 'yes'
+  | 'no'
+  | 'detach'
+  | 'nextSession'
+  | 'previousSession'
+  | 'record';
 
 /** One binding. `footer` is the short label shown in the footer; bindings without one appear only in help. */
 export interface Binding {
@@ -46,12 +58,12 @@ export interface Binding {
 }
 
 export const KEYMAP: readonly Binding[] = [
-  { action: 'up', keys: ['up', 'k'], description: 'move up', scopes: ['list', 'detail', 'help'] },
-  { action: 'down', keys: ['down', 'j'], description: 'move down', scopes: ['list', 'detail', 'help'] },
-  { action: 'pageUp', keys: ['pageup', 'ctrl+b'], description: 'one page up', scopes: ['list', 'detail', 'help'] },
-  { action: 'pageDown', keys: ['pagedown', 'ctrl+f'], description: 'one page down', scopes: ['list', 'detail', 'help'] },
-  { action: 'first', keys: ['home', 'g'], description: 'go to the top', scopes: ['list', 'detail', 'help'] },
-  { action: 'last', keys: ['end', 'G'], description: 'go to the bottom', scopes: ['list', 'detail', 'help'] },
+  { action: 'up', keys: ['up', 'k'], description: 'move up', scopes: ['list', 'detail', 'help', 'sessions'] },
+  { action: 'down', keys: ['down', 'j'], description: 'move down', scopes: ['list', 'detail', 'help', 'sessions'] },
+  { action: 'pageUp', keys: ['pageup', 'ctrl+b'], description: 'one page up', scopes: ['list', 'detail', 'help', 'sessions'] },
+  { action: 'pageDown', keys: ['pagedown', 'ctrl+f'], description: 'one page down', scopes: ['list', 'detail', 'help', 'sessions'] },
+  { action: 'first', keys: ['home', 'g'], description: 'go to the top', scopes: ['list', 'detail', 'help', 'sessions'] },
+  { action: 'last', keys: ['end', 'G'], description: 'go to the bottom', scopes: ['list', 'detail', 'help', 'sessions'] },
   {
     action: 'enter',
     keys: ['enter'],
@@ -61,7 +73,7 @@ export const KEYMAP: readonly Binding[] = [
     doc:
       "open a shell in the selected container, exactly as `cx enter` (login shell from the container's passwd, else bash, ash, sh;" +
       " your TERM; the terminal's size from the first prompt, following resizes). Exit the shell to come back: the selection is" +
-      ' kept and the exit status is shown',
+      ' kept and the exit status is shown. The detach keys leave it running instead',
   },
   {
     action: 'filter',
@@ -144,19 +156,58 @@ export const KEYMAP: readonly Binding[] = [
     footer: 'sort',
     doc: 'sort by name, age (newest first) or state (running first)',
   },
+  {
+    action: 'sessions',
+    keys: ['w'],
+    description: 'the live sessions (running and exited)',
+    scopes: ['list', 'detail'],
+    footer: 'sessions',
+    doc:
+      'the live sessions: container, backend, user, command, started, last output, running or exited with its status;' +
+      ' enter returns to one (an exited one shows its last screen), x dismisses an exited one',
+  },
+  { action: 'enter', keys: ['enter'], description: 'return to the session', scopes: ['sessions'], footer: 'return' },
+  {
+    action: 'record',
+    keys: ['R'],
+    description: 'record the sessions opened from now on (toggle)',
+    scopes: ['list', 'detail', 'sessions'],
+    doc:
+      'toggle recording: each session opened from then on is written as an asciicast v2 file (output only) to' +
+      ' `$CX_RECORD_DIR`, else `~/.local/state/cx/recordings`; play one with `cx replay`',
+  },
+  { action: 'dismiss', keys: ['x', 'delete'], description: 'dismiss an exited session', scopes: ['sessions'], footer: 'dismiss' },
+  {
+    action: 'detach',
+    keys: ['ctrl+p ctrl+q'],
+    description: 'detach: back to the list, the session keeps running',
+    scopes: ['session'],
+    doc: 'detach: back to the list while the session keeps running, its screen kept for when you return (`--detach-keys` changes these keys)',
+  },
+  { action: 'nextSession', keys: ['ctrl+p ctrl+n'], description: 'switch to the next live session', scopes: ['session'] },
+  { action: 'previousSession', keys: ['ctrl+p ctrl+b'], description: 'switch to the previous live session', scopes: ['session'] },
   { action: 'refresh', keys: ['r', 'ctrl+l'], description: 'refresh now', scopes: ['list', 'detail'] },
   { action: 'help', keys: ['?'], description: 'show this help', scopes: ['list', 'detail'], footer: 'help' },
   {
     action: 'back',
     keys: ['escape', 'q', 'backspace', 'delete', 'left', 'h'],
     description: 'back to the list',
-    scopes: ['detail'],
+    scopes: ['detail', 'sessions'],
     footer: 'back',
   },
   { action: 'back', keys: ['escape', 'q', '?'], description: 'close help', scopes: ['help'], footer: 'close' },
   { action: 'cancel', keys: ['escape'], description: 'clear the filter and messages', scopes: ['list'] },
   { action: 'quit', keys: ['q', 'ctrl+c'], description: 'quit cx', scopes: ['list'], footer: 'quit' },
-  { action: 'quit', keys: ['ctrl+c'], description: 'quit cx', scopes: ['detail', 'help', 'prompt'] },
+  { action: 'quit', keys: ['ctrl+c'], description: 'quit cx', scopes: ['detail', 'help', 'prompt', 'sessions'] },
+  {
+    action: 'yes',
+    keys: ['y'],
+    description: 'quit and hang up the live sessions',
+    scopes: ['confirm'],
+    footer: 'quit',
+    doc: 'quitting with live sessions asks first; y hangs them up (as a closing terminal would) and quits',
+  },
+  { action: 'no', keys: ['n', 'escape', 'q'], description: 'do not quit', scopes: ['confirm'], footer: 'stay' },
   { action: 'accept', keys: ['enter'], description: 'accept', scopes: ['prompt'], footer: 'accept' },
   { action: 'cancel', keys: ['escape'], description: 'cancel (the filter prompt: clear it)', scopes: ['prompt'], footer: 'cancel' },
   { action: 'erase', keys: ['backspace', 'delete'], description: 'delete the last character', scopes: ['prompt'] },

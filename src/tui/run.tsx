@@ -5,7 +5,10 @@ import { FORWARDED_SIGNALS, signalExitCode } from '../util/signals.js';
 import { App, type TuiResult } from './app.js';
 import { engineSources, freshContext } from './data/engine-sources.js';
 import type { TuiSources } from './data/sources.js';
-import { handoff } from './handoff.js';
+import { LiveSessions, type LiveKeys, type LiveSession } from '../attach/live.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../util/detach-keys.js';
+import type { SessionRow, SessionsSource } from './data/sessions.js';
+import { handoff, resume } from './handoff.js';
 import { drainStdin, Screen } from './screen.js';
 import type { UiSnapshot } from './state.js';
 
@@ -16,17 +19,54 @@ import type { UiSnapshot } from './state.js';
  * unmounts it (or, during a session, ends the TUI once attach has ended the session) and the
  * terminal is restored before cx leaves with 128+n. Returns the exit code.
  */
-export async function runTui(ctx: Context, sources: TuiSources = engineSources(ctx)): Promise<number> {
+export interface TuiOptions {
+  /** docker's syntax (ctrl-p,ctrl-q); the keys that leave a session running and come back. */
+  detachKeys?: string;
+}
+
+/** The keys read inside a session: detach as given, next and previous after docker's ctrl-p. */
+export function liveKeys(detachKeys: string = DEFAULT_DETACH_KEYS): LiveKeys {
+  return { detach: parseDetachKeys(detachKeys), next: Buffer.from([0x10, 0x0e]), previous: Buffer.from([0x10, 0x02]) };
+}
+
+function rowOf(s: LiveSession): SessionRow {
+  return {
+    id: s.id,
+    containerId: s.meta.containerId,
+    containerName: s.meta.containerName,
+    backend: s.meta.backend,
+    user: s.meta.user,
+    command: s.meta.command.join(' '),
+    started: s.started,
+    lastOutput: s.lastOutput,
+    running: s.running,
+    exitCode: s.status?.exitCode,
+  };
+}
+
+export async function runTui(ctx: Context, sources: TuiSources = engineSources(ctx), opts: TuiOptions = {}): Promise<number> {
   const io = ctx.io;
   if (!io.stdinIsTTY || !io.stdoutIsTTY) {
     throw new UsageError('the cx TUI needs a terminal on stdin and stdout', 'for scripts use `cx ls` and `cx exec`; `cx --help` lists the commands');
   }
+  const keys = liveKeys(opts.detachKeys);
+  const live = new LiveSessions();
+  const sessions: SessionsSource = {
+    rows: () => live.list().map(rowOf),
+    onChange: (l) => live.onChange(l),
+    dismiss: (id) => {
+      const s = live.get(id);
+      if (s && !s.running) live.remove(s);
+    },
+  };
   const stdout = io.stdout as NodeJS.WriteStream;
   const screen = new Screen(io.stdin, stdout, io.stdout === process.stdout ? 1 : undefined);
   let instance: Instance | undefined;
   let signalled: NodeJS.Signals | undefined;
+  const stopSessions = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     signalled = sig;
+    stopSessions.abort();
     instance?.unmount();
   };
   const handlers = FORWARDED_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
@@ -47,6 +87,7 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
         <App
           sources={sources}
           initial={snapshot}
+          sessions={sessions}
           onExit={(r, s) => {
             result = r;
             snapshot = s;
@@ -60,7 +101,10 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
       // TS cannot see the callback's assignment.
       const chosen = result as TuiResult;
       if (chosen.kind === 'quit') return 0;
-      const message = await handoff(ctx, freshContext, screen, chosen.container, chosen.choice, chosen.kind === 'debug');
+      const message =
+        chosen.kind === 'resume'
+          ? await resume(ctx, screen, chosen.id, live, keys, stopSessions.signal)
+          : await handoff(ctx, freshContext, screen, chosen.container, chosen.choice, live, keys, chosen.record, stopSessions.signal, chosen.kind === 'debug');
       if (signalled) return signalExitCode(signalled);
       await drainStdin(io.stdin, 30);
       snapshot = { ...snapshot, message };
@@ -68,6 +112,8 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
   } finally {
     stdout.off('resize', onResize);
     instance?.unmount();
+    // Whatever way the TUI ends (quit confirmed, a signal), no session is left behind in a container.
+    await live.hangUpAll();
     screen.leave();
     for (const [sig, h] of handlers) process.off(sig, h);
   }

@@ -5,7 +5,11 @@ import { scrollTop, SORT_KEYS, visibleContainers, type SortKey } from './present
 
 /** The detail views: the session environment, the inspect summary, processes, a command's output. */
 export type DetailTab = 'env' | 'inspect' | 'processes' | 'output';
-export type View = { kind: 'list' } | { kind: 'help'; back: View } | { kind: 'detail'; tab: DetailTab; id: string; command?: string };
+export type View =
+  | { kind: 'list' }
+  | { kind: 'help'; back: View }
+  | { kind: 'detail'; tab: DetailTab; id: string; command?: string }
+  | { kind: 'sessions' };
 export type PromptKind = 'filter' | 'user' | 'command';
 export interface Prompt {
   kind: PromptKind;
@@ -40,10 +44,16 @@ export interface UiState {
   prompt: Prompt | undefined;
   choice: EnterChoice;
   message: Message | undefined;
+  /** The selected row of the sessions view. */
+  sessionIndex: number;
+  /** Quit was asked for with live sessions running: waiting for y or n. */
+  confirmQuit: boolean;
+  /** Sessions opened from now on are recorded. */
+  recording: boolean;
 }
 
 /** What survives a handoff to a session and back (the app is unmounted meanwhile). */
-export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'engine' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message'>;
+export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'engine' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message' | 'view' | 'sessionIndex' | 'recording'>;
 
 export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
   return {
@@ -65,13 +75,18 @@ export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
     prompt: undefined,
     choice: { backend: 'auto', user: '' },
     message: undefined,
+    sessionIndex: 0,
+    confirmQuit: false,
+    recording: false,
     ...snapshot,
   };
 }
 
 export function snapshotOf(s: UiState): UiSnapshot {
-  const { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message } = s;
-  return { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message };
+  const { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message, sessionIndex, recording } = s;
+  // Back from a session to the sessions view if that is where it was opened from; else the list.
+  const view: View = s.view.kind === 'sessions' ? s.view : { kind: 'list' };
+  return { containers, loaded, engine, live, all, filter, sort, selectedId, selectedIndex, choice, message, view, sessionIndex, recording };
 }
 
 export type Move = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last';
@@ -95,7 +110,11 @@ export type UiEvent =
   | { type: 'help' }
   | { type: 'back' }
   | { type: 'message'; message: Message | undefined }
-  | { type: 'clearFilter' };
+  | { type: 'clearFilter' }
+  | { type: 'showSessions' }
+  | { type: 'sessionMove'; move: Move; count: number }
+  | { type: 'confirmQuit'; asking: boolean; message?: Message }
+  | { type: 'toggleRecording' };
 
 export function visibleOf(s: UiState): Container[] {
   return visibleContainers(s.containers, { all: s.all, filter: s.filter, sort: s.sort });
@@ -190,6 +209,18 @@ export function reduce(s: UiState, e: UiEvent): UiState {
       return { ...s, message: e.message };
     case 'clearFilter':
       return settle({ ...s, filter: '', message: undefined });
+    case 'showSessions':
+      return { ...s, view: { kind: 'sessions' }, message: undefined };
+    case 'sessionMove':
+      return { ...s, sessionIndex: Math.max(0, Math.min(e.count - 1, moved(s.sessionIndex, e.move, e.count, s.listHeight))) };
+    case 'confirmQuit':
+      return { ...s, confirmQuit: e.asking, message: e.message };
+    case 'toggleRecording':
+      return {
+        ...s,
+        recording: !s.recording,
+        message: { text: s.recording ? 'recording off' : 'recording the sessions opened from now on (R stops)', tone: 'info' },
+      };
   }
 }
 

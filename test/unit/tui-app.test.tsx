@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
 import { App, type TuiResult } from '../../src/tui/app.js';
+import type { SessionRow, SessionsSource } from '../../src/tui/data/sessions.js';
 import { KEYMAP } from '../../src/tui/keymap.js';
 import type { UiSnapshot } from '../../src/tui/state.js';
 import { container, MemoryBackend, world, type World } from './tui-fixtures.js';
@@ -17,9 +18,9 @@ interface Harness {
   raw(): string;
 }
 
-function mount(w: World, initial?: Partial<UiSnapshot>): Harness {
+function mount(w: World, initial?: Partial<UiSnapshot>, sessions?: SessionsSource): Harness {
   const exits: Harness['exits'] = [];
-  const r = render(<App sources={w.sources} size={SIZE} initial={initial} onExit={(result, snapshot) => exits.push({ result, snapshot })} />);
+  const r = render(<App sources={w.sources} size={SIZE} initial={initial} sessions={sessions} onExit={(result, snapshot) => exits.push({ result, snapshot })} />);
   const frame = (): string => strip(r.lastFrame() ?? '');
   return {
     frame,
@@ -282,5 +283,65 @@ describe('TUI app (in-memory backend)', () => {
     w.feed.setMode({ kind: 'polling', reason: 'dockerd accepted the connection on /var/run/docker.sock but did not answer GET /_ping within 1.5 s', daemon: 'frozen', everyMs: 3000 });
     const f = await h.until((x) => x.includes('not responding'), 'the banner');
     assert.match(f, /dockerd is not responding: listing from disk, refreshing every 3 s; entering via docker/);
+  });
+
+  it('marks containers with live sessions, lists them in the sessions view, returns to one, dismisses an exited one', async () => {
+    const w = threeContainers();
+    const listed = (await w.sources.list()).containers;
+    const web = listed.find((c) => c.name === 'web');
+    const db = listed.find((c) => c.name === 'db');
+    assert.ok(web && db);
+    let rows: SessionRow[] = [
+      { id: 1, containerId: web.id, containerName: 'web', backend: 'docker', user: '', command: '/bin/ash', started: Date.now(), lastOutput: Date.now(), running: true, exitCode: undefined },
+      { id: 2, containerId: db.id, containerName: 'db', backend: 'runc', user: 'app', command: '/bin/sh', started: Date.now(), lastOutput: Date.now(), running: false, exitCode: 5 },
+    ];
+    const listeners: Array<() => void> = [];
+    const source: SessionsSource = {
+      rows: () => rows,
+      onChange: (l) => {
+        listeners.push(l);
+        return { dispose: () => undefined };
+      },
+      dismiss: (id) => {
+        rows = rows.filter((r) => r.id !== id);
+        for (const l of listeners) l();
+      },
+    };
+    const h = mount(w, undefined, source);
+    const f = await h.until((x) => x.includes('●web'), 'the live mark');
+    assert.match(f, /○db/);
+    h.type('w');
+    const v = await h.until((x) => x.includes('CONTAINER'), 'the sessions view');
+    assert.match(v, /› web +docker +\(default\) .* running +\/bin\/ash/);
+    assert.match(v, /db +runc +app .* exited 5 +\/bin\/sh/);
+    h.type('x');
+    await h.until((x) => x.includes('still running'), 'a running session is not dismissed');
+    h.type('j');
+    h.type('x');
+    await h.until((x) => !x.includes('exited 5'), 'the exited session dismissed');
+    h.type('\r');
+    await h.until(() => h.exits.length === 1, 'the app to end');
+    assert.deepEqual(h.exits[0]?.result, { kind: 'resume', id: 1 });
+    assert.equal(h.exits[0]?.snapshot.view.kind, 'sessions');
+  });
+
+  it('asks before quitting with live sessions: n stays, y quits', async () => {
+    const w = threeContainers();
+    const rows: SessionRow[] = [
+      { id: 1, containerId: 'x', containerName: 'web', backend: 'docker', user: '', command: 'sh', started: 0, lastOutput: 0, running: true, exitCode: undefined },
+    ];
+    const h = mount(w, undefined, { rows: () => rows, onChange: () => ({ dispose: () => undefined }) });
+    await h.until((x) => x.includes('web'), 'the list');
+    h.type('q');
+    await h.until((x) => x.includes('1 live session: quit and hang up? (y quits, n stays)'), 'the question');
+    assert.equal(h.exits.length, 0);
+    h.type('n');
+    await h.until((x) => !x.includes('quit and hang up'), 'the question gone');
+    assert.equal(h.exits.length, 0);
+    h.type('q');
+    await h.until((x) => x.includes('quit and hang up'), 'the question again');
+    h.type('y');
+    await h.until(() => h.exits.length === 1, 'the app to end');
+    assert.deepEqual(h.exits[0]?.result, { kind: 'quit' });
   });
 });

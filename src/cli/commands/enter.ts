@@ -4,12 +4,15 @@ import type { Context } from '../../session/context.js';
 import type { Done } from './done.js';
 import { enterRequest } from '../../session/request.js';
 import { runAttached } from './attached.js';
+import { addLiveOptions, parseLiveFlags, type LiveFlags } from './live-options.js';
 import { addSessionOptions, parseSessionFlags, type SessionFlags } from './session-options.js';
 
 export interface EnterOptions extends SessionFlags {
   target: string;
   /** Overrides the shell cx would pick. */
   shell: string;
+  /** --detach-keys, --record. */
+  live?: LiveFlags;
 }
 
 export function enterCommand(ctx: Context, done: Done): Command {
@@ -22,7 +25,7 @@ export function enterCommand(ctx: Context, done: Done): Command {
     )
     .argument('<target>', 'container name, id or unique id prefix')
     .addOption(new Option('-s, --shell <path>', 'the shell to run instead of the automatic choice').default(''));
-  addSessionOptions(cmd).addHelpText(
+  addLiveOptions(addSessionOptions(cmd)).addHelpText(
     'after',
     `
 Examples:
@@ -32,7 +35,7 @@ Examples:
   );
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.action(async (target: string, raw: Record<string, unknown>) => {
-    done(await runEnter({ ...parseSessionFlags(raw), target, shell: String(raw['shell'] ?? '') }, ctx));
+    done(await runEnter({ ...parseSessionFlags(raw), target, shell: String(raw['shell'] ?? ''), live: parseLiveFlags(raw) }, ctx));
   });
   return cmd;
 }
@@ -47,5 +50,6 @@ export async function runEnter(opts: EnterOptions, ctx: Context): Promise<number
   }
   return runAttached(ctx, opts.target, opts, (container, backend) =>
     enterRequest(backend, container, opts, { env: io.env, size: () => io.size(), trace: (l) => ctx.trace(l) }),
+    opts.live,
   );
 }

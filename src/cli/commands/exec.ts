@@ -4,6 +4,7 @@ import type { Context } from '../../session/context.js';
 import type { Done } from './done.js';
 import { execRequest } from '../../session/request.js';
 import { runAttached } from './attached.js';
+import { addLiveOptions, parseLiveFlags, type LiveFlags } from './live-options.js';
 import { addSessionOptions, parseSessionFlags, type SessionFlags } from './session-options.js';
 
 export interface ExecOptions extends SessionFlags {
@@ -12,6 +13,8 @@ export interface ExecOptions extends SessionFlags {
   interactive: boolean;
   /** true = -t, false = -T, undefined = a TTY when stdin and stdout are terminals. */
   tty: boolean | undefined;
+  /** --detach-keys, --record (with a TTY only). */
+  live?: LiveFlags;
 }
 
 export function execCommand(ctx: Context, done: Done): Command {
@@ -29,7 +32,7 @@ export function execCommand(ctx: Context, done: Done): Command {
     .option('-i, --interactive', 'keep stdin open and send it to the command', false)
     .option('-t, --tty', 'allocate a TTY even when not on a terminal')
     .option('-T, --no-tty', 'never allocate a TTY');
-  addSessionOptions(cmd).addHelpText(
+  addLiveOptions(addSessionOptions(cmd)).addHelpText(
     'after',
     `
 Examples:
@@ -45,6 +48,7 @@ Examples:
       cmd: rest,
       interactive: raw['interactive'] === true,
       tty: raw['tty'] as boolean | undefined,
+      live: parseLiveFlags(raw),
     };
     done(await runExec(opts, ctx));
   });
@@ -58,5 +62,8 @@ export async function runExec(opts: ExecOptions, ctx: Context): Promise<number> 
   const io = ctx.io;
   const tty = opts.tty ?? (io.stdinIsTTY && io.stdoutIsTTY);
   const stdin = opts.interactive || (tty && io.stdinIsTTY);
-  return runAttached(ctx, opts.target, opts, () => execRequest(opts, { cmd: opts.cmd, tty, stdin, callerEnv: io.env, size: io.size() }));
+  if (!tty && (opts.live?.detachKeys !== undefined || opts.live?.record !== undefined)) {
+    throw new UsageError('--detach-keys and --record need a TTY', 'add -t (cx exec -t <target> -- cmd)');
+  }
+  return runAttached(ctx, opts.target, opts, () => execRequest(opts, { cmd: opts.cmd, tty, stdin, callerEnv: io.env, size: io.size() }), opts.live);
 }

@@ -14,14 +14,17 @@ export interface ContainerListProps {
   now: number;
   backendsFor: (c: Container) => readonly string[];
   empty: string;
+  /** Containers with live sessions: running (●) or only exited ones (○). */
+  live?: ReadonlyMap<string, 'running' | 'exited'>;
 }
 
-function Row({ row, width, selected }: { row: ContainerRow; width: number; selected: boolean }) {
+function Row({ row, width, selected, live }: { row: ContainerRow; width: number; selected: boolean; live: 'running' | 'exited' | undefined }) {
   const cells = rowCells(row, layoutColumns(width));
   const color = STATE_COLOR[row.state];
   return (
     <Text inverse={selected} wrap="truncate-end">
-      {selected ? '› ' : '  '}
+      {selected ? '›' : ' '}
+      {live === 'running' ? '●' : live === 'exited' ? '○' : ' '}
       {cells.map((cell, i) => (
         <Text key={cell.column} color={cell.column === 'status' ? color : undefined} dimColor={cell.column === 'status' && color === undefined}>
           {i > 0 ? COLUMN_GAP : ''}
@@ -41,7 +44,7 @@ export function ContainerList(p: ContainerListProps) {
       {shown.length === 0 ? (
         <Text dimColor>{`  ${p.empty}`}</Text>
       ) : (
-        shown.map((c, i) => <Row key={c.id} row={toRow(c, p.backendsFor(c), p.now)} width={p.width} selected={p.top + i === p.selectedIndex} />)
+        shown.map((c, i) => <Row key={c.id} row={toRow(c, p.backendsFor(c), p.now)} width={p.width} selected={p.top + i === p.selectedIndex} live={p.live?.get(c.id)} />)
       )}
     </Box>
   );

@@ -5,6 +5,9 @@ const SCOPE_TITLE: Record<Scope, string> = {
   detail: 'Detail views (env, inspect, processes, command output)',
   help: 'This help',
   prompt: 'Typing (filter, user, command)',
+  sessions: 'Sessions view',
+  confirm: 'Quitting with live sessions',
+  session: 'Inside a session',
 };
 
 /** Help text generated from the keymap: one section per scope, one line per binding. */
@@ -40,7 +43,15 @@ export function footerText(scope: Scope, width: number, keymap: readonly Binding
   return out;
 }
 
-const SCOPE_SHORT: Record<Scope, string> = { list: 'list', detail: 'details', help: 'help', prompt: 'typing' };
+const SCOPE_SHORT: Record<Scope, string> = {
+  list: 'list',
+  detail: 'details',
+  help: 'help',
+  prompt: 'typing',
+  sessions: 'sessions',
+  confirm: 'quitting',
+  session: 'in a session',
+};
 
 /**
  * The key table of README.md and docs/tui.md, as Markdown, from the keymap: one row per binding,

@@ -46,11 +46,13 @@ export interface HeaderInput {
   sort: SortKey;
   choice: EnterChoice;
   live: LiveMode;
+  /** New sessions are being recorded. */
+  recording?: boolean;
 }
 
 export function headerText(h: HeaderInput): string {
   const what = h.all ? 'containers' : 'running';
   const count = h.filter !== '' ? `${h.shown} of ${h.total} ${what} match "${clean(h.filter)}"` : `${h.shown} ${what}`;
   const user = h.choice.user === '' ? "container's user" : clean(h.choice.user);
-  return `cx  ${count} · sort ${h.sort} · backend ${h.choice.backend} · as ${user} · ${liveText(h.live)}`;
+  return `cx  ${count} · sort ${h.sort} · backend ${h.choice.backend} · as ${user} · ${liveText(h.live)}${h.recording ? ' · ● rec' : ''}`;
 }
