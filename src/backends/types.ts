@@ -25,6 +25,10 @@ export interface ExecRequest {
   env: string[];
   /** The terminal size to start with (TTY only). */
   size: TermSize | undefined;
+  /** docker exec --privileged: every capability cx itself holds, for this process only. */
+  privileged?: boolean;
+  /** docker exec -d: start the command and return at once; nothing waits on it (no TTY, no stdin). */
+  detach?: boolean;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */

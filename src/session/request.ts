@@ -10,6 +10,8 @@ export interface SessionSpec {
   workdir: string;
   /** NAME=value to set, NAME alone to unset, applied last. */
   env: string[];
+  /** docker exec --privileged. */
+  privileged?: boolean;
 }
 
 /** A spec that asks for nothing beyond the container's own settings. */
@@ -23,6 +25,8 @@ export interface RequestShape {
   callerEnv?: NodeJS.ProcessEnv;
   /** The terminal's size for a TTY session (ignored without a TTY). */
   size?: TermSize | undefined;
+  /** Start and return at once (docker exec -d). */
+  detach?: boolean;
 }
 
 /**
@@ -40,6 +44,8 @@ export function execRequest(spec: SessionSpec, shape: RequestShape): ExecRequest
     workdir: spec.workdir,
     env: [...term, ...spec.env],
     size: shape.tty ? shape.size : undefined,
+    privileged: spec.privileged === true,
+    detach: shape.detach === true,
   };
 }
 

@@ -5,7 +5,7 @@ import { BackendUnavailableError, CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
-import { missingPrivilege } from './caps.js';
+import { missingPrivilege, privilegedCapabilities } from './caps.js';
 import { planSession } from './environment.js';
 import { nsenterFiles, type NsenterFiles } from './files.js';
 import { requireHelper, targetArgs } from './helper.js';
@@ -64,6 +64,9 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
     const hex = (v: bigint): string => v.toString(16);
+    // docker exec --privileged: every capability in every set but ambient (seccomp and no_new_privs stay).
+    const all = req.privileged ? privilegedCapabilities() : undefined;
+    const caps = all === undefined ? t.caps : { ...t.caps, bounding: all, effective: all, permitted: all, inheritable: all };
     const args = [
       'exec',
       ...targetArgs(t),
@@ -71,20 +74,24 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       '--gid', String(plan.user.gid),
       '--groups', plan.user.groups.join(','),
       '--cwd', cwd,
-      '--cap-bnd', hex(t.caps.bounding),
-      '--cap-eff', hex(t.caps.effective & t.caps.permitted),
-      '--cap-prm', hex(t.caps.permitted),
-      '--cap-inh', hex(t.caps.inheritable),
-      '--cap-amb', hex(t.caps.ambient & t.caps.permitted & t.caps.inheritable),
+      '--cap-bnd', hex(caps.bounding),
+      '--cap-eff', hex(caps.effective & caps.permitted),
+      '--cap-prm', hex(caps.permitted),
+      '--cap-inh', hex(caps.inheritable),
+      '--cap-amb', hex(caps.ambient & caps.permitted & caps.inheritable),
       ...(t.noNewPrivs ? ['--nnp'] : []),
       ...(t.seccomp === 2 ? ['--seccomp'] : []),
       ...(req.tty ? ['--tty', ...(req.size ? ['--rows', String(req.size.rows), '--cols', String(req.size.cols)] : [])] : []),
+      ...configuredLimits(t),
+      ...(req.detach ? ['--detach'] : []),
       '--',
       ...req.cmd,
     ];
     // The helper's own environment is empty; the session's arrives on fd 3, never on the command line.
+    // Detached, the command gets no stdio of cx's (it would keep cx waiting for them to close).
+    const io = req.detach ? 'ignore' : 'pipe';
     const child = spawn(helper, args, {
-      stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', io, io, 'pipe', 'pipe'],
       env: {},
     });
     const blob = Buffer.from(plan.report.entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
@@ -94,7 +101,7 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const notice = t.privileged
       ? `cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`
       : undefined;
-    return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice });
+    return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice, detach: req.detach === true });
   }
 
   private target(c: Container): Promise<Target> {
@@ -116,4 +123,29 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     }
     return f;
   }
+}
+
+/** Linux RLIMIT_* numbers, for the names an OCI config uses. */
+const RLIMITS = [
+  'CPU', 'FSIZE', 'DATA', 'STACK', 'CORE', 'RSS', 'NPROC', 'NOFILE', 'MEMLOCK', 'AS', 'LOCKS', 'SIGPENDING', 'MSGQUEUE', 'NICE', 'RTPRIO', 'RTTIME',
+];
+
+/**
+ * The container's configured limits, umask and oom_score_adj (its bundle's process, what docker exec
+ * gets), for the helper: never the init's current values, which the container's own processes change.
+ */
+export function configuredLimits(t: Pick<Target, 'bundle'>): string[] {
+  const p = t.bundle?.process;
+  const out: string[] = [];
+  const limit = (v: number): string => (v >= 2 ** 63 ? 'inf' : String(Math.floor(v)));
+  for (const r of p?.rlimits ?? []) {
+    const i = RLIMITS.indexOf(String(r.type).replace(/^RLIMIT_/, ''));
+    if (i < 0 || !Number.isFinite(r.soft) || !Number.isFinite(r.hard) || r.soft < 0 || r.hard < 0 || r.soft > r.hard) continue;
+    out.push('--rlimit', `${i}:${limit(r.soft)}:${limit(r.hard)}`);
+  }
+  const umask = p?.user?.umask;
+  if (typeof umask === 'number' && Number.isInteger(umask) && umask >= 0 && umask <= 0o777) out.push('--umask', umask.toString(8));
+  const oom = p?.oomScoreAdj;
+  if (typeof oom === 'number' && Number.isInteger(oom) && oom >= -1000 && oom <= 1000) out.push('--oom', String(oom));
+  return out;
 }

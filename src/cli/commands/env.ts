@@ -39,7 +39,7 @@ Examples:
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.action(async (target: string, raw: Record<string, unknown>) => {
     const opts: EnvOptions = {
-      ...parseSessionFlags(raw),
+      ...parseSessionFlags(raw, ctx.io.env),
       target,
       json: raw['json'] === true,
       sources: raw['sources'] === true,
