@@ -56,6 +56,26 @@ export function enterContract(backend: string): void {
       }
     });
 
+    it('carries UTF-8 typed at the terminal byte-exact, both ways', async () => {
+      const p = enter();
+      try {
+        await p.expect(/# $/m);
+        // Not the shell's `read`: a resize arriving meanwhile (SIGWINCH) would interrupt it.
+        let from = p.mark();
+        p.type('head -n1 | od -An -tx1\r');
+        await p.expect('head -n1 | od -An -tx1', { from });
+        await new Promise((r) => setTimeout(r, 300));
+        from = p.mark();
+        p.type('é€😀\r');
+        await p.expect(/c3 a9 e2 82 ac f0 9f 98 80/, { from });
+        await ask(p, 'printf "\\303\\251\\n"', /\r\né\r\n/);
+        p.type('exit\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
+
     it('Ctrl-C interrupts the command inside, not cx', async () => {
       const p = enter();
       try {
