@@ -29,6 +29,17 @@ export interface ExecRequest {
   privileged?: boolean;
   /** docker exec -d: start the command and return at once; nothing waits on it (no TTY, no stdin). */
   detach?: boolean;
+  /**
+   * The TERM of a TTY session and why (the caller's when the container can draw for it, else a
+   * fallback). Absent: docker's default, xterm. A -e TERM=... in `env` still wins.
+   */
+  term?: TermChoice;
+}
+
+/** The TERM a TTY session gets, and the reason shown by `cx env --sources`. */
+export interface TermChoice {
+  value: string;
+  why: string;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */
@@ -79,6 +90,8 @@ export interface EnvEntry {
   name: string;
   value: string;
   source: EnvSource;
+  /** More about the source, when there is a choice behind it (TERM: the caller's, or a fallback). */
+  note?: string;
 }
 
 /**
@@ -102,6 +115,11 @@ export interface ContainerFiles {
   /** The file's bytes, undefined when it does not exist. */
   readFile(path: string): Promise<Buffer | undefined>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Which of several paths exist, in one go where each call is costly (a runtime exec per call).
+   * Optional: without it, callers ask exists() for each.
+   */
+  existing?(paths: readonly string[]): Promise<boolean[]>;
 }
 
 /**

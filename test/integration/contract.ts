@@ -264,6 +264,32 @@ export function backendContract(backend: string): void {
       }
     });
 
+    it("gives a TTY session the caller's TERM only when the container has its terminfo, else a fallback", async () => {
+      const ti = await containers.run({
+        // Only xterm entries, one in each layout (x/ and its hex form 78/); tmux-256color in the hex layout.
+        cmd: ['sh', '-c', 'mkdir -p /usr/share/terminfo/x /lib/terminfo/78 /etc/terminfo/74; echo > /usr/share/terminfo/x/xterm; echo > /lib/terminfo/78/xterm-256color; echo > /etc/terminfo/74/tmux-256color; touch /ready; exec sleep 100000'],
+      });
+      await waitForFile(ti.name, '/ready');
+      const termIn = async (name: string, term: string): Promise<string> => {
+        const r = await run(['-t', name, '--', 'sh', '-c', 'echo "$TERM"'], { env: { TERM: term } });
+        assert.equal(r.exitCode, 0, r.stderr);
+        return text(r).trim();
+      };
+      assert.equal(await termIn(ti.name, 'xterm-kitty'), 'xterm-256color');
+      assert.equal(await termIn(ti.name, 'tmux-256color'), 'tmux-256color');
+      assert.equal(await termIn(ti.name, 'xterm'), 'xterm');
+      // No terminfo database at all (busybox): nothing to check against, the caller's TERM stays.
+      assert.equal(await termIn(c.name, 'xterm-kitty'), 'xterm-kitty');
+      // -e TERM=... is the user's word: never second-guessed.
+      const forced = await run(['-t', '-e', 'TERM=alacritty', ti.name, '--', 'sh', '-c', 'echo "$TERM"'], { env: { TERM: 'xterm' } });
+      assert.equal(text(forced).trim(), 'alacritty');
+      const env = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'xterm-kitty' } });
+      assert.equal(env.exitCode, 0, env.stderr);
+      assert.match(text(env), /^TERM=xterm-256color +\[tty \(fallback: the container has no terminfo for xterm-kitty\)\]$/m);
+      const own = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'tmux-256color' } });
+      assert.match(text(own), /^TERM=tmux-256color +\[tty \(caller's TERM\)\]$/m);
+    });
+
     it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
       const broken = await containers.run({
         cmd: ['sh', '-c', 'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready; sleep 100000'],

@@ -48,6 +48,7 @@ export class DockerBackend implements Backend {
       tty: req.tty,
       overrides: req.env,
       home: user?.home,
+      term: req.term,
     });
   }
 
@@ -59,7 +60,8 @@ export class DockerBackend implements Backend {
       AttachStderr: true,
       Tty: req.tty,
       Cmd: req.cmd,
-      Env: req.env,
+      // The daemon would set TERM=xterm for a TTY: the session's choice goes first, -e still wins.
+      Env: req.tty && req.term ? [`TERM=${req.term.value}`, ...req.env] : req.env,
       Privileged: req.privileged === true,
     };
     if (req.user !== '') body['User'] = req.user;

@@ -54,6 +54,7 @@ export async function planSession(
     tty: req.tty,
     overrides: req.env,
     home: user.home,
+    term: req.term,
   });
   const compared: Array<{ source: EnvSource; entries: readonly string[] }> = [];
   if (configEnv.length > 0) compared.push({ source: 'container-config', entries: configEnv });

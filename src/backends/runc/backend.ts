@@ -87,7 +87,7 @@ export class RuncBackend implements Backend {
 
   async environment(c: Container, req: ExecRequest): Promise<EnvEntry[]> {
     const user = await this.user(c, req);
-    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: user.home });
+    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: user.home, term: req.term });
   }
 
   async open(c: Container, req: ExecRequest): Promise<Session> {

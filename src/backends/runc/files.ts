@@ -66,5 +66,16 @@ export function runcFiles(binary: string, c: Container): ContainerFiles & { pass
       const r = await runInside(binary, c, ['test', '-e', p]);
       return r.code === 0;
     },
+    /**
+     * Several paths in ONE runtime call: `ls -1d` prints those that exist, one per line (and exits 1
+     * or 2 for the others). Paths with a newline cannot be told apart and are reported missing.
+     */
+    async existing(paths) {
+      const asked = paths.filter((p) => p.startsWith('/') && !p.includes('\n'));
+      if (asked.length === 0) return paths.map(() => false);
+      const r = await runInside(binary, c, ['ls', '-1d', ...asked]);
+      const found = new Set(r.stdout.toString('utf8').split('\n'));
+      return paths.map((p) => found.has(p));
+    },
   };
 }
