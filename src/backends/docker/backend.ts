@@ -10,7 +10,7 @@ import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Sess
 import { dockerFiles } from './files.js';
 import { DockerSession } from './session.js';
 import { StartedSession } from '../session-base.js';
-import { classifyStartFailure } from '../start-failure.js';
+import { classifyStartFailure, diagnoseStartFailure } from '../start-failure.js';
 
 /** Enter through the Engine API's exec endpoints: what `docker exec` does, without the CLI. */
 export class DockerBackend implements Backend {
@@ -83,7 +83,7 @@ export class DockerBackend implements Backend {
       return new StartedSession();
     }
     const { socket } = await this.client.hijack(`/exec/${created.Id}/start`, { Detach: false, Tty: req.tty });
-    const session = new DockerSession(this.client, created.Id, socket, req.tty);
+    const session = new DockerSession(this.client, created.Id, socket, req.tty, (err) => diagnoseStartFailure(err, c));
     if (req.tty && req.size) void session.resizeWithRetry(req.size, 10);
     return session;
   }

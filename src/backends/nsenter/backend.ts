@@ -11,6 +11,7 @@ import { nsenterFiles, type NsenterFiles } from './files.js';
 import { requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
+import { pidsFullText, pidsUsage } from '../../host/pids.js';
 import { readTarget, type Target } from './target.js';
 
 /**
@@ -98,9 +99,14 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const control = child.stdio[3] as NodeJS.WritableStream;
     control.write(`${blob.length}\n`);
     control.write(blob);
-    const notice = t.privileged
-      ? `cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`
-      : undefined;
+    const notes: string[] = [];
+    if (t.privileged) notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);
+    // Joining a cgroup is not limited by pids.max: this backend gets in where the runtime cannot.
+    const pids = await pidsUsage(t.pid).catch(() => undefined);
+    if (pids && pids.current >= pids.max) {
+      notes.push(`cx: note: ${pidsFullText(sanitize(c.name), pids)}: entered anyway; commands in it cannot start new processes`);
+    }
+    const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
     return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice, detach: req.detach === true });
   }
 

@@ -10,6 +10,7 @@ import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../t
 import { runcFiles } from './files.js';
 import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
 import { RuncSession } from './session.js';
+import { diagnoseStartFailure } from '../start-failure.js';
 import { containerGroupAdd, resolveUser, type ExecUser } from '../exec-user.js';
 import { privilegedCapabilities } from '../nsenter/caps.js';
 
@@ -105,7 +106,8 @@ export class RuncBackend implements Backend {
     const scratch = await writeScratch(proc);
     const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
     const [file, args] = fullAffinity(binary, runcExecArgs(c, scratch, req.detach === true), this.binary('taskset'));
-    return new RuncSession(req.tty, file, args, scratch, { stdin: req.stdin, size: req.size, detach: req.detach === true, umask: proc.user.umask });
+    const opts = { stdin: req.stdin, size: req.size, detach: req.detach === true, umask: proc.user.umask };
+    return new RuncSession(req.tty, file, args, scratch, opts, (err) => diagnoseStartFailure(err, c));
   }
 
   /** The exec user, resolved in the container's own passwd/group as docker exec does, --group-add included. */

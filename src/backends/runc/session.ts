@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as pty from 'node-pty';
+import type { CxError } from '../../errors.js';
 import { signalExitCode } from '../../util/signals.js';
 import { BaseSession } from '../session-base.js';
 import { classifyStartFailure, RUNC_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
@@ -28,6 +29,7 @@ export class RuncSession extends BaseSession {
     args: string[],
     private readonly scratch: RuncScratch,
     opts: { stdin: boolean; size: TermSize | undefined; detach?: boolean; umask?: number },
+    private readonly diagnose: (err: CxError) => Promise<CxError> = (err) => Promise.resolve(err),
   ) {
     super(tty);
     this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', RUNC_START_FAILURE, 20, (d, s) => this.emitData(d, s));
@@ -127,9 +129,11 @@ export class RuncSession extends BaseSession {
     void (async () => {
       const error = code === RUNC_FAILED ? await lastRuncError(this.scratch.logFile) : undefined;
       await this.scratch.cleanup().catch(() => undefined);
-      if (error !== undefined) {
+      // runc's own words (its log, or what it printed before the process ran), as one line.
+      const said = error ?? (code !== 0 && this.sniffer.suspicious ? this.sniffer.takeText() : undefined);
+      if (said !== undefined) {
         this.sniffer.takeText();
-        const err = classifyStartFailure(error.replace(/^exec failed: (unable to start container process: )?/, ''));
+        const err = await this.diagnose(classifyStartFailure(said.replace(/^exec failed: (unable to start container process: )?/, '')));
         this.emitExit({ exitCode: err.exitCode, error: err });
         return;
       }
