@@ -64,6 +64,14 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     if (t.seccomp === 1) throw new CxError(`container ${sanitize(c.name)} runs in strict seccomp mode: nothing can be entered there`, { hint: 'use --backend docker' });
     const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
+    const notes: string[] = [];
+    if (t.privileged) notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);
+    // Joining a cgroup is not limited by pids.max: this backend gets in where the runtime cannot.
+    // (Read before the helper starts: nothing may be awaited between its spawn and its session.)
+    const pids = await pidsUsage(t.pid).catch(() => undefined);
+    if (pids && pids.current >= pids.max) {
+      notes.push(`cx: note: ${pidsFullText(sanitize(c.name), pids)}: entered anyway; commands in it cannot start new processes`);
+    }
     const hex = (v: bigint): string => v.toString(16);
     // docker exec --privileged: every capability in every set but ambient (seccomp and no_new_privs stay).
     const all = req.privileged ? privilegedCapabilities() : undefined;
@@ -99,13 +107,6 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const control = child.stdio[3] as NodeJS.WritableStream;
     control.write(`${blob.length}\n`);
     control.write(blob);
-    const notes: string[] = [];
-    if (t.privileged) notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);
-    // Joining a cgroup is not limited by pids.max: this backend gets in where the runtime cannot.
-    const pids = await pidsUsage(t.pid).catch(() => undefined);
-    if (pids && pids.current >= pids.max) {
-      notes.push(`cx: note: ${pidsFullText(sanitize(c.name), pids)}: entered anyway; commands in it cannot start new processes`);
-    }
     const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
     return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice, detach: req.detach === true });
   }
