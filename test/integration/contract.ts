@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, CX_BIN, cx, text } from '../helpers/cx.js';
-import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { containerPid, Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -288,6 +288,24 @@ export function backendContract(backend: string): void {
       assert.match(text(env), /^TERM=xterm-256color +\[tty \(fallback: the container has no terminfo for xterm-kitty\)\]$/m);
       const own = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'tmux-256color' } });
       assert.match(text(own), /^TERM=tmux-256color +\[tty \(caller's TERM\)\]$/m);
+    });
+
+    it('a FIFO for /etc/passwd never hangs cx, and leaves nothing running in the container, even when cx is stopped', async () => {
+      const fifo = await containers.run({ cmd: ['sh', '-c', 'rm /etc/passwd; mkfifo /etc/passwd; touch /ready; exec sleep 100000'] });
+      // Not through docker exec: runc itself blocks on that FIFO (it reads /etc/passwd to set the user).
+      const pid = await containerPid(fifo.id);
+      await waitUntil(() => access(`/proc/${pid}/root/ready`).then(() => true, () => false), 'the container did not set up its FIFO');
+      const onlyInit = async (): Promise<boolean> => (await execa('docker', ['top', fifo.name, '-o', 'pid,args'])).stdout.trim().split('\n').length === 2;
+      const env = await cx(['env', '--backend', backend, fifo.name], { timeoutMs: 30_000 });
+      assert.equal(env.exitCode, 0, env.stderr);
+      assert.match(text(env), /^HOME=\/$/m);
+      await waitUntil(onlyInit, 'a runtime call is still running in the container');
+      // cx stopped while it waits on the FIFO: what it started goes with it.
+      const child = execa(CX_BIN, ['env', '--backend', backend, fifo.name], { reject: false, timeout: 30_000 });
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill('SIGTERM');
+      await child;
+      await waitUntil(onlyInit, 'cx was stopped, but what it started still runs in the container');
     });
 
     it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
