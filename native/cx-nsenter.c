@@ -81,12 +81,19 @@
  * Usage (only ever run by cx):
  *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
  *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
- *                    [--tty --rows R --cols C] [--toolbox DIR]... -- cmd [args...]
+ *                    [--tty --rows R --cols C] [--umask OCT] [--oom N] [--rlimit RES:SOFT:HARD]... [--detach]
+ *                    [--toolbox DIR]... -- cmd [args...]
  *       --toolbox (a debug session, I7): DIR is mounted read-only at /.cx in a private copy of the
  *       container's mount namespace; several are stacked as a read-only overlay, the first on top.
  *       fd 3 (control, from cx): "<len>\n" + NUL-separated K=V environment, then "R <rows> <cols>\n" resizes.
- *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs.
+ *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs;
+ *                                with --detach, "S\n" once it runs (the helper then stays on, quietly, as
+ *                                its parent until it ends, with none of cx's descriptors).
  *       exit status: the command's, or 128+n when it was killed by signal n.
+ *       Resource limits, umask and oom_score_adj are the container's CONFIGURED ones (what docker exec
+ *       gives), never the init's current values: RES is the RLIMIT_* number, SOFT/HARD decimal or "inf";
+ *       limits not given start from those of the init's parent (the runtime's shim, which an exec of the
+ *       runtime would inherit); the umask is 0022 unless given.
  *   cx-nsenter query --pid P --start T --id ID --uid U --gid G --cap-bnd X --cap-eff X --cap-prm X
  *       fd 3 (from cx): "<len>\n" + NUL-terminated r:/path and s:/path entries (at most 65536).
  *       As uid U / gid G with those capabilities, inside the container's root: r: = read (file bytes
@@ -366,10 +373,15 @@ struct opts {
   int ngroups;
   const char *cwd;
   uint64_t bnd, eff, prm, inh, amb;
-  int nnp, seccomp, tty;
+  int nnp, seccomp, tty, detach;
   unsigned short rows, cols;
   const char *toolbox[MAX_TOOLBOX]; /* debug session: host directories, the top one first (I7) */
   int ntoolbox;
+  int umask_val;  /* -1: docker's 0022 */
+  int have_oom;
+  int oom;
+  struct rlimit rlimits[RLIM_NLIMITS];
+  int have_rlimit[RLIM_NLIMITS];
   char **argv; /* the command (exec) or the paths read from fd 3 (query) */
 };
 
@@ -390,9 +402,29 @@ static void parse_groups(struct opts *o, const char *v) {
   }
 }
 
+static rlim_t need_limit(const char *v) {
+  if (!strcmp(v, "inf")) return RLIM_INFINITY;
+  return (rlim_t)need_num("--rlimit", v, 10, UINT64_MAX - 1);
+}
+
+/* "RES:SOFT:HARD" */
+static void parse_rlimit(struct opts *o, const char *v) {
+  char buf[96];
+  if (strlen(v) >= sizeof buf) fail("usage", 0, "invalid --rlimit");
+  strcpy(buf, v);
+  char *save = NULL, *res = strtok_r(buf, ":", &save), *soft = strtok_r(NULL, ":", &save), *hard = strtok_r(NULL, ":", &save);
+  if (!res || !soft || !hard || strtok_r(NULL, ":", &save)) fail("usage", 0, "invalid --rlimit");
+  int r = (int)need_num("--rlimit", res, 10, RLIM_NLIMITS - 1);
+  o->rlimits[r].rlim_cur = need_limit(soft);
+  o->rlimits[r].rlim_max = need_limit(hard);
+  if (o->rlimits[r].rlim_cur > o->rlimits[r].rlim_max) fail("usage", 0, "invalid --rlimit: soft above hard");
+  o->have_rlimit[r] = 1;
+}
+
 static void parse_args(int argc, char **argv, struct opts *o) {
   memset(o, 0, sizeof *o);
   o->pid = -1;
+  o->umask_val = -1;
   if (argc < 2) fail("usage", 0, "usage: cx-nsenter exec|query|connect --pid P --start T --id ID ... [-- args]");
   if (!strcmp(argv[1], "exec")) o->exec_mode = 1;
   else if (!strcmp(argv[1], "connect")) o->connect_mode = 1;
@@ -405,6 +437,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     if (!strcmp(a, "--nnp")) { o->nnp = 1; continue; }
     if (!strcmp(a, "--seccomp")) { o->seccomp = 1; continue; }
     if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
+    if (!strcmp(a, "--detach")) { o->detach = 1; continue; }
     if (i + 1 >= argc) fail("usage", 0, "%s needs a value", a);
     const char *v = argv[++i];
     if (!strcmp(a, "--pid")) o->pid = (pid_t)need_num(a, v, 10, 0x3fffffff);
@@ -427,6 +460,14 @@ static void parse_args(int argc, char **argv, struct opts *o) {
       if (o->ntoolbox >= MAX_TOOLBOX) fail("usage", 0, "too many --toolbox layers");
       o->toolbox[o->ntoolbox++] = v;
     }
+    else if (!strcmp(a, "--umask")) o->umask_val = (int)need_num(a, v, 8, 0777);
+    else if (!strcmp(a, "--oom")) {
+      /* -1000..1000, given as is (a leading '-' allowed) */
+      int neg = v[0] == '-';
+      o->oom = (int)need_num(a, v + neg, 10, 1000) * (neg ? -1 : 1);
+      o->have_oom = 1;
+    }
+    else if (!strcmp(a, "--rlimit")) parse_rlimit(o, v);
     else fail("usage", 0, "unknown option");
   }
   if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
@@ -437,7 +478,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
-    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox) fail("usage", 0, "option not valid for query");
+    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach) fail("usage", 0, "option not valid for query");
     if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
     if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
     if (i < argc) fail("usage", 0, "query takes its paths on fd 3, not as arguments");
@@ -449,6 +490,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
   if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
   if (o->argv[0][0] == '\0') fail("usage", 0, "empty command");
+  if (o->detach && o->tty) fail("usage", 0, "--detach runs without a terminal");
 }
 
 /* ---- the target process: pinned, and proven to be the container's init ---- */
@@ -1148,6 +1190,15 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   char go;
   if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
   close(syncfd);
+  /*
+   * The CPUs: docker exec's process starts from the shim's affinity (every CPU) cut down to the
+   * container's cpuset; ours would carry whatever cx's caller narrowed cx to (taskset). Ask for every
+   * CPU: now that the child is in the container's cgroup, the kernel grants only its cpuset's.
+   */
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  for (int c = 0; c < CPU_SETSIZE; c++) CPU_SET(c, &all);
+  sched_setaffinity(0, sizeof all, &all);
   /* I7: with host root's capabilities still held, before seccomp (which may forbid mounts). */
   int derr = 0;
   if (toolbox >= 0 && debug_root(toolbox, &derr) < 0) child_fail(errfd, ST_DEBUG, derr);
@@ -1161,8 +1212,9 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   }
   if (pre->have_limits)
     for (int r = 0; r < RLIM_NLIMITS; r++) setrlimit(r, &pre->limits[r]);
-  if (pre->umask_val >= 0) umask((mode_t)pre->umask_val);
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  umask((mode_t)pre->umask_val);
+  /* A detached command outlives cx, as docker exec -d's does; otherwise it goes with its helper. */
+  if (!o->detach) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (o->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(errfd, ST_SETUP, errno);
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it before the caps go. */
   if (o->seccomp && !o->nnp && install_seccomp(flt) < 0) child_fail(errfd, ST_SECCOMP, errno);
@@ -1354,18 +1406,34 @@ static int make_relays(struct relay *rl, int child_ends[3]) {
   return n;
 }
 
+/* The init's parent (its runtime shim, outside the container), from its stat; 0 when unknown. */
+static pid_t parent_of(const struct target *t) {
+  char buf[8192];
+  if (read_at(t->procfd, "stat", buf, sizeof buf) <= 0) return 0;
+  char *rp = strrchr(buf, ')');
+  long ppid = 0;
+  if (!rp || sscanf(rp + 1, " %*c %ld", &ppid) != 1 || ppid <= 0) return 0;
+  return (pid_t)ppid;
+}
+
+/*
+ * What docker exec gives, never what the init has made of itself since (an init that ran
+ * `ulimit -t 1` or `umask 077` must not shape the operator's session): the configured limits over
+ * those of the init's parent (the shim a runtime exec starts from; ours when it cannot be read), the
+ * configured umask or docker's 0022, the configured oom_score_adj (the init's only without a config).
+ */
 static void prepare(const struct target *t, const struct opts *o, struct prepared *pre) {
   memset(pre, 0, sizeof *pre);
-  pre->umask_val = -1;
   pre->have_limits = 1;
-  for (int r = 0; r < RLIM_NLIMITS; r++)
-    if (prlimit(o->pid, r, NULL, &pre->limits[r]) < 0) pre->have_limits = 0;
-  char buf[4096];
-  if (read_at(t->procfd, "oom_score_adj", buf, sizeof buf) > 0) snprintf(pre->oom, sizeof pre->oom, "%.*s", (int)strcspn(buf, "\n"), buf);
-  if (read_at(t->procfd, "status", buf, sizeof buf) > 0) {
-    char *u = strstr(buf, "\nUmask:\t");
-    if (u) pre->umask_val = (int)strtol(u + 8, NULL, 8) & 0777;
+  pid_t shim = parent_of(t);
+  for (int r = 0; r < RLIM_NLIMITS; r++) {
+    if (o->have_rlimit[r]) pre->limits[r] = o->rlimits[r];
+    else if ((shim <= 0 || prlimit(shim, r, NULL, &pre->limits[r]) < 0) && getrlimit(r, &pre->limits[r]) < 0) pre->have_limits = 0;
   }
+  pre->umask_val = o->umask_val >= 0 ? o->umask_val : 022;
+  char buf[4096];
+  if (o->have_oom) snprintf(pre->oom, sizeof pre->oom, "%d", o->oom);
+  else if (read_at(t->procfd, "oom_score_adj", buf, sizeof buf) > 0) snprintf(pre->oom, sizeof pre->oom, "%.*s", (int)strcspn(buf, "\n"), buf);
   pre->last_cap = last_cap();
 }
 
@@ -1396,6 +1464,24 @@ static void set_oom(int hostproc, pid_t child, const char *value) {
     (void)!write(fd, value, strlen(value));
     close(fd);
   }
+}
+
+/*
+ * docker exec -d: the command runs; tell cx (which then returns) and stay only as its parent, to reap
+ * it when it ends (left to the container's init, it would stay a zombie under an init that never
+ * reaps). Nothing of cx's is kept: not its pipes, not its session or its terminal's signals.
+ */
+static _Noreturn void detach_from_cx(pid_t child) {
+  if (status_fd >= 0) (void)!write(status_fd, "S\n", 2);
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  /* Closed, not reopened: this is the container's mount namespace, its /dev/null is not to be trusted. */
+  int keep[] = {-1};
+  close_all_except(keep, 0);
+  for (int fd = 0; fd < 3; fd++) close(fd);
+  setsid();
+  int st;
+  while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
+  _exit(0);
 }
 
 static int run_exec(const struct opts *o, struct target *t) {
@@ -1500,6 +1586,7 @@ static int run_exec(const struct opts *o, struct target *t) {
     report_child_error(o, &ce);
     return ce.stage == ST_NOT_FOUND || (ce.stage == ST_EXEC && ce.err == ENOENT) ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
   }
+  if (o->detach) detach_from_cx(child);
   if (status_fd >= 0) close(status_fd); /* the command runs: nothing more to report */
   status_fd = -1;
   fcntl(CTL_FD, F_SETFL, O_NONBLOCK);

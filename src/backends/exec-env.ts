@@ -1,5 +1,5 @@
 import type { Container } from '../discovery/types.js';
-import type { EnvEntry, EnvSource, ExecRequest } from './types.js';
+import type { EnvEntry, EnvSource, ExecRequest, TermChoice } from './types.js';
 
 /** Docker's default PATH for Linux containers (moby oci/defaults). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -11,6 +11,8 @@ export interface ExecEnvInput {
   overrides: readonly string[];
   /** The exec user's home directory from the container's passwd, if found. */
   home: string | undefined;
+  /** The TTY session's TERM (default: docker's xterm). */
+  term?: TermChoice | undefined;
   /** Where containerEnv came from (default: the container's configuration). */
   containerEnvSource?: EnvSource;
   /** Further records applied after containerEnv and before the overrides (e.g. /etc/container_environment). */
@@ -25,7 +27,7 @@ export interface ExecEnvInput {
  */
 export function composeExecEnv(input: ExecEnvInput): EnvEntry[] {
   const env = new Map<string, EnvEntry>();
-  const put = (entry: string, source: EnvSource): void => {
+  const put = (entry: string, source: EnvSource, note?: string): void => {
     const eq = entry.indexOf('=');
     if (eq < 0) {
       if (source === 'exec-option') env.delete(entry);
@@ -33,13 +35,15 @@ export function composeExecEnv(input: ExecEnvInput): EnvEntry[] {
     }
     const name = entry.slice(0, eq);
     if (name === '') return;
-    env.set(name, { name, value: entry.slice(eq + 1), source });
+    env.set(name, { name, value: entry.slice(eq + 1), source, ...(note ? { note } : {}) });
   };
   put(`PATH=${DEFAULT_PATH}`, 'default');
   put(`HOSTNAME=${input.hostname}`, 'hostname');
   if (input.tty) put('TERM=xterm', 'tty');
   for (const e of input.containerEnv) put(e, input.containerEnvSource ?? 'container-config');
   for (const layer of input.extraLayers ?? []) for (const e of layer.entries) put(e, layer.source);
+  // The terminal's own TERM is sent with the exec (as -e would be): it beats the container's.
+  if (input.tty && input.term) put(`TERM=${input.term.value}`, 'tty', input.term.why);
   for (const e of input.overrides) put(e, 'exec-option');
   if (!env.has('HOME')) put(`HOME=${input.home ?? '/'}`, 'passwd');
   return [...env.values()];

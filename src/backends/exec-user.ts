@@ -40,7 +40,7 @@ const MAX_ID = 2 ** 31 - 1;
  * `docker exec -u` on this engine): a numeric uid need not exist (gid 0, HOME /); an explicit group
  * replaces the primary gid and then only it is in the list; otherwise the groups that list the user.
  */
-export function resolveUser(spec: string, passwdText: string | undefined, groupText: string | undefined): ExecUser {
+export function resolveUser(spec: string, passwdText: string | undefined, groupText: string | undefined, groupAdd: readonly string[] = []): ExecUser {
   const [userArg = '', groupArg = ''] = spec.split(':');
   const users = passwdText ? parsePasswd(passwdText) : [];
   const groups = groupText ? parseGroup(groupText) : [];
@@ -59,7 +59,37 @@ export function resolveUser(spec: string, passwdText: string | undefined, groupT
   } else if (matched) {
     extra = groups.filter((g) => g.members.includes(matched.name)).map((g) => g.gid);
   }
-  return { uid, gid, groups: [...new Set([gid, ...extra])], home: matched?.home || '/' };
+  // --group-add applies to every exec as well (moby's getUser): names resolved in the container's group.
+  const added = groupAdd.map((g) => {
+    if (/^\d+$/.test(g) && Number(g) <= MAX_ID) return Number(g);
+    const found = groups.find((x) => x.name === g);
+    if (!found) throw unknown('group', g);
+    return found.gid;
+  });
+  return { uid, gid, groups: [...new Set([gid, ...extra, ...added])], home: matched?.home || '/' };
+}
+
+/**
+ * The container's --group-add list: from its configuration when the daemon's record is known, else
+ * what its bundle's additionalGids hold beyond the configured user's own groups (the runtime record
+ * is all a daemon-less source has).
+ */
+export function containerGroupAdd(
+  configured: readonly string[] | undefined,
+  bundleGids: readonly number[] | undefined,
+  configUser: string,
+  passwdText: string | undefined,
+  groupText: string | undefined,
+): string[] {
+  if (configured) return [...configured];
+  if (!bundleGids) return [];
+  let own: number[];
+  try {
+    own = resolveUser(configUser, passwdText, groupText).groups;
+  } catch {
+    return [];
+  }
+  return bundleGids.filter((g) => !own.includes(g)).map(String);
 }
 
 function unknown(kind: 'user' | 'group', name: string): ExecStartError {

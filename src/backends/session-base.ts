@@ -50,3 +50,30 @@ export abstract class BaseSession implements Session {
     this.exitEvent.fire(status);
   }
 }
+
+/**
+ * A detached command (docker exec -d) once it has started: nothing to relay, and it "ends" with 0 as
+ * soon as it is resumed, while the process itself keeps running in the container.
+ */
+export class StartedSession extends BaseSession {
+  constructor() {
+    super(false);
+  }
+
+  write(_data: Buffer | string, written?: () => void): boolean {
+    written?.();
+    return true;
+  }
+
+  end(): void {}
+
+  resize(): void {}
+
+  kill(): void {}
+
+  pause(): void {}
+
+  resume(): void {
+    setImmediate(() => this.emitExit({ exitCode: 0 }));
+  }
+}

@@ -1,4 +1,5 @@
-import { ExecStartError } from '../errors.js';
+import { ExecStartError, type CxError } from '../errors.js';
+import { pidsFullText, pidsUsage } from '../host/pids.js';
 import { sanitize } from '../util/sanitize.js';
 
 /**
@@ -7,7 +8,7 @@ import { sanitize } from '../util/sanitize.js';
  */
 export const DOCKER_START_FAILURE = ['OCI runtime', 'unable to find user', 'unable to find group'];
 /** How runc's own start failures begin on its stderr (or the pty, with a TTY). */
-export const RUNC_START_FAILURE = ['exec failed', 'runc exec failed', 'time="'];
+export const RUNC_START_FAILURE = ['exec failed', 'runc exec failed', 'time="', 'runtime/cgo: ', 'fatal error: ', 'panic: ', 'runtime: '];
 
 /** 'yes' when the text is a start failure, 'no' when it cannot be one, 'maybe' when too short to tell. */
 export function looksLikeStartFailure(head: string, prefixes: readonly string[] = DOCKER_START_FAILURE): 'yes' | 'no' | 'maybe' {
@@ -113,5 +114,24 @@ export function classifyStartFailure(raw: string): ExecStartError {
     const m = text.match(k.pattern);
     if (m) return new ExecStartError(sanitize(k.message(m)), { exitCode: k.exitCode, hint: k.hint });
   }
-  return new ExecStartError(`the command could not be started: ${sanitize(text)}`, { exitCode: 126 });
+  // A runtime that crashed (runc's Go runtime when it cannot make a thread: a full pids cgroup) dumps
+  // ~90 lines of goroutines: its first line says what happened, the rest is for runc's developers.
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const more = lines.length > 1 ? ` (and ${lines.length - 1} more lines from the runtime)` : '';
+  return new ExecStartError(`the command could not be started: ${sanitize(lines[0] ?? text)}${more}`, { exitCode: 126 });
+}
+
+/**
+ * A start failure in a container whose pids cgroup is full is that, whatever the runtime made of it
+ * ("read init-p: connection reset by peer", a Go crash): say so, and name the way in that still works.
+ */
+export async function diagnoseStartFailure(err: CxError, container: { name: string; pid: number | undefined }): Promise<CxError> {
+  if (container.pid === undefined) return err;
+  const use = await pidsUsage(container.pid).catch(() => undefined);
+  if (!use || use.current < use.max) return err;
+  return new ExecStartError(`cannot start a process: ${pidsFullText(sanitize(container.name), use)}`, {
+    exitCode: err.exitCode,
+    hint: '`--backend nsenter` can still enter it (joining a cgroup is not limited by pids.max); or raise it: docker update --pids-limit N',
+    cause: err,
+  });
 }

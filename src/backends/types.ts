@@ -32,6 +32,15 @@ export interface ExecRequest {
   login?: boolean;
   /** A debug session (`cx debug`): only the nsenter backend can open one. */
   debug?: DebugSpec;
+  /** docker exec --privileged: every capability cx itself holds, for this process only. */
+  privileged?: boolean;
+  /** docker exec -d: start the command and return at once; nothing waits on it (no TTY, no stdin). */
+  detach?: boolean;
+  /**
+   * The TERM of a TTY session and why (the caller's when the container can draw for it, else a
+   * fallback). Absent: docker's default, xterm. A -e TERM=... in `env` still wins.
+   */
+  term?: TermChoice;
 }
 
 /**
@@ -44,6 +53,12 @@ export interface DebugSpec {
   path: string[];
   /** Keep host root's capabilities, without the container's seccomp filter or no_new_privs. */
   privileged: boolean;
+}
+
+/** The TERM a TTY session gets, and the reason shown by `cx env --sources`. */
+export interface TermChoice {
+  value: string;
+  why: string;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */
@@ -94,6 +109,8 @@ export interface EnvEntry {
   name: string;
   value: string;
   source: EnvSource;
+  /** More about the source, when there is a choice behind it (TERM: the caller's, or a fallback). */
+  note?: string;
 }
 
 /**
@@ -118,6 +135,11 @@ export interface ContainerFiles {
   /** The file's bytes, undefined when it does not exist. */
   readFile(path: string): Promise<Buffer | undefined>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Which of several paths exist, in one go where each call is costly (a runtime exec per call).
+   * Optional: without it, callers ask exists() for each.
+   */
+  existing?(paths: readonly string[]): Promise<boolean[]>;
 }
 
 /**

@@ -39,6 +39,7 @@ export interface ContainerJson {
 interface InspectBody extends ContainerJson {
   Id: string;
   Name: string;
+  HostConfig?: { GroupAdd?: string[] | null };
 }
 
 export interface ListItem {
@@ -121,13 +122,14 @@ export function fromInspect(b: InspectBody): Container {
     runtime: 'docker',
     source: 'docker-api',
     labels: cfg.Labels ?? {},
-    config: sessionConfig(cfg),
+    config: sessionConfig(cfg, b.HostConfig),
   };
 }
 
 /** The session-relevant part of a container's Config (inspect and config.v2.json alike). */
-export function sessionConfig(cfg: NonNullable<ContainerJson['Config']>): ContainerConfig {
+export function sessionConfig(cfg: NonNullable<ContainerJson['Config']>, host?: { GroupAdd?: string[] | null }): ContainerConfig {
   return {
+    ...(host ? { groupAdd: Array.isArray(host.GroupAdd) ? host.GroupAdd.filter((g) => typeof g === 'string') : [] } : {}),
     user: cfg.User ?? '',
     env: cfg.Env ?? [],
     workingDir: cfg.WorkingDir ?? '',

@@ -18,6 +18,7 @@ interface ConfigV2 extends ContainerJson {
 
 interface HostConfig {
   Runtime?: string;
+  GroupAdd?: string[] | null;
 }
 
 /** The runc root dockerd gives a runtime: <exec-root>/runtime-<name>/moby. */
@@ -75,9 +76,9 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
   if (cfg.ID !== id) throw new Error(`${file} names another id`);
   const host = await readText(path.join(dir, id, 'hostconfig.json')).then(
     (t) => JSON.parse(t) as HostConfig,
-    () => ({}) as HostConfig,
+    () => undefined,
   );
-  const runtimeName = /^[A-Za-z0-9_.-]+$/.test(host.Runtime ?? '') ? (host.Runtime as string) : 'runc';
+  const runtimeName = /^[A-Za-z0-9_.-]+$/.test(host?.Runtime ?? '') ? (host?.Runtime as string) : 'runc';
   const binary = runtimeName.includes('crun') ? 'crun' : 'runc';
   const root = dockerRuntimeRoot(execRoot, runtimeName);
   const s = cfg.State ?? {};
@@ -111,7 +112,7 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
     runtime: 'docker',
     source: 'docker-disk',
     labels: c.Labels ?? {},
-    config: sessionConfig(c),
+    config: sessionConfig(c, host),
     oci: { binary, root, bundle: rs?.bundle, pidStart: rs?.pidStart },
     ...(stale ? { stale } : {}),
   };

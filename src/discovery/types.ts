@@ -65,6 +65,8 @@ export interface ContainerConfig {
   workingDir: string;
   hostname: string;
   tty: boolean;
+  /** HostConfig.GroupAdd (names or gids): every exec gets these groups too. Absent: not known. */
+  groupAdd?: string[];
 }
 
 /** A running container known only by id and source; each source fills in what it knows. */

@@ -16,8 +16,10 @@ export interface OciConfig {
   process?: {
     env?: string[];
     cwd?: string;
-    user?: { uid?: number; gid?: number; additionalGids?: number[] };
+    user?: { uid?: number; gid?: number; additionalGids?: number[]; umask?: number };
     capabilities?: Record<string, string[]>;
+    rlimits?: Array<{ type: string; hard: number; soft: number }>;
+    oomScoreAdj?: number;
     noNewPrivileges?: boolean;
     terminal?: boolean;
   };

@@ -4,6 +4,7 @@ import type { Backend, BackendName, EnvEntry, ExecRequest, Session } from '../ba
 import { assertRunning } from '../discovery/resolve.js';
 import type { Container } from '../discovery/types.js';
 import { BackendUnavailableError, type CxError } from '../errors.js';
+import { settleTerm } from './term.js';
 
 /** The registry's part a session needs (the real Registry, or a test one over in-memory backends). */
 export interface BackendChooser {
@@ -35,10 +36,11 @@ export async function openSession(registry: Pick<BackendChooser, 'select'>, cont
   assertRunning(container);
   const { backend, why } = registry.select(opts.backend, container);
   opts.trace?.(`backend ${why}`);
-  const request = await opts.request(container, backend);
+  const request = await settleTerm(backend.files(container), await opts.request(container, backend));
   if (request.debug && backend.name !== 'nsenter') {
     throw new BackendUnavailableError(`a debug session needs the nsenter backend, not ${backend.name}`, { hint: 'run it as root with the helper built (see `cx doctor`)' });
   }
+  if (request.term) opts.trace?.(`TERM=${request.term.value}: ${request.term.why}`);
   opts.trace?.(`running ${JSON.stringify(request.cmd)} tty=${request.tty} stdin=${request.stdin}`);
   const session = await backend.open(container, request);
   return { session, request, backend, why };
@@ -80,11 +82,12 @@ export async function sessionEnvironment(
   assertRunning(container);
   const { backend, why } = registry.select(opts.backend, container);
   opts.trace?.(`backend ${why}`);
+  const request = await settleTerm(backend.files(container), opts.request);
   if (opts.sources && hasEnvironmentSources(backend)) {
-    const report = await backend.environmentReport(container, opts.request);
+    const report = await backend.environmentReport(container, request);
     return { entries: report.entries, differing: report.differing, backend, why };
   }
-  return { entries: await backend.environment(container, opts.request), differing: new Map(), backend, why };
+  return { entries: await backend.environment(container, request), differing: new Map(), backend, why };
 }
 
 /** A non-TTY run's collected output; output is raw (untrusted) and capped. */

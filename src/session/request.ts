@@ -10,6 +10,8 @@ export interface SessionSpec {
   workdir: string;
   /** NAME=value to set, NAME alone to unset, applied last. */
   env: string[];
+  /** docker exec --privileged. */
+  privileged?: boolean;
 }
 
 /** A spec that asks for nothing beyond the container's own settings. */
@@ -23,30 +25,35 @@ export interface RequestShape {
   callerEnv?: NodeJS.ProcessEnv;
   /** The terminal's size for a TTY session (ignored without a TTY). */
   size?: TermSize | undefined;
+  /** Start and return at once (docker exec -d). */
+  detach?: boolean;
 }
 
 /**
- * The one place an ExecRequest is built, for `cx exec`, `cx enter`, `cx env` and the TUI alike: the
- * caller's TERM goes ahead of the user's -e overrides (so -e TERM=... still wins), and a size only
- * with a TTY.
+ * The one place an ExecRequest is built, for `cx exec`, `cx enter`, `cx env` and the TUI alike: a
+ * TTY session carries the caller's TERM (checked against the container's terminfo when the session
+ * opens; the user's -e TERM=... still wins), and a size only with a TTY.
  */
 export function execRequest(spec: SessionSpec, shape: RequestShape): ExecRequest {
-  const term = shape.tty && shape.callerEnv ? callerTerm(shape.callerEnv) : [];
+  const term = shape.tty && shape.callerEnv ? callerTerm(shape.callerEnv) : undefined;
   return {
     cmd: shape.cmd,
     tty: shape.tty,
     stdin: shape.stdin,
     user: spec.user,
     workdir: spec.workdir,
-    env: [...term, ...spec.env],
+    env: [...spec.env],
+    ...(term !== undefined ? { term: { value: term, why: "caller's TERM" } } : {}),
     size: shape.tty ? shape.size : undefined,
+    privileged: spec.privileged === true,
+    detach: shape.detach === true,
   };
 }
 
 /** The caller's TERM, passed to TTY sessions so the container's programs draw for the real terminal. */
-export function callerTerm(env: NodeJS.ProcessEnv): string[] {
+export function callerTerm(env: NodeJS.ProcessEnv): string | undefined {
   const term = env['TERM'];
-  return term !== undefined && /^[A-Za-z0-9._+-]{1,64}$/.test(term) ? [`TERM=${term}`] : [];
+  return term !== undefined && /^[A-Za-z0-9._+-]{1,64}$/.test(term) ? term : undefined;
 }
 
 /**

@@ -72,6 +72,43 @@ export function enterContract(backend: string, via?: EnterVia): void {
       }
     });
 
+    it('carries UTF-8 typed at the terminal byte-exact, both ways', async () => {
+      const p = enter();
+      try {
+        await p.expect(/# $/m);
+        // Not the shell's `read`: a resize arriving meanwhile (SIGWINCH) would interrupt it.
+        let from = p.mark();
+        p.type('head -n1 | od -An -tx1\r');
+        await p.expect('head -n1 | od -An -tx1', { from });
+        await new Promise((r) => setTimeout(r, 300));
+        from = p.mark();
+        p.type('é€😀\r');
+        await p.expect(/c3 a9 e2 82 ac f0 9f 98 80/, { from });
+        await ask(p, 'printf "\\303\\251\\n"', /\r\né\r\n/);
+        p.type('exit\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
+
+    it('starts every time when the terminal is resized right as the session starts (20 sessions)', async () => {
+      for (let i = 0; i < 20; i++) {
+        const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', backend, c.name, '--', 'sh', '-c', 'stty size; echo done'], { cols: 80, rows: 24 });
+        try {
+          // While cx is still starting the session: resizes land before, during and after the start.
+          for (let k = 0; k < 5; k++) p.resize(81 + k, 25 + k);
+          setImmediate(() => p.resize(100, 40));
+          const exit = await p.waitExit();
+          assert.equal(exit.exitCode, 0, `session ${i}: ${p.screen.slice(-400)}`);
+          // (What stty says depends on the backend: docker before API 1.42 starts the pty at 0x0.)
+          assert.match(p.screen, /\r?\ndone/, `session ${i}`);
+        } finally {
+          p.kill();
+        }
+      }
+    });
+
     it('Ctrl-C interrupts the command inside, not cx', async () => {
       const p = enter();
       try {

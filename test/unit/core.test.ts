@@ -60,6 +60,8 @@ describe('start failures', () => {
     );
     assert.equal(nf.exitCode, 127);
     assert.equal(nf.message, "nope: command not found in the container's PATH");
+    const crash = classifyStartFailure('runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\nPC=0x7f m=3 sigcode=18446744073709551610\n\ngoroutine 0 [idle]:\n');
+    assert.equal(crash.message, 'the command could not be started: runtime/cgo: pthread_create failed: Resource temporarily unavailable (and 3 more lines from the runtime)');
     const perm = classifyStartFailure('OCI runtime exec failed: exec failed: ...: exec: "/etc/passwd": permission denied: unknown');
     assert.equal(perm.exitCode, 126);
     const cwd = classifyStartFailure('OCI runtime exec failed: ... chdir to cwd ("/nope") set in config.json failed: no such file or directory: unknown');

@@ -235,7 +235,7 @@ describe('TUI app (in-memory backend)', () => {
     assert.match(f, /docker default +PATH/);
     assert.match(f, /hostname +HOSTNAME +host1/);
     assert.match(f, /user's passwd +HOME +\/root/);
-    assert.match(f, /cx option +TERM +xterm-256color/);
+    assert.match(f, /your terminal +TERM +xterm-256color/);
     assert.match(f, /via docker/);
     h.type('b');
     f = await h.until((x) => x.includes('backend docker'), 'backend docker chosen');

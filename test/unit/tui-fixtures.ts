@@ -91,7 +91,14 @@ export class MemoryBackend implements Backend {
     };
   }
   async environment(c: Container, req: ExecRequest): Promise<EnvEntry[]> {
-    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: req.user === 'app' ? '/home/app' : '/root' });
+    return composeExecEnv({
+      hostname: c.config.hostname,
+      containerEnv: c.config.env,
+      tty: req.tty,
+      overrides: req.env,
+      home: req.user === 'app' ? '/home/app' : '/root',
+      term: req.term,
+    });
   }
 }
 

@@ -100,6 +100,16 @@ describe('tui detail presentation', () => {
     assert.match(lines[2]?.text ?? '', /container config +X +a\\x1b\]0;t\\x07/);
   });
 
+  it('every environment source has a short label that fits the column whole', () => {
+    const sources = ['default', 'hostname', 'container-config', 'bundle', 'proc-environ', 'container-environment', 'passwd', 'tty', 'exec-option'] as const;
+    const lines = envLines(sources.map((source) => ({ name: 'V', value: '1', source })));
+    const labels = lines.slice(1).map((l) => l.text.slice(0, 17).trim());
+    assert.deepEqual(labels, ['docker default', 'hostname', 'container config', 'runtime bundle', 'init environ', 'container_env dir', "user's passwd", 'tty', 'cx option']);
+    for (const l of lines) assert.ok(!l.text.includes('…'), l.text);
+    assert.match(envLines([{ name: 'TERM', value: 'xterm', source: 'tty', note: 'fallback: the container has no terminfo for xterm-kitty' }])[1]?.text ?? '', /^tty fallback +TERM +xterm$/);
+    assert.match(envLines([{ name: 'TERM', value: 'xterm-kitty', source: 'tty', note: "caller's TERM" }])[1]?.text ?? '', /^your terminal +TERM +xterm-kitty$/);
+  });
+
   it('process lines and command output', () => {
     const p = processLines({ processes: [{ pid: 7, ppid: 1, user: '1000', state: 'S', rssKiB: 20480, cmd: 'sh -c x\x1b[2J' }], from: 'proc', note: undefined });
     assert.match(p[1]?.text ?? '', /7 +1 +1000 +S +20M +sh -c x\\x1b\[2J/);

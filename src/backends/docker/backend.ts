@@ -9,6 +9,8 @@ import { findUser, parsePasswd } from '../../host/passwd.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
 import { dockerFiles } from './files.js';
 import { DockerSession } from './session.js';
+import { StartedSession } from '../session-base.js';
+import { classifyStartFailure, diagnoseStartFailure } from '../start-failure.js';
 
 /** Enter through the Engine API's exec endpoints: what `docker exec` does, without the CLI. */
 export class DockerBackend implements Backend {
@@ -46,6 +48,7 @@ export class DockerBackend implements Backend {
       tty: req.tty,
       overrides: req.env,
       home: user?.home,
+      term: req.term,
     });
   }
 
@@ -57,8 +60,9 @@ export class DockerBackend implements Backend {
       AttachStderr: true,
       Tty: req.tty,
       Cmd: req.cmd,
-      Env: req.env,
-      Privileged: false,
+      // The daemon would set TERM=xterm for a TTY: the session's choice goes first, -e still wins.
+      Env: req.tty && req.term ? [`TERM=${req.term.value}`, ...req.env] : req.env,
+      Privileged: req.privileged === true,
     };
     if (req.user !== '') body['User'] = req.user;
     if (req.workdir !== '') body['WorkingDir'] = req.workdir;
@@ -70,8 +74,16 @@ export class DockerBackend implements Backend {
       .catch((err: unknown) => {
         throw explainCreateError(err, c);
       });
+    if (req.detach) {
+      // The daemon starts it and answers at once; the process is the daemon's to keep, not cx's.
+      // A start failure comes back as the call's error: worded and coded as an attached start's is.
+      await this.client.call('POST', `/exec/${created.Id}/start`, { body: { Detach: true, Tty: req.tty } }).catch((err: unknown) => {
+        throw err instanceof EngineError && err.statusCode !== 404 && err.statusCode !== 409 ? classifyStartFailure(err.message.replace(/^dockerd: /, '')) : explainCreateError(err, c);
+      });
+      return new StartedSession();
+    }
     const { socket } = await this.client.hijack(`/exec/${created.Id}/start`, { Detach: false, Tty: req.tty });
-    const session = new DockerSession(this.client, created.Id, socket, req.tty);
+    const session = new DockerSession(this.client, created.Id, socket, req.tty, (err) => diagnoseStartFailure(err, c));
     if (req.tty && req.size) void session.resizeWithRetry(req.size, 10);
     return session;
   }

@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { DockerClient } from '../../engine/docker-client.js';
-import { EngineError } from '../../errors.js';
+import { EngineError, type CxError } from '../../errors.js';
 import { BaseSession } from '../session-base.js';
 import { classifyStartFailure, DOCKER_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
 import type { ExitStatus, StreamName, TermSize } from '../types.js';
@@ -24,6 +24,7 @@ export class DockerSession extends BaseSession {
     readonly execId: string,
     private readonly socket: net.Socket,
     tty: boolean,
+    private readonly diagnose: (err: CxError) => Promise<CxError> = (err) => Promise.resolve(err),
   ) {
     super(tty);
     this.demux = new FrameDemuxer((d, s) => this.deliver(d, s));
@@ -108,7 +109,7 @@ export class DockerSession extends BaseSession {
     }
     const code = info.ExitCode ?? 1;
     if (this.sniffer.suspicious && code !== 0) {
-      const error = classifyStartFailure(this.sniffer.takeText());
+      const error = await this.diagnose(classifyStartFailure(this.sniffer.takeText()));
       return { exitCode: error.exitCode, error };
     }
     this.sniffer.flush();

@@ -5,12 +5,13 @@ import { BackendUnavailableError, CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
-import { missingPrivilege, ownCapabilities } from './caps.js';
+import { missingPrivilege, ownCapabilities, privilegedCapabilities } from './caps.js';
 import { planSession } from './environment.js';
 import { nsenterFiles, type NsenterFiles } from './files.js';
 import { requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
+import { pidsFullText, pidsUsage } from '../../host/pids.js';
 import { readTarget, type Target } from './target.js';
 
 /**
@@ -63,12 +64,30 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     if (t.seccomp === 1) throw new CxError(`container ${sanitize(c.name)} runs in strict seccomp mode: nothing can be entered there`, { hint: 'use --backend docker' });
     const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
+    const notes: string[] = [];
+    if (req.debug?.privileged) {
+      notes.push(`cx: note: --privileged: this debug session keeps host root's capabilities, without the container's seccomp filter and no_new_privs`);
+    } else if (t.privileged) {
+      notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);
+    }
+    // Joining a cgroup is not limited by pids.max: this backend gets in where the runtime cannot.
+    // (Read before the helper starts: nothing may be awaited between its spawn and its session.)
+    const pids = await pidsUsage(t.pid).catch(() => undefined);
+    if (pids && pids.current >= pids.max) {
+      notes.push(`cx: note: ${pidsFullText(sanitize(c.name), pids)}: entered anyway; commands in it cannot start new processes`);
+    }
     const hex = (v: bigint): string => v.toString(16);
     const debug = req.debug;
-    // --privileged: host root's capabilities, kept across exec by any user (ambient), no filter.
-    const caps = debug?.privileged
-      ? { bounding: ownCapabilities(), effective: ownCapabilities(), permitted: ownCapabilities(), inheritable: ownCapabilities(), ambient: ownCapabilities() }
-      : t.caps;
+    // cx debug --privileged: host root's capabilities, kept across exec by any user (ambient), no filter.
+    // exec --privileged (docker's): every capability in every set but ambient; seccomp and no_new_privs stay.
+    const own = debug?.privileged ? ownCapabilities() : undefined;
+    const all = !debug && req.privileged ? privilegedCapabilities() : undefined;
+    const caps =
+      own !== undefined
+        ? { bounding: own, effective: own, permitted: own, inheritable: own, ambient: own }
+        : all !== undefined
+          ? { ...t.caps, bounding: all, effective: all, permitted: all, inheritable: all }
+          : t.caps;
     const confined = !debug?.privileged;
     const entries = debug ? withToolboxPath(plan.report.entries, debug.path) : plan.report.entries;
     const args = [
@@ -87,24 +106,24 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       ...(t.seccomp === 2 && confined ? ['--seccomp'] : []),
       ...(req.tty ? ['--tty', ...(req.size ? ['--rows', String(req.size.rows), '--cols', String(req.size.cols)] : [])] : []),
       ...(debug ? debug.toolbox.flatMap((dir) => ['--toolbox', dir]) : []),
+      ...configuredLimits(t),
+      ...(req.detach ? ['--detach'] : []),
       '--',
       ...req.cmd,
     ];
     // The helper's own environment is empty; the session's arrives on fd 3, never on the command line.
+    // Detached, the command gets no stdio of cx's (it would keep cx waiting for them to close).
+    const io = req.detach ? 'ignore' : 'pipe';
     const child = spawn(helper, args, {
-      stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', io, io, 'pipe', 'pipe'],
       env: {},
     });
     const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
     const control = child.stdio[3] as NodeJS.WritableStream;
     control.write(`${blob.length}\n`);
     control.write(blob);
-    const notice = debug?.privileged
-      ? `cx: note: --privileged: this debug session keeps host root's capabilities, without the container's seccomp filter and no_new_privs`
-      : t.privileged
-        ? `cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`
-        : undefined;
-    return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice });
+    const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
+    return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice, detach: req.detach === true });
   }
 
   private target(c: Container): Promise<Target> {
@@ -136,4 +155,29 @@ export function withToolboxPath(entries: EnvEntry[], dirs: string[]): EnvEntry[]
   const value = [current?.value || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...dirs].join(':');
   const entry: EnvEntry = { name: 'PATH', value, source: current?.source ?? 'default' };
   return i >= 0 ? entries.map((e, k) => (k === i ? entry : e)) : [...entries, entry];
+}
+
+/** Linux RLIMIT_* numbers, for the names an OCI config uses. */
+const RLIMITS = [
+  'CPU', 'FSIZE', 'DATA', 'STACK', 'CORE', 'RSS', 'NPROC', 'NOFILE', 'MEMLOCK', 'AS', 'LOCKS', 'SIGPENDING', 'MSGQUEUE', 'NICE', 'RTPRIO', 'RTTIME',
+];
+
+/**
+ * The container's configured limits, umask and oom_score_adj (its bundle's process, what docker exec
+ * gets), for the helper: never the init's current values, which the container's own processes change.
+ */
+export function configuredLimits(t: Pick<Target, 'bundle'>): string[] {
+  const p = t.bundle?.process;
+  const out: string[] = [];
+  const limit = (v: number): string => (v >= 2 ** 63 ? 'inf' : String(Math.floor(v)));
+  for (const r of p?.rlimits ?? []) {
+    const i = RLIMITS.indexOf(String(r.type).replace(/^RLIMIT_/, ''));
+    if (i < 0 || !Number.isFinite(r.soft) || !Number.isFinite(r.hard) || r.soft < 0 || r.hard < 0 || r.soft > r.hard) continue;
+    out.push('--rlimit', `${i}:${limit(r.soft)}:${limit(r.hard)}`);
+  }
+  const umask = p?.user?.umask;
+  if (typeof umask === 'number' && Number.isInteger(umask) && umask >= 0 && umask <= 0o777) out.push('--umask', umask.toString(8));
+  const oom = p?.oomScoreAdj;
+  if (typeof oom === 'number' && Number.isInteger(oom) && oom >= -1000 && oom <= 1000) out.push('--oom', String(oom));
+  return out;
 }

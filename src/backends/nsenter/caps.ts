@@ -24,6 +24,23 @@ export function capMask(names: readonly string[] | undefined): bigint {
   return mask;
 }
 
+/** The OCI names ("CAP_CHOWN", ...) of the capabilities in a mask. */
+export function capNames(mask: bigint): string[] {
+  return CAPS.filter((_, i) => hasCap(mask, i)).map((n) => `CAP_${n}`);
+}
+
+/**
+ * What docker exec --privileged grants ("every capability"): every capability cx itself may hand out
+ * (its bounding set), so the exec also works where the host withholds some (docker's own list then fails).
+ */
+export function privilegedCapabilities(): bigint {
+  try {
+    return hexMask(parseStatus(readFileSync('/proc/self/status', 'utf8')).get('CapBnd'));
+  } catch {
+    return 0n;
+  }
+}
+
 export function hasCap(mask: bigint, cap: number): boolean {
   return ((mask >> BigInt(cap)) & 1n) === 1n;
 }

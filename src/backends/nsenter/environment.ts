@@ -4,7 +4,7 @@ import { compareSources, composeExecEnv, type EnvReport } from '../exec-env.js';
 import type { EnvSource, ExecRequest } from '../types.js';
 import type { NsenterFiles } from './files.js';
 import type { Target } from './target.js';
-import { resolveUser, type ExecUser } from '../exec-user.js';
+import { containerGroupAdd, resolveUser, type ExecUser } from '../exec-user.js';
 
 /** baseimage-docker's record of the container's original environment: one file per variable. */
 export const CONTAINER_ENVIRONMENT_DIR = '/etc/container_environment';
@@ -34,7 +34,8 @@ export async function planSession(
 ): Promise<SessionPlan> {
   const [passwd, group, record] = await files.batch(['r:/etc/passwd', 'r:/etc/group', `r:${CONTAINER_ENVIRONMENT_DIR}`]);
   const text = (r: typeof passwd): string | undefined => (r?.kind === 'file' ? r.data.toString('utf8') : undefined);
-  const user = execUser(req.user || c.config.user, req.user === '' ? t : undefined, text(passwd), text(group));
+  const added = containerGroupAdd(c.config.groupAdd, t.bundle?.process?.user?.additionalGids, c.config.user, text(passwd), text(group));
+  const user = execUser(req.user || c.config.user, req.user === '' ? t : undefined, text(passwd), text(group), added);
 
   const bundleEnv = bundleProcessEnv(t);
   const procEnv = await readEnviron(t.pid);
@@ -53,6 +54,7 @@ export async function planSession(
     tty: req.tty,
     overrides: req.env,
     home: user.home,
+    term: req.term,
   });
   const compared: Array<{ source: EnvSource; entries: readonly string[] }> = [];
   if (configEnv.length > 0) compared.push({ source: 'container-config', entries: configEnv });
@@ -63,8 +65,8 @@ export async function planSession(
 }
 
 /** The container's configured user (no -u) is in the bundle exactly, --group-add included. */
-function execUser(spec: string, fromBundle: Target | undefined, passwd: string | undefined, group: string | undefined): ExecUser {
-  const resolved = resolveUser(spec, passwd, group);
+function execUser(spec: string, fromBundle: Target | undefined, passwd: string | undefined, group: string | undefined, groupAdd: string[]): ExecUser {
+  const resolved = resolveUser(spec, passwd, group, groupAdd);
   const u = fromBundle?.bundle?.process?.user;
   if (!u || u.uid === undefined || u.gid === undefined) return resolved;
   const home = u.uid === resolved.uid ? resolved.home : '/';

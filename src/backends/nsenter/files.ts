@@ -37,5 +37,8 @@ export function nsenterFiles(target: () => Promise<Target>, containerName: strin
       const [r] = await batch([`s:${p}`]);
       return r?.kind === 'stat';
     },
+    async existing(paths) {
+      return (await batch(paths.map((p) => `s:${p}`))).map((r) => r.kind === 'stat');
+    },
   };
 }

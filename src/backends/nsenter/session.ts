@@ -21,14 +21,16 @@ export class NsenterSession extends BaseSession {
   constructor(
     private readonly child: ChildProcess,
     tty: boolean,
-    private readonly ctx: { container: string; cmd: string; notice: string | undefined },
+    private readonly ctx: { container: string; cmd: string; notice: string | undefined; detach?: boolean },
   ) {
     super(tty);
-    const out = child.stdout as Readable;
-    const err = child.stderr as Readable;
-    out.pause();
-    err.pause();
-    (child.stdio[4] as Readable | undefined)?.on('data', (d: Buffer) => (this.status += d.toString('utf8')));
+    child.stdout?.pause();
+    child.stderr?.pause();
+    (child.stdio[4] as Readable | undefined)?.on('data', (d: Buffer) => {
+      this.status += d.toString('utf8');
+      // Detached: the helper says "S" once the command runs, and stays on only to reap it.
+      if (ctx.detach && /^S$/m.test(this.status)) this.detached();
+    });
     child.stdin?.on('drain', () => this.emitDrain());
     // EPIPE when the command exits without reading all its input: normal, like a closed pipe.
     child.stdin?.on('error', () => undefined);
@@ -78,6 +80,16 @@ export class NsenterSession extends BaseSession {
     }
     this.child.stdout?.resume();
     this.child.stderr?.resume();
+  }
+
+  private detached(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.control?.destroy();
+    (this.child.stdio[4] as Readable | undefined)?.destroy();
+    this.child.stdin?.destroy();
+    this.child.unref();
+    this.emitExit({ exitCode: 0 });
   }
 
   private finish(code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void {

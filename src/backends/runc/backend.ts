@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/container-state.js';
@@ -9,7 +10,26 @@ import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../t
 import { runcFiles } from './files.js';
 import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
 import { RuncSession } from './session.js';
-import { resolveUser, type ExecUser } from '../exec-user.js';
+import { diagnoseStartFailure } from '../start-failure.js';
+import { containerGroupAdd, resolveUser, type ExecUser } from '../exec-user.js';
+import { privilegedCapabilities } from '../nsenter/caps.js';
+
+/**
+ * runc passes its own CPU affinity on to the process, and cx's caller may have narrowed cx's (taskset):
+ * docker exec's process starts from the shim's, i.e. every CPU, which the kernel then cuts to the
+ * container's cpuset. Start runc from every CPU too, through taskset (util-linux) when it is there.
+ */
+function fullAffinity(binary: string, args: string[], taskset: string | undefined): [string, string[]] {
+  if (!taskset) return [binary, args];
+  let cpus = `0-${Math.max(0, os.cpus().length - 1)}`;
+  try {
+    const possible = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    if (/^[0-9,-]+$/.test(possible)) cpus = possible;
+  } catch {
+    // the count of CPUs Node sees will do
+  }
+  return [taskset, ['-c', cpus, binary, ...args]];
+}
 
 /** The first executable `name` on PATH (sync: canEnter is synchronous, and this runs once). */
 function which(name: string): string | undefined {
@@ -68,7 +88,7 @@ export class RuncBackend implements Backend {
 
   async environment(c: Container, req: ExecRequest): Promise<EnvEntry[]> {
     const user = await this.user(c, req);
-    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: user.home });
+    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: user.home, term: req.term });
   }
 
   async open(c: Container, req: ExecRequest): Promise<Session> {
@@ -81,20 +101,24 @@ export class RuncBackend implements Backend {
       user,
       tty: req.tty,
       size: req.size,
+      ...(req.privileged ? { privileged: privilegedCapabilities() } : {}),
     });
     const scratch = await writeScratch(proc);
     const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
-    return new RuncSession(req.tty, binary, runcExecArgs(c, scratch), scratch, { stdin: req.stdin, size: req.size });
+    const [file, args] = fullAffinity(binary, runcExecArgs(c, scratch, req.detach === true), this.binary('taskset'));
+    const opts = { stdin: req.stdin, size: req.size, detach: req.detach === true, umask: proc.user.umask };
+    return new RuncSession(req.tty, file, args, scratch, opts, (err) => diagnoseStartFailure(err, c));
   }
 
-  /** The exec user, resolved in the container's own passwd/group as docker exec does. */
+  /** The exec user, resolved in the container's own passwd/group as docker exec does, --group-add included. */
   private async user(c: Container, req: ExecRequest): Promise<ExecUser> {
     const spec = req.user || c.config.user;
-    const both = await this.files(c).passwdAndGroup();
+    const [both, base] = await Promise.all([this.files(c).passwdAndGroup(), loadBundleProcess(c)]);
     const lines = (both ?? '').split('\n');
     const passwd = lines.filter((l) => l.split(':').length >= 7).join('\n');
     const group = lines.filter((l) => l.split(':').length === 4).join('\n');
-    return resolveUser(spec, passwd, group);
+    const added = containerGroupAdd(c.config.groupAdd, base.user.additionalGids, c.config.user, passwd, group);
+    return resolveUser(spec, passwd, group, added);
   }
 
   private binary(name: string): string | undefined {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Container } from '../../discovery/types.js';
 import { DEFAULT_PATH } from '../exec-env.js';
 import type { ContainerFiles } from '../types.js';
@@ -6,8 +7,60 @@ import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './pr
 
 const MAX_FILE = 4 * 1024 * 1024;
 
-/** Run a helper program inside the container (root, no terminal) and collect its stdout. */
-async function runInside(binary: string, c: Container, args: string[]): Promise<{ code: number; stdout: Buffer }> {
+/**
+ * How long one file read through the runtime may take. A read normally takes ~50 ms; a container can
+ * make it block for ever (its /etc/passwd a FIFO: `cat` waits for a writer), and a host under load
+ * can make it slow: past this, it is given up and the file counts as absent.
+ */
+export const RUNTIME_FILE_DEADLINE_MS = 5000;
+
+/** Process groups of runtime calls still running: killed if cx exits first. */
+const running = new Set<number>();
+let exitHook = false;
+
+/** A process's children and theirs (from /proc/PID/task/TID/children), read before anything is killed. */
+function descendants(pid: number, depth = 0): number[] {
+  if (depth > 8) return [];
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+        out.push(child, ...descendants(child, depth + 1));
+      }
+    } catch {
+      // the task is gone
+    }
+  }
+  return out;
+}
+
+/**
+ * Kill a runtime call: runc's process group, and its children wherever they went (`runc init` makes
+ * a session of its own inside the container, so the group alone would leave it blocked there).
+ */
+function killGroup(pgid: number): void {
+  const children = descendants(pgid);
+  for (const target of [-pgid, ...children]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Run a helper program inside the container (root, no terminal) and collect its stdout, within a
+ * deadline. runc runs in a process group of its own, so that the whole call (runc, its `runc init`
+ * in the container, the program) is killed together on timeout or when cx exits, and reaped.
+ */
+async function runInside(binary: string, c: Container, args: string[], deadlineMs = RUNTIME_FILE_DEADLINE_MS): Promise<{ code: number; stdout: Buffer }> {
   const base = await loadBundleProcess(c);
   const proc = execProcess(base, {
     args,
@@ -18,18 +71,45 @@ async function runInside(binary: string, c: Container, args: string[]): Promise<
     size: undefined,
   });
   const scratch = await writeScratch(proc);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => running.forEach(killGroup));
+    // A signal that ends cx (no handler of its own: Node would die without 'exit') takes the calls along.
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      const onSignal = (): void => {
+        running.forEach(killGroup);
+        process.off(sig, onSignal);
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      };
+      process.on(sig, onSignal);
+    }
+  }
   try {
     return await new Promise((resolve) => {
-      const child = spawn(binary, runcExecArgs(c, scratch), { stdio: ['ignore', 'pipe', 'ignore'], cwd: '/' });
+      const child = spawn(binary, runcExecArgs(c, scratch), { stdio: ['ignore', 'pipe', 'ignore'], cwd: '/', detached: true });
+      const pgid = child.pid;
+      if (pgid !== undefined) running.add(pgid);
       const chunks: Buffer[] = [];
       let size = 0;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (pgid !== undefined) killGroup(pgid);
+      }, deadlineMs);
       child.stdout.on('data', (d: Buffer) => {
         size += d.length;
         if (size <= MAX_FILE) chunks.push(d);
-        else child.kill('SIGKILL');
+        else if (pgid !== undefined) killGroup(pgid);
       });
-      child.on('error', () => resolve({ code: 127, stdout: Buffer.alloc(0) }));
-      child.on('close', (code) => resolve({ code: size > MAX_FILE ? 1 : (code ?? 1), stdout: Buffer.concat(chunks) }));
+      child.on('error', () => {
+        clearTimeout(timer);
+        resolve({ code: 127, stdout: Buffer.alloc(0) });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (pgid !== undefined) running.delete(pgid);
+        resolve({ code: timedOut || size > MAX_FILE ? 1 : (code ?? 1), stdout: timedOut ? Buffer.alloc(0) : Buffer.concat(chunks) });
+      });
     });
   } finally {
     await scratch.cleanup().catch(() => undefined);
@@ -65,6 +145,17 @@ export function runcFiles(binary: string, c: Container): ContainerFiles & { pass
     async exists(p) {
       const r = await runInside(binary, c, ['test', '-e', p]);
       return r.code === 0;
+    },
+    /**
+     * Several paths in ONE runtime call: `ls -1d` prints those that exist, one per line (and exits 1
+     * or 2 for the others). Paths with a newline cannot be told apart and are reported missing.
+     */
+    async existing(paths) {
+      const asked = paths.filter((p) => p.startsWith('/') && !p.includes('\n'));
+      if (asked.length === 0) return paths.map(() => false);
+      const r = await runInside(binary, c, ['ls', '-1d', ...asked]);
+      const found = new Set(r.stdout.toString('utf8').split('\n'));
+      return paths.map((p) => found.has(p));
     },
   };
 }

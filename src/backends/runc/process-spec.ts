@@ -8,6 +8,7 @@ import { sanitize } from '../../util/sanitize.js';
 import type { TermSize } from '../types.js';
 import type { ExecUser } from '../exec-user.js';
 import { trustedDir } from '../../host/trust.js';
+import { capNames } from '../nsenter/caps.js';
 
 /** An OCI runtime-spec `process` (what `runc exec --process <file>` reads). */
 export interface OciProcess {
@@ -50,20 +51,31 @@ export async function loadBundleProcess(c: Container): Promise<OciProcess> {
 }
 
 /** The exec process: the container's spec with the command, env, cwd, user and terminal of this session. */
+/** docker's umask for a process whose config sets none (the shim's), never the caller's. */
+export const DEFAULT_UMASK = 0o022;
+
 export function execProcess(
   base: OciProcess,
-  opts: { args: string[]; env: string[]; cwd: string; user: ExecUser; tty: boolean; size: TermSize | undefined },
+  opts: { args: string[]; env: string[]; cwd: string; user: ExecUser; tty: boolean; size: TermSize | undefined; privileged?: bigint },
 ): OciProcess {
   const proc: OciProcess = {
     ...base,
     args: opts.args,
     env: opts.env,
     cwd: opts.cwd,
-    user: { ...base.user, uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.groups },
+    // runc leaves the umask it inherited when the spec has none: cx's caller's would leak in.
+    user: { ...base.user, uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.groups, umask: base.user.umask ?? DEFAULT_UMASK },
     terminal: opts.tty,
   };
   delete proc.consoleSize;
   if (opts.tty && opts.size) proc.consoleSize = { height: opts.size.rows, width: opts.size.cols };
+  if (opts.privileged !== undefined) {
+    // docker exec --privileged: every capability in every set but ambient, and no AppArmor confinement
+    // (only where the container has a profile: the host supports AppArmor then).
+    const all = capNames(opts.privileged);
+    proc['capabilities'] = { bounding: all, effective: all, permitted: all, inheritable: all };
+    if (typeof base['apparmorProfile'] === 'string' && base['apparmorProfile'] !== '') proc['apparmorProfile'] = 'unconfined';
+  }
   return proc;
 }
 
@@ -141,10 +153,10 @@ export async function lastRuncError(logFile: string): Promise<string | undefined
   return last;
 }
 
-/** argv for `runc exec` with a process file. */
-export function runcExecArgs(c: Container, scratch: RuncScratch): string[] {
+/** argv for `runc exec` with a process file; `detach`: runc returns once the process has started. */
+export function runcExecArgs(c: Container, scratch: RuncScratch, detach = false): string[] {
   const oci = c.oci;
   if (!oci) throw new BackendUnavailableError(`no runtime state known for ${sanitize(c.name)}`);
   const log = oci.binary === 'runc' ? ['--log', scratch.logFile, '--log-format', 'json'] : [];
-  return ['--root', oci.root, ...log, 'exec', '--process', scratch.processFile, c.id];
+  return ['--root', oci.root, ...log, 'exec', ...(detach ? ['--detach'] : []), '--process', scratch.processFile, c.id];
 }

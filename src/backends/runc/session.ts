@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as pty from 'node-pty';
+import type { CxError } from '../../errors.js';
 import { signalExitCode } from '../../util/signals.js';
 import { BaseSession } from '../session-base.js';
 import { classifyStartFailure, RUNC_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
 import type { StreamName, TermSize } from '../types.js';
-import { lastRuncError, type RuncScratch } from './process-spec.js';
+import { DEFAULT_UMASK, lastRuncError, type RuncScratch } from './process-spec.js';
 
 /** runc exits 255 when it could not start the process (its errors go to the JSON log too). */
 const RUNC_FAILED = 255;
@@ -16,8 +17,8 @@ const RUNC_FAILED = 255;
  * says why and that becomes the same ExecStartError (126/127) the docker backend gives.
  */
 export class RuncSession extends BaseSession {
-  private readonly term: pty.IPty | undefined;
-  private readonly child: ChildProcess | undefined;
+  private term: pty.IPty | undefined;
+  private child: ChildProcess | undefined;
   /** The first bytes of the stream runc's errors would land in, until they cannot be one. */
   private readonly sniffer: StartFailureSniffer;
   private ended = false;
@@ -27,11 +28,23 @@ export class RuncSession extends BaseSession {
     binary: string,
     args: string[],
     private readonly scratch: RuncScratch,
-    opts: { stdin: boolean; size: TermSize | undefined },
+    opts: { stdin: boolean; size: TermSize | undefined; detach?: boolean; umask?: number },
+    private readonly diagnose: (err: CxError) => Promise<CxError> = (err) => Promise.resolve(err),
   ) {
     super(tty);
-    const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
     this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', RUNC_START_FAILURE, 20, (d, s) => this.emitData(d, s));
+    const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+    // runc 1.1 ignores the spec's umask for an exec and passes on its own: start it with the session's,
+    // never cx's caller's. (spawn forks before it returns, so cx's own umask is back at once.)
+    const callerUmask = process.umask(opts.umask ?? DEFAULT_UMASK);
+    try {
+      this.spawn(tty, binary, args, env, opts);
+    } finally {
+      process.umask(callerUmask);
+    }
+  }
+
+  private spawn(tty: boolean, binary: string, args: string[], env: Record<string, string>, opts: { stdin: boolean; size: TermSize | undefined; detach?: boolean }): void {
     if (tty) {
       this.term = pty.spawn(binary, args, {
         name: 'xterm',
@@ -45,7 +58,9 @@ export class RuncSession extends BaseSession {
       this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
       this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
     } else {
-      const child = spawn(binary, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
+      // Detached, the process would inherit runc's stdout and stderr: cx would wait for them to close.
+      const out = opts.detach ? 'ignore' : 'pipe';
+      const child = spawn(binary, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', out, out], env, cwd: '/' });
       this.child = child;
       child.stdout?.pause();
       child.stderr?.pause();
@@ -60,7 +75,8 @@ export class RuncSession extends BaseSession {
 
   write(data: Buffer | string, written?: () => void): boolean {
     if (this.term) {
-      if (!this.ended) this.term.write(typeof data === 'string' ? data : data.toString('latin1'));
+      // Bytes as they are: a string would go through an encoding, and 'é' typed arrived as c3 83 c2 a9.
+      if (!this.ended) this.term.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       if (written) setImmediate(written);
       return true;
     }
@@ -113,9 +129,11 @@ export class RuncSession extends BaseSession {
     void (async () => {
       const error = code === RUNC_FAILED ? await lastRuncError(this.scratch.logFile) : undefined;
       await this.scratch.cleanup().catch(() => undefined);
-      if (error !== undefined) {
+      // runc's own words (its log, or what it printed before the process ran), as one line.
+      const said = error ?? (code !== 0 && this.sniffer.suspicious ? this.sniffer.takeText() : undefined);
+      if (said !== undefined) {
         this.sniffer.takeText();
-        const err = classifyStartFailure(error.replace(/^exec failed: (unable to start container process: )?/, ''));
+        const err = await this.diagnose(classifyStartFailure(said.replace(/^exec failed: (unable to start container process: )?/, '')));
         this.emitExit({ exitCode: err.exitCode, error: err });
         return;
       }

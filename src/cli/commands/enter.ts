@@ -35,7 +35,7 @@ Examples:
   );
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.action(async (target: string, raw: Record<string, unknown>) => {
-    done(await runEnter({ ...parseSessionFlags(raw), target, shell: String(raw['shell'] ?? ''), live: parseLiveFlags(raw) }, ctx));
+    done(await runEnter({ ...parseSessionFlags(raw, ctx.io.env), target, shell: String(raw['shell'] ?? ''), live: parseLiveFlags(raw) }, ctx));
   });
   return cmd;
 }

@@ -39,7 +39,7 @@ Examples:
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.action(async (target: string, raw: Record<string, unknown>) => {
     const opts: EnvOptions = {
-      ...parseSessionFlags(raw),
+      ...parseSessionFlags(raw, ctx.io.env),
       target,
       json: raw['json'] === true,
       sources: raw['sources'] === true,
@@ -52,8 +52,8 @@ Examples:
 
 export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
   const container = await ctx.inventory().resolve(opts.target, apiUseFor(opts.backend));
-  // The backend's default TERM (no caller environment): what a TTY session gets without a terminal's own.
-  const request = execRequest(opts, { cmd: [], tty: opts.tty, stdin: false });
+  // With -t, the TERM a session from this terminal would get (yours, if the container has its terminfo).
+  const request = execRequest(opts, { cmd: [], tty: opts.tty, stdin: false, callerEnv: ctx.io.env });
   const env = await sessionEnvironment(ctx.registry(), container, { backend: opts.backend, request, sources: opts.sources, trace: (l) => ctx.trace(l) });
   ctx.io.stdout.write(formatEnv(env.entries, opts, env.differing));
   return 0;
@@ -76,7 +76,8 @@ export function formatEnv(
       const e = entries[i];
       const alts = e ? differing.get(e.name) : undefined;
       const mark = alts ? `  DIFFERS: ${alts.map((a) => `${a.source}=${escapeValue(a.value)}`).join(', ')}` : '';
-      return `${l.padEnd(width)}  [${e?.source ?? ''}]${mark}\n`;
+      const source = e?.note ? `${e.source} (${escapeValue(e.note)})` : (e?.source ?? '');
+      return `${l.padEnd(width)}  [${source}]${mark}\n`;
     })
     .join('');
 }

@@ -1,4 +1,4 @@
-import type { EnvEntry } from '../../backends/types.js';
+import type { EnvEntry, EnvSource } from '../../backends/types.js';
 import type { CommandResult } from '../data/sources.js';
 import type { InspectSummary } from '../data/inspect.js';
 import type { ProcessList } from '../data/processes.js';
@@ -10,20 +10,34 @@ export interface Line {
   tone?: 'dim' | 'error' | 'heading';
 }
 
-const SOURCE_TEXT: Record<string, string> = {
+/** The width of the SOURCE column: every label fits it whole. */
+export const SOURCE_WIDTH = 17;
+
+/** A short label for every source (a Record over the type: a new source cannot go unlabelled). */
+const SOURCE_TEXT: Record<EnvSource, string> = {
   default: 'docker default',
   hostname: 'hostname',
   'container-config': 'container config',
+  bundle: 'runtime bundle',
+  'proc-environ': 'init environ',
+  'container-environment': 'container_env dir',
   passwd: "user's passwd",
   tty: 'tty',
   'exec-option': 'cx option',
+  'ssh-login': 'ssh login',
 };
+
+/** Where a variable comes from, in at most SOURCE_WIDTH columns (TERM: your terminal's, or a fallback). */
+export function sourceLabel(e: Pick<EnvEntry, 'source' | 'note'>): string {
+  if (e.source === 'tty' && e.note) return e.note.startsWith('fallback') ? 'tty fallback' : 'your terminal';
+  return SOURCE_TEXT[e.source] ?? clean(String(e.source));
+}
 
 /** NAME=value lines with where each variable comes from (the layer that set it last). */
 export function envLines(entries: readonly EnvEntry[]): Line[] {
   const nameW = Math.min(32, Math.max(4, ...entries.map((e) => displayWidth(clean(e.name)))));
-  const head: Line = { text: `${fit('SOURCE', 17)} ${fit('NAME', nameW)}  VALUE`, tone: 'heading' };
-  return [head, ...entries.map((e) => ({ text: `${fit(SOURCE_TEXT[e.source] ?? clean(String(e.source)), 17)} ${fit(clean(e.name), nameW)}  ${clean(e.value)}` }))];
+  const head: Line = { text: `${fit('SOURCE', SOURCE_WIDTH)} ${fit('NAME', nameW)}  VALUE`, tone: 'heading' };
+  return [head, ...entries.map((e) => ({ text: `${fit(sourceLabel(e), SOURCE_WIDTH)} ${fit(clean(e.name), nameW)}  ${clean(e.value)}` }))];
 }
 
 export function inspectLines(s: InspectSummary): Line[] {
