@@ -68,6 +68,31 @@ export async function readDiskRecord(roots: Pick<DockerRoots, 'dataRoot' | 'exec
   return readOne(path.join(roots.dataRoot, 'containers'), id, roots.execRoot);
 }
 
+/**
+ * The container a full id or an exact name names, from the data-root alone: a full id's directory
+ * is read directly; a name is looked for in the config.v2.json files (parsed, nothing else) until
+ * found, and only that container's runtime state and PID are checked. undefined when neither
+ * matches (the caller then resolves against the whole listing: id prefixes, other runtimes).
+ */
+export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, typed: string): Promise<Container | undefined> {
+  if (!trustedDir(roots.dataRoot).ok) return undefined;
+  const dir = path.join(roots.dataRoot, 'containers');
+  if (isFullId(typed.toLowerCase())) {
+    const id = typed.toLowerCase();
+    return readOne(dir, id, roots.execRoot).catch(() => undefined);
+  }
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const id of names) {
+    if (!isFullId(id)) continue;
+    const cfg = await readText(path.join(dir, id, 'config.v2.json')).then(
+      (t) => JSON.parse(t) as ConfigV2,
+      () => undefined,
+    );
+    if (cfg?.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) return readOne(dir, id, roots.execRoot).catch(() => undefined);
+  }
+  return undefined;
+}
+
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
   const file = path.join(dir, id, 'config.v2.json');
   const cfg = JSON.parse(await readText(file)) as ConfigV2;
