@@ -84,7 +84,9 @@ export class RuncBackend implements Backend {
     });
     const scratch = await writeScratch(proc);
     const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
-    return new RuncSession(req.tty, binary, runcExecArgs(c, scratch), scratch, { stdin: req.stdin, size: req.size });
+    // node-pty (and its native addon) only for a TTY session: a plain exec never loads it.
+    const pty = req.tty ? await import('node-pty') : undefined;
+    return new RuncSession(req.tty, binary, runcExecArgs(c, scratch), scratch, { stdin: req.stdin, size: req.size, ...(pty ? { pty } : {}) });
   }
 
   /** The exec user, resolved in the container's own passwd/group as docker exec does. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as pty from 'node-pty';
+import type * as Pty from 'node-pty';
 import { signalExitCode } from '../../util/signals.js';
 import { BaseSession } from '../session-base.js';
 import { classifyStartFailure, RUNC_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
@@ -16,7 +16,7 @@ const RUNC_FAILED = 255;
  * says why and that becomes the same ExecStartError (126/127) the docker backend gives.
  */
 export class RuncSession extends BaseSession {
-  private readonly term: pty.IPty | undefined;
+  private readonly term: Pty.IPty | undefined;
   private readonly child: ChildProcess | undefined;
   /** The first bytes of the stream runc's errors would land in, until they cannot be one. */
   private readonly sniffer: StartFailureSniffer;
@@ -27,20 +27,21 @@ export class RuncSession extends BaseSession {
     binary: string,
     args: string[],
     private readonly scratch: RuncScratch,
-    opts: { stdin: boolean; size: TermSize | undefined },
+    opts: { stdin: boolean; size: TermSize | undefined; pty?: typeof Pty },
   ) {
     super(tty);
     const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
     this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', RUNC_START_FAILURE, 20, (d, s) => this.emitData(d, s));
     if (tty) {
-      this.term = pty.spawn(binary, args, {
+      if (!opts.pty) throw new Error('a TTY session needs node-pty');
+      this.term = opts.pty.spawn(binary, args, {
         name: 'xterm',
         cols: opts.size?.cols ?? 80,
         rows: opts.size?.rows ?? 24,
         cwd: '/',
         env,
         encoding: null,
-      } as pty.IPtyForkOptions);
+      } as Pty.IPtyForkOptions);
       this.term.pause();
       this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
       this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
