@@ -93,6 +93,39 @@ export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot
   return undefined;
 }
 
+/**
+ * What the Engine API's container list lacks (PID, start/finish times, exit code, session config,
+ * the exact command), from the container's config.v2.json, which dockerd itself writes on every
+ * state change. Used only beside a list the daemon just gave (it supplies the state): the record
+ * is the daemon's own data at rest, so the PID is not checked against the runtime here.
+ */
+export async function readDiskFacts(roots: Pick<DockerRoots, 'dataRoot'>, id: string): Promise<Container> {
+  if (!isFullId(id)) throw new Error('not a container id');
+  const file = path.join(roots.dataRoot, 'containers', id, 'config.v2.json');
+  const cfg = JSON.parse(await readText(file)) as ConfigV2;
+  if (cfg.ID !== id) throw new Error(`${file} names another id`);
+  const s = cfg.State ?? {};
+  const c = cfg.Config ?? {};
+  const state = stateOf(s);
+  return {
+    id,
+    name: (cfg.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
+    image: c.Image ?? '',
+    command: [cfg.Path ?? '', ...(cfg.Args ?? [])].join(' ').trim(),
+    state,
+    createdAt: cfg.Created,
+    startedAt: realTime(s.StartedAt),
+    finishedAt: realTime(s.FinishedAt),
+    // Kept whatever the state: the caller takes the state from the daemon's list and clears it there.
+    exitCode: s.ExitCode,
+    pid: s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined,
+    runtime: 'docker',
+    source: 'docker-api',
+    labels: c.Labels ?? {},
+    config: sessionConfig(c),
+  };
+}
+
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
   const file = path.join(dir, id, 'config.v2.json');
   const cfg = JSON.parse(await readText(file)) as ConfigV2;

@@ -4,7 +4,8 @@ import { daemonUnusableError, describeHealth, type DaemonHealth } from '../engin
 import { EngineError } from '../errors.js';
 import { listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
 import { inspectContainer, listFromApi, type ListItem } from './docker-api.js';
-import { findOnDisk, listFromDisk, readDiskRecord } from './docker-disk.js';
+import { findOnDisk, listFromDisk, readDiskFacts, readDiskRecord } from './docker-disk.js';
+import { trustedDir } from '../host/trust.js';
 import type { DockerRoots } from '../host/docker-roots.js';
 import { sanitize } from '../util/sanitize.js';
 import { mergeSources } from './merge.js';
@@ -126,7 +127,16 @@ export class Inventory {
     if (health.state === 'denied' && process.getuid?.() !== 0) throw daemonUnusableError(health);
     const runtimes = Promise.all(this.runtimeLists(health.roots));
     let engine: Promise<Container[]>;
-    if (api && health.state === 'ok') engine = listFromApi(this.deps.docker, { all: true, stuck: (item, why) => this.stuckRecord(health, item, why) });
+    if (api && health.state === 'ok') {
+      // As root with the engine's state dirs trusted, what the list lacks comes from the records
+      // dockerd keeps in its data-root: no inspect per container.
+      const roots = health.roots && process.getuid?.() === 0 && trustedDir(health.roots.dataRoot).ok ? health.roots : undefined;
+      engine = listFromApi(this.deps.docker, {
+        all: true,
+        stuck: (item, why) => this.stuckRecord(health, item, why),
+        ...(roots ? { facts: (item: ListItem) => readDiskFacts(roots, item.Id) } : {}),
+      });
+    }
     else if (health.roots) engine = listFromDisk(health.roots, warn);
     else if (health.socketPath === DEFAULT_SOCKET) {
       warn(`${describeHealth(health)}; its state dirs are unknown: listing containers recognised in /proc`);
