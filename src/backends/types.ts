@@ -25,6 +25,21 @@ export interface ExecRequest {
   env: string[];
   /** The terminal size to start with (TTY only). */
   size: TermSize | undefined;
+  /**
+   * Without a TTY, what a daemon-less backend hands to the process as its own stdin/stdout instead
+   * of a pipe cx copies through. The session then has no stdin to write to or stdout to read from
+   * for that stream.
+   */
+  direct?: DirectStdio;
+}
+
+export interface DirectStdio {
+  /** An fd the process gets as its stdin as is (cx's own, when it is a pipe). */
+  stdin?: number;
+  /** A regular file's fd, fed to the process's stdin pipe by the host's cat (no copy through cx). */
+  feedStdin?: number;
+  /** An fd the process gets as its stdout as is (a pipe, /dev/null). */
+  stdout?: number;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */

@@ -3,6 +3,7 @@ import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/types.js';
 import { BackendUnavailableError, CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
+import { instantMemo } from '../../host/trust.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
 import { missingPrivilege } from './caps.js';
@@ -11,6 +12,7 @@ import { nsenterFiles, type NsenterFiles } from './files.js';
 import { requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
+import { directSlots, startFeeder } from '../direct.js';
 import { readTarget, type Target } from './target.js';
 
 /**
@@ -37,8 +39,8 @@ export class NsenterBackend implements Backend, EnvironmentSources {
   canEnter(c: Container): Availability {
     if (!isRunning(c)) return { ok: false, reason: `container is ${c.state}` };
     if (c.pid === undefined || c.pid <= 0) return { ok: false, reason: 'its init PID is unknown' };
-    if (!findHelper()) return { ok: false, reason: `the helper is not built (${HELPER_BUILD_HINT})` };
-    const missing = missingPrivilege();
+    if (!instantMemo('nsenter:helper', findHelper)) return { ok: false, reason: `the helper is not built (${HELPER_BUILD_HINT})` };
+    const missing = instantMemo('nsenter:privilege', missingPrivilege);
     if (missing) return { ok: false, reason: `${missing}; use --backend docker, or run cx as root` };
     return { ok: true, reason: `PID ${c.pid}, entered directly` };
   }
@@ -83,10 +85,9 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       ...req.cmd,
     ];
     // The helper's own environment is empty; the session's arrives on fd 3, never on the command line.
-    const child = spawn(helper, args, {
-      stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      env: {},
-    });
+    const [stdin, stdout] = req.tty ? (['pipe', 'pipe'] as const) : directSlots(req.direct, req.stdin);
+    const child = spawn(helper, args, { stdio: [stdin, stdout, 'pipe', 'pipe', 'pipe'], env: {} });
+    if (!req.tty) startFeeder(req.direct, child);
     const blob = Buffer.from(plan.report.entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
     const control = child.stdio[3] as NodeJS.WritableStream;
     control.write(`${blob.length}\n`);

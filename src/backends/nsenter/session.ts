@@ -24,10 +24,9 @@ export class NsenterSession extends BaseSession {
     private readonly ctx: { container: string; cmd: string; notice: string | undefined },
   ) {
     super(tty);
-    const out = child.stdout as Readable;
-    const err = child.stderr as Readable;
-    out.pause();
-    err.pause();
+    // stdout may be handed to the command directly (no pipe here, nothing to copy).
+    child.stdout?.pause();
+    (child.stderr as Readable).pause();
     (child.stdio[4] as Readable | undefined)?.on('data', (d: Buffer) => (this.status += d.toString('utf8')));
     child.stdin?.on('drain', () => this.emitDrain());
     // EPIPE when the command exits without reading all its input: normal, like a closed pipe.

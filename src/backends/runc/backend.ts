@@ -86,7 +86,7 @@ export class RuncBackend implements Backend {
     const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
     // node-pty (and its native addon) only for a TTY session: a plain exec never loads it.
     const pty = req.tty ? await import('node-pty') : undefined;
-    return new RuncSession(req.tty, binary, runcExecArgs(c, scratch), scratch, { stdin: req.stdin, size: req.size, ...(pty ? { pty } : {}) });
+    return new RuncSession(req.tty, binary, runcExecArgs(c, scratch), scratch, { stdin: req.stdin, size: req.size, direct: req.tty ? undefined : req.direct, ...(pty ? { pty } : {}) });
   }
 
   /** The exec user, resolved in the container's own passwd/group as docker exec does. */

@@ -3,8 +3,9 @@ import type * as Pty from 'node-pty';
 import { signalExitCode } from '../../util/signals.js';
 import { BaseSession } from '../session-base.js';
 import { classifyStartFailure, RUNC_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
-import type { StreamName, TermSize } from '../types.js';
+import type { DirectStdio, StreamName, TermSize } from '../types.js';
 import { lastRuncError, type RuncScratch } from './process-spec.js';
+import { directSlots, startFeeder } from '../direct.js';
 
 /** runc exits 255 when it could not start the process (its errors go to the JSON log too). */
 const RUNC_FAILED = 255;
@@ -27,7 +28,7 @@ export class RuncSession extends BaseSession {
     binary: string,
     args: string[],
     private readonly scratch: RuncScratch,
-    opts: { stdin: boolean; size: TermSize | undefined; pty?: typeof Pty },
+    opts: { stdin: boolean; size: TermSize | undefined; pty?: typeof Pty; direct?: DirectStdio | undefined },
   ) {
     super(tty);
     const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -46,7 +47,10 @@ export class RuncSession extends BaseSession {
       this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
       this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
     } else {
-      const child = spawn(binary, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
+      // Without a terminal runc gives the process its own stdio: a directly handed fd goes straight through.
+      const [stdin, stdout] = directSlots(opts.direct, opts.stdin);
+      const child = spawn(binary, args, { stdio: [stdin, stdout, 'pipe'], env, cwd: '/' });
+      startFeeder(opts.direct, child);
       this.child = child;
       child.stdout?.pause();
       child.stderr?.pause();

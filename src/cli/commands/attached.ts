@@ -1,4 +1,5 @@
 import { attach } from '../../attach/attach.js';
+import { directStdio } from '../../attach/direct-stdio.js';
 import type { Backend, ExecRequest } from '../../backends/types.js';
 import type { Container } from '../../discovery/types.js';
 import type { Context } from '../../session/context.js';
@@ -14,8 +15,17 @@ export async function runAttached(
 ): Promise<number> {
   await checkNamedBackend(ctx.registry(), flags.backend);
   const container = await ctx.inventory().resolve(target, apiUseFor(flags.backend));
-  const opened = await openSession(ctx.registry(), container, { backend: flags.backend, request, trace: (l) => ctx.trace(l) });
-  const status = await attach(opened.session, ctx.io, { stdin: opened.request.stdin });
+  // A daemon-less backend without a TTY gets cx's stdin/stdout handed over where that is safe.
+  const build = async (c: Container, backend: Backend): Promise<ExecRequest> => {
+    const req = await request(c, backend);
+    if (req.tty || backend.name === 'docker') return req;
+    const direct = directStdio(ctx.io, req.stdin);
+    if (direct) ctx.trace(`handing the process ${Object.keys(direct).join(', ')} directly (no copy through cx)`);
+    return direct ? { ...req, direct } : req;
+  };
+  const opened = await openSession(ctx.registry(), container, { backend: flags.backend, request: build, trace: (l) => ctx.trace(l) });
+  const handed = opened.request.direct?.stdin !== undefined || opened.request.direct?.feedStdin !== undefined;
+  const status = await attach(opened.session, ctx.io, { stdin: opened.request.stdin && !handed });
   if (status.error) throw status.error;
   return status.exitCode;
 }
