@@ -51,7 +51,7 @@ export class Inventory {
    * merged list. An inspect that does not answer (the container is wedged in dockerd) falls back to
    * the files, marked stuck; with api: false the daemon is not asked at all.
    */
-  async resolve(target: string, opts: { api?: boolean | 'try' } = {}): Promise<Container> {
+  async resolve(target: string, opts: { api?: boolean | 'try'; runtimeTask?: boolean } = {}): Promise<Container> {
     if (opts.api === false) return this.resolveWithoutApi(target);
     const health = await this.deps.health();
     const typed = target.replace(/^\//, '');
@@ -62,6 +62,8 @@ export class Inventory {
         const c = await inspectContainer(this.deps.docker, typed);
         // Docker also accepts things cx does not (e.g. a prefix that is also a name); confirm the match.
         if (c.id === typed || c.name === typed || c.id.startsWith(typed.toLowerCase())) {
+          // runtimeTask: false: the caller enters through the daemon, which just answered for it.
+          if (opts.runtimeTask === false) return c;
           return mergeSources([[c], await this.dockerTasks(health.roots, c.id)])[0] ?? c;
         }
       } catch (err) {
