@@ -68,6 +68,9 @@ export async function readDiskRecord(roots: Pick<DockerRoots, 'dataRoot' | 'exec
   return readOne(path.join(roots.dataRoot, 'containers'), id, roots.execRoot);
 }
 
+/** config.v2.json files read at once while looking for a name. */
+const FIND_BATCH = 16;
+
 /**
  * The container a full id or an exact name names, from the data-root alone: a full id's directory
  * is read directly; a name is looked for in the config.v2.json files (parsed, nothing else) until
@@ -81,14 +84,25 @@ export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot
     const id = typed.toLowerCase();
     return readOne(dir, id, roots.execRoot).catch(() => undefined);
   }
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const id of names) {
-    if (!isFullId(id)) continue;
-    const cfg = await readText(path.join(dir, id, 'config.v2.json')).then(
-      (t) => JSON.parse(t) as ConfigV2,
-      () => undefined,
-    );
-    if (cfg?.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) return readOne(dir, id, roots.execRoot).catch(() => undefined);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(isFullId);
+  // A few files at a time (not one await per file), and a file whose text cannot hold the name is
+  // not parsed: dockerd writes it as "Name":"/<name>" (names are [A-Za-z0-9_.-], nothing to escape).
+  // A name missed here is still found by the caller's full listing.
+  const needle = `"Name":${JSON.stringify(`/${typed}`)}`;
+  for (let i = 0; i < names.length; i += FIND_BATCH) {
+    const batch = names.slice(i, i + FIND_BATCH);
+    const texts = await Promise.all(batch.map((id) => readText(path.join(dir, id, 'config.v2.json')).catch(() => '')));
+    for (const [j, text] of texts.entries()) {
+      const id = batch[j] as string;
+      if (!text.includes(needle)) continue;
+      let cfg: ConfigV2;
+      try {
+        cfg = JSON.parse(text) as ConfigV2;
+      } catch {
+        continue;
+      }
+      if (cfg.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) return readOne(dir, id, roots.execRoot).catch(() => undefined);
+    }
   }
   return undefined;
 }
