@@ -41,6 +41,12 @@ export interface ExecRequest {
    * fallback). Absent: docker's default, xterm. A -e TERM=... in `env` still wins.
    */
   term?: TermChoice;
+  /**
+   * Without a TTY, what a daemon-less backend hands to the process as its own stdin/stdout instead
+   * of a pipe cx copies through. The session then has no stdin to write to or stdout to read from
+   * for that stream.
+   */
+  direct?: DirectStdio;
 }
 
 /**
@@ -59,6 +65,16 @@ export interface DebugSpec {
 export interface TermChoice {
   value: string;
   why: string;
+}
+
+/** What a daemon-less backend hands to the process directly instead of piping it through cx. */
+export interface DirectStdio {
+  /** An fd the process gets as its stdin as is (cx's own, when it is a pipe). */
+  stdin?: number;
+  /** A regular file's fd, fed to the process's stdin pipe by the host's cat (no copy through cx). */
+  feedStdin?: number;
+  /** An fd the process gets as its stdout as is (a pipe, /dev/null). */
+  stdout?: number;
 }
 
 /** Whether a backend can be used, and if not, why (shown by `cx doctor` and in errors). */

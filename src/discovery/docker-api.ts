@@ -53,28 +53,51 @@ export interface ListItem {
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /**
- * Containers as the Engine API reports them (one list call, then an inspect per container, each
- * with its own deadline). A container whose inspect does not answer (wedged in dockerd: its lock is
- * held by a hung operation, while the list itself still answers) costs that one row: `stuck` gives
- * its stand-in record, else one from the list entry, marked stuck either way.
+ * Containers as the Engine API reports them: one list call, and for each entry what the list lacks
+ * (PID, times, exit code, session config). `facts` supplies that without a request (the data-root's
+ * record, as root); otherwise, or when it cannot, an inspect per container, each with its own
+ * deadline. A container whose inspect does not answer (wedged in dockerd: its lock is held by a hung
+ * operation, while the list itself still answers) costs that one row: `stuck` gives its stand-in
+ * record, else one from the list entry, marked stuck either way.
  */
 export async function listFromApi(
   client: DockerClient,
-  opts: { all: boolean; stuck?: (item: ListItem, why: string) => Promise<Container | undefined> },
+  opts: {
+    all: boolean;
+    stuck?: (item: ListItem, why: string) => Promise<Container | undefined>;
+    facts?: (item: ListItem) => Promise<Container | undefined>;
+  },
 ): Promise<Container[]> {
   const items = await client.json<ListItem[]>('GET', `/containers/json?all=${opts.all ? 1 : 0}`);
   const inspected = await Promise.all(
-    items.map((item) =>
-      inspectContainer(client, item.Id).catch(async (err: unknown) => {
+    items.map(async (item) => {
+      const known = await opts.facts?.(item).catch(() => undefined);
+      // The list is the daemon's answer now: its name and state win over the record at rest.
+      if (known) {
+        const state = listState(item) ?? known.state;
+        const ended = state === 'exited' || state === 'dead';
+        return { ...known, state, exitCode: ended ? known.exitCode : undefined, pid: isRunningState(state) ? known.pid : undefined };
+      }
+      return inspectContainer(client, item.Id).catch(async (err: unknown) => {
         // Removed between list and inspect: not an error, just gone.
         if (err instanceof EngineError && err.statusCode === 404) return undefined;
         if (!(err instanceof EngineError) || err.statusCode !== undefined) throw err;
         const why = err.message;
         return { ...((await opts.stuck?.(item, why)) ?? fromListItem(item)), stuck: why };
-      }),
-    ),
+      });
+    }),
   );
   return inspected.filter((c): c is Container => c !== undefined);
+}
+
+const KNOWN_STATES: readonly ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
+
+function isRunningState(s: ContainerState): boolean {
+  return s === 'running' || s === 'paused' || s === 'restarting';
+}
+
+function listState(item: ListItem): ContainerState | undefined {
+  return KNOWN_STATES.includes(item.State as ContainerState) ? (item.State as ContainerState) : undefined;
 }
 
 /** What the list entry alone says about a container (its inspect did not answer). */

@@ -70,6 +70,78 @@ export async function readDiskRecord(roots: Pick<DockerRoots, 'dataRoot' | 'exec
   return readOne(path.join(roots.dataRoot, 'containers'), id, roots.execRoot);
 }
 
+/** config.v2.json files read at once while looking for a name. */
+const FIND_BATCH = 16;
+
+/**
+ * The container a full id or an exact name names, from the data-root alone: a full id's directory
+ * is read directly; a name is looked for in the config.v2.json files (parsed, nothing else) until
+ * found, and only that container's runtime state and PID are checked. undefined when neither
+ * matches (the caller then resolves against the whole listing: id prefixes, other runtimes).
+ */
+export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, typed: string): Promise<Container | undefined> {
+  if (!trustedDir(roots.dataRoot).ok) return undefined;
+  const dir = path.join(roots.dataRoot, 'containers');
+  if (isFullId(typed.toLowerCase())) {
+    const id = typed.toLowerCase();
+    return readOne(dir, id, roots.execRoot).catch(() => undefined);
+  }
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(isFullId);
+  // A few files at a time (not one await per file), and a file whose text cannot hold the name is
+  // not parsed: dockerd writes it as "Name":"/<name>" (names are [A-Za-z0-9_.-], nothing to escape).
+  // A name missed here is still found by the caller's full listing.
+  const needle = `"Name":${JSON.stringify(`/${typed}`)}`;
+  for (let i = 0; i < names.length; i += FIND_BATCH) {
+    const batch = names.slice(i, i + FIND_BATCH);
+    const texts = await Promise.all(batch.map((id) => readText(path.join(dir, id, 'config.v2.json')).catch(() => '')));
+    for (const [j, text] of texts.entries()) {
+      const id = batch[j] as string;
+      if (!text.includes(needle)) continue;
+      let cfg: ConfigV2;
+      try {
+        cfg = JSON.parse(text) as ConfigV2;
+      } catch {
+        continue;
+      }
+      if (cfg.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) return readOne(dir, id, roots.execRoot).catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What the Engine API's container list lacks (PID, start/finish times, exit code, session config,
+ * the exact command), from the container's config.v2.json, which dockerd itself writes on every
+ * state change. Used only beside a list the daemon just gave (it supplies the state): the record
+ * is the daemon's own data at rest, so the PID is not checked against the runtime here.
+ */
+export async function readDiskFacts(roots: Pick<DockerRoots, 'dataRoot'>, id: string): Promise<Container> {
+  if (!isFullId(id)) throw new Error('not a container id');
+  const file = path.join(roots.dataRoot, 'containers', id, 'config.v2.json');
+  const cfg = JSON.parse(await readText(file)) as ConfigV2;
+  if (cfg.ID !== id) throw new Error(`${file} names another id`);
+  const s = cfg.State ?? {};
+  const c = cfg.Config ?? {};
+  const state = stateOf(s);
+  return {
+    id,
+    name: (cfg.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
+    image: c.Image ?? '',
+    command: [cfg.Path ?? '', ...(cfg.Args ?? [])].join(' ').trim(),
+    state,
+    createdAt: cfg.Created,
+    startedAt: realTime(s.StartedAt),
+    finishedAt: realTime(s.FinishedAt),
+    // Kept whatever the state: the caller takes the state from the daemon's list and clears it there.
+    exitCode: s.ExitCode,
+    pid: s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined,
+    runtime: 'docker',
+    source: 'docker-api',
+    labels: c.Labels ?? {},
+    config: sessionConfig(c),
+  };
+}
+
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
   const file = path.join(dir, id, 'config.v2.json');
   const cfg = JSON.parse(await readText(file)) as ConfigV2;

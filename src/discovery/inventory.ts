@@ -4,12 +4,14 @@ import { daemonUnusableError, describeHealth, type DaemonHealth } from '../engin
 import { EngineError } from '../errors.js';
 import { listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
 import { inspectContainer, listFromApi, type ListItem } from './docker-api.js';
-import { listFromDisk, readDiskRecord } from './docker-disk.js';
+import { findOnDisk, listFromDisk, readDiskFacts, readDiskRecord } from './docker-disk.js';
+import { trustedDir } from '../host/trust.js';
+import type { DockerRoots } from '../host/docker-roots.js';
 import { sanitize } from '../util/sanitize.js';
 import { mergeSources } from './merge.js';
 import { listFromPodman, PODMAN_ROOTS, type PodmanRoots } from './podman.js';
 import { scanProc } from './proc-scan.js';
-import { resolveTarget } from './resolve.js';
+import { normalizeTarget, resolveTarget } from './resolve.js';
 import type { Container, Warn } from './types.js';
 import { isUp } from './container-state.js';
 import path from 'node:path';
@@ -19,6 +21,8 @@ export interface InventoryDeps {
   docker: DockerClient;
   /** The daemon's health, learned once per cx run. */
   health: () => Promise<DaemonHealth>;
+  /** The engine's state dirs, found without asking the daemon (defaults to the health check's). */
+  roots?: () => Promise<DockerRoots | undefined>;
   warn: Warn;
   podman?: PodmanRoots;
   /** containerd state roots besides dockerd's own (<exec-root>/containerd/daemon). */
@@ -61,18 +65,21 @@ export class Inventory implements ContainerLookup {
    * merged list. An inspect that does not answer (the container is wedged in dockerd) falls back to
    * the files, marked stuck; with api: false the daemon is not asked at all.
    */
-  async resolve(target: string, opts: { api?: boolean | 'try' } = {}): Promise<Container> {
+  async resolve(target: string, opts: { api?: boolean | 'try'; runtimeTask?: boolean } = {}): Promise<Container> {
+    if (opts.api === false) return this.resolveWithoutApi(target);
     const health = await this.deps.health();
     const typed = target.replace(/^\//, '');
     // 'try': the docker backend was asked for by name; a daemon that is only silent is still asked.
     const ask = health.state === 'ok' || (opts.api === 'try' && health.state === 'frozen' && health.stopped !== true);
-    if (opts.api !== false && ask && typed !== '' && !typed.includes('/')) {
+    if (ask && typed !== '' && !typed.includes('/')) {
       try {
         const c = await inspectContainer(this.deps.docker, typed);
         // Docker also accepts things cx does not (e.g. a prefix that is also a name); confirm the match.
         if (c.id === typed || c.name === typed || c.id.startsWith(typed.toLowerCase())) {
-          if (this.deps.engineOnly) return c;
-          return mergeSources([[c], await this.dockerTasks(health, c.id)])[0] ?? c;
+          // engineOnly: another machine's engine (no local runtime state); runtimeTask: false: the caller
+          // enters through the daemon, which just answered for it.
+          if (this.deps.engineOnly || opts.runtimeTask === false) return c;
+          return mergeSources([[c], await this.dockerTasks(health.roots, c.id)])[0] ?? c;
         }
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
@@ -83,16 +90,35 @@ export class Inventory implements ContainerLookup {
         }
       }
     }
-    return resolveTarget(target, await this.list({ all: true, api: opts.api !== false }));
+    return resolveTarget(target, await this.list({ all: true, api: true }));
   }
 
-  private containerdStates(health: DaemonHealth): string[] {
-    const own = health.roots ? [path.join(health.roots.execRoot, 'containerd', 'daemon')] : [];
+  /**
+   * A daemon-less backend's target: the daemon is not asked anything (not even pinged). A full id or
+   * an exact name is looked up in the data-root directly (only that container's PID is validated);
+   * anything else (an id prefix, a container of another runtime, no match) goes through the merged
+   * file-based listing, so the answer is the same as resolving against `cx ls`.
+   */
+  private async resolveWithoutApi(target: string): Promise<Container> {
+    const roots = await this.roots();
+    if (roots) {
+      const found = await findOnDisk(roots, normalizeTarget(target));
+      if (found) return mergeSources([[found], await this.dockerTasks(roots, found.id)])[0] ?? found;
+    }
+    return resolveTarget(target, await this.list({ all: true, api: false }));
+  }
+
+  private roots(): Promise<DockerRoots | undefined> {
+    return this.deps.roots ? this.deps.roots() : this.deps.health().then((h) => h.roots);
+  }
+
+  private containerdStates(roots: DockerRoots | undefined): string[] {
+    const own = roots ? [path.join(roots.execRoot, 'containerd', 'daemon')] : [];
     return [...new Set([...own, ...(this.deps.containerdStates ?? [SYSTEM_CONTAINERD_STATE])])];
   }
 
-  private async dockerTasks(health: DaemonHealth, id: string): Promise<Container[]> {
-    const lists = await Promise.all(this.containerdStates(health).map((s) => listFromContainerd(s, this.deps.warn, { only: id })));
+  private async dockerTasks(roots: DockerRoots | undefined, id: string): Promise<Container[]> {
+    const lists = await Promise.all(this.containerdStates(roots).map((s) => listFromContainerd(s, this.deps.warn, { only: id })));
     return lists.flat();
   }
 
@@ -105,8 +131,14 @@ export class Inventory implements ContainerLookup {
   }
 
   private async scan(api: boolean): Promise<Container[]> {
-    const health = await this.deps.health();
     const { warn } = this.deps;
+    // Files only, as root, with the state dirs known: nothing to ask the daemon (not even a ping).
+    const roots = !api && process.getuid?.() === 0 ? await this.roots() : undefined;
+    if (roots) {
+      const lists = await Promise.all([listFromDisk(roots, warn), ...this.runtimeLists(roots)]);
+      return mergeSources(lists);
+    }
+    const health = await this.deps.health();
     // Refused by the socket and not root: the on-disk and runtime state is root's too, so a listing
     // would be empty and "no container named X" a lie. Say what is really wrong.
     if (health.state === 'denied' && process.getuid?.() !== 0) throw daemonUnusableError(health);
@@ -114,12 +146,18 @@ export class Inventory implements ContainerLookup {
       if (health.state !== 'ok') throw daemonUnusableError(health);
       return listFromApi(this.deps.docker, { all: true });
     }
-    const runtimes = Promise.all([
-      ...this.containerdStates(health).map((s) => listFromContainerd(s, warn)),
-      listFromPodman(this.deps.podman ?? PODMAN_ROOTS, warn),
-    ]);
+    const runtimes = Promise.all(this.runtimeLists(health.roots));
     let engine: Promise<Container[]>;
-    if (api && health.state === 'ok') engine = listFromApi(this.deps.docker, { all: true, stuck: (item, why) => this.stuckRecord(health, item, why) });
+    if (api && health.state === 'ok') {
+      // As root with the engine's state dirs trusted, what the list lacks comes from the records
+      // dockerd keeps in its data-root: no inspect per container.
+      const roots = health.roots && process.getuid?.() === 0 && trustedDir(health.roots.dataRoot).ok ? health.roots : undefined;
+      engine = listFromApi(this.deps.docker, {
+        all: true,
+        stuck: (item, why) => this.stuckRecord(health, item, why),
+        ...(roots ? { facts: (item: ListItem) => readDiskFacts(roots, item.Id) } : {}),
+      });
+    }
     else if (health.roots) engine = listFromDisk(health.roots, warn);
     else if (health.socketPath === DEFAULT_SOCKET) {
       warn(`${describeHealth(health)}; its state dirs are unknown: listing containers recognised in /proc`);
@@ -127,5 +165,10 @@ export class Inventory implements ContainerLookup {
     } else throw daemonUnusableError(health);
     const [fromEngine, fromRuntimes] = await Promise.all([engine, runtimes]);
     return mergeSources([fromEngine, ...fromRuntimes]);
+  }
+
+  /** containerd task bundles (dockerd's own and the system's) and podman's files. */
+  private runtimeLists(roots: DockerRoots | undefined): Array<Promise<Container[]>> {
+    return [...this.containerdStates(roots).map((s) => listFromContainerd(s, this.deps.warn)), listFromPodman(this.deps.podman ?? PODMAN_ROOTS, this.deps.warn)];
   }
 }

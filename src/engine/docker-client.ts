@@ -99,10 +99,13 @@ export class DockerClient {
   private readonly deadlineMs: number;
   private readonly agent: http.Agent;
   private version: Promise<PingResult> | undefined;
+  private readonly trace: ((line: string) => void) | undefined;
 
-  constructor(endpoint: EngineEndpoint, opts: { deadlineMs?: number } = {}) {
+  /** trace: told of every request as it is sent (--debug shows which calls a run made). */
+  constructor(endpoint: EngineEndpoint, opts: { deadlineMs?: number; trace?: (line: string) => void } = {}) {
     this.endpoint = endpoint;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.trace = opts.trace;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
@@ -148,6 +151,7 @@ export class DockerClient {
   raw(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
     const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    this.trace?.(`api ${method} ${path}`);
     return new Promise<EngineResponse>((resolve, reject) => {
       const req = http.request({
         socketPath: this.endpoint.socketPath,
@@ -189,6 +193,7 @@ export class DockerClient {
     const fullPath = `/v${v}${path}`;
     const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
     const payload = Buffer.from(JSON.stringify(body));
+    this.trace?.(`api POST ${fullPath} (hijack)`);
     return new Promise<HijackedStream>((resolve, reject) => {
       const socket = net.connect(this.endpoint.socketPath);
       let head = Buffer.alloc(0);

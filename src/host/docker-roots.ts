@@ -3,10 +3,13 @@ import path from 'node:path';
 import { listPids, readCmdline, readStat } from './proc.js';
 import { privateDirProblem } from '../util/private-dir.js';
 import { canonicalSocket, trustedDaemonPid, trustedDir, trustedFile } from './trust.js';
+import { readFile } from 'node:fs/promises';
 
 export const DEFAULT_DATA_ROOT = '/var/lib/docker';
 export const DEFAULT_EXEC_ROOT = '/var/run/docker';
 export const DEFAULT_DAEMON_JSON = '/etc/docker/daemon.json';
+/** Where dockerd writes its PID by default (--pidfile): a hint for finding it, never trusted alone. */
+export const DEFAULT_PIDFILE = '/var/run/docker.pid';
 const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
 /** Last roots seen per socket: lets cx find a dead daemon's state (tmpfs: gone at reboot, like the state). */
 export const ROOTS_CACHE = '/run/cx/engines.json';
@@ -111,23 +114,53 @@ async function servingDaemon(
   procRoot: string,
   socket: string,
   note: Note,
+  pidfile: string | undefined,
 ): Promise<{ pid: number; args: DaemonArgs; json: DaemonJson } | undefined> {
-  const pids = (await listPids(procRoot)).sort((a, b) => a - b);
+  // The default dockerd's pidfile names the likely candidate: checked exactly like any process
+  // found by the scan (only a hint: a wrong or foreign PID fails the checks and the scan follows).
+  const hinted = pidfile ? await pidFromFile(pidfile) : undefined;
+  if (hinted !== undefined) {
+    const found = await checkCandidate(await readStat(hinted, procRoot), procRoot, socket, note);
+    if (found) return found;
+  }
+  const pids = (await listPids(procRoot)).filter((p) => p !== hinted).sort((a, b) => a - b);
   const stats = await Promise.all(pids.map((p) => readStat(p, procRoot)));
   for (const s of stats) {
-    if (s === undefined || s.comm !== 'dockerd' || s.state === 'Z') continue;
-    const args = parseDaemonArgs(await readCmdline(s.pid, procRoot));
-    const json = readDaemonJson(args.configFile ?? DEFAULT_DAEMON_JSON, note);
-    const hosts = args.hosts.length ? args.hosts : (json.hosts ?? []);
-    if (!(await servesSocket(hosts, socket))) continue;
-    const trust = trustedDaemonPid(s.pid, socket, procRoot);
-    if (!trust.ok) {
-      note(`not trusting dockerd ${s.pid}: ${trust.reason}`);
-      continue;
-    }
-    return { pid: s.pid, args, json };
+    const found = await checkCandidate(s, procRoot, socket, note);
+    if (found) return found;
   }
   return undefined;
+}
+
+/** A pid from a pidfile root alone can have written (else undefined). */
+async function pidFromFile(file: string): Promise<number | undefined> {
+  if (!trustedFile(file).ok) return undefined;
+  try {
+    const pid = Number((await readFile(file, 'utf8')).trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The daemon behind `socket` when `s` is one: named dockerd, serving the socket, and trusted. */
+async function checkCandidate(
+  s: Awaited<ReturnType<typeof readStat>>,
+  procRoot: string,
+  socket: string,
+  note: Note,
+): Promise<{ pid: number; args: DaemonArgs; json: DaemonJson } | undefined> {
+  if (s === undefined || s.comm !== 'dockerd' || s.state === 'Z') return undefined;
+  const args = parseDaemonArgs(await readCmdline(s.pid, procRoot));
+  const json = readDaemonJson(args.configFile ?? DEFAULT_DAEMON_JSON, note);
+  const hosts = args.hosts.length ? args.hosts : (json.hosts ?? []);
+  if (!(await servesSocket(hosts, socket))) return undefined;
+  const trust = trustedDaemonPid(s.pid, socket, procRoot);
+  if (!trust.ok) {
+    note(`not trusting dockerd ${s.pid}: ${trust.reason}`);
+    return undefined;
+  }
+  return { pid: s.pid, args, json };
 }
 
 /** Roots are used only when root alone controls both directories. */
@@ -150,12 +183,13 @@ function checkRoots(dataRoot: string, execRoot: string, note: Note, whose: strin
  */
 export async function locateDockerRoots(
   socket: string,
-  opts: { procRoot?: string; cacheFile?: string; daemonJson?: string; note?: Note } = {},
+  opts: { procRoot?: string; cacheFile?: string; daemonJson?: string; note?: Note; pidfile?: string } = {},
 ): Promise<DockerRoots | undefined> {
   const procRoot = opts.procRoot ?? '/proc';
   const cacheFile = opts.cacheFile ?? ROOTS_CACHE;
   const note = opts.note ?? ((): void => undefined);
-  const d = await servingDaemon(procRoot, socket, note);
+  // The pidfile hint only for the real /proc (a fixture tree has no such file of its own).
+  const d = await servingDaemon(procRoot, socket, note, opts.pidfile ?? (procRoot === '/proc' ? DEFAULT_PIDFILE : undefined));
   if (d) {
     const fromArgs = d.args.dataRoot !== undefined || d.args.execRoot !== undefined;
     const roots: DockerRoots = {

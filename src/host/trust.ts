@@ -25,30 +25,64 @@ function errCode(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? String(err);
 }
 
+let instant: Map<string, unknown> | undefined;
+
+/**
+ * Run `fn` (synchronous) with the host checks made inside it memoized: for one batch of checks that
+ * all happen at the same moment (the backends column of `cx ls`: a hundred containers share their
+ * runtime root and most of their bundles' parent directories). Every check is still made, once per
+ * batch instead of once per container; nothing asynchronous can run inside, and the memo ends with fn.
+ */
+export function sameInstant<T>(fn: () => T): T {
+  if (instant) return fn();
+  instant = new Map();
+  try {
+    return fn();
+  } finally {
+    instant = undefined;
+  }
+}
+
+/** compute(), or its answer from earlier in the same sameInstant batch. */
+export function instantMemo<T>(key: string, compute: () => T): T {
+  if (!instant) return compute();
+  if (instant.has(key)) return instant.get(key) as T;
+  const v = compute();
+  instant.set(key, v);
+  return v;
+}
+
 /** Is `dir` (and every directory above it) under root's sole control? */
 export function trustedDir(dir: string): Verdict {
   if (!path.isAbsolute(dir)) return { ok: false, reason: `${dir} is not an absolute path` };
   let real: string;
   try {
-    real = realpathSync(dir);
+    real = instantMemo(`realpath:${dir}`, () => realpathSync(dir));
   } catch (err) {
     return { ok: false, reason: `${dir}: ${errCode(err)}` };
   }
   const parts = real.split('/').filter(Boolean);
   for (let i = 0; i <= parts.length; i++) {
     const p = `/${parts.slice(0, i).join('/')}`;
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch (err) {
-      return { ok: false, reason: `${p}: ${errCode(err)}` };
-    }
     const last = i === parts.length;
-    if (!st.isDirectory()) return { ok: false, reason: `${p} is not a directory` };
-    if (st.uid !== 0) return { ok: false, reason: `${p} is owned by uid ${st.uid}, not root` };
-    if ((st.mode & WRITABLE_BY_OTHERS) !== 0 && (last || (st.mode & STICKY) === 0)) {
-      return { ok: false, reason: `${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})` };
-    }
+    const v = instantMemo(`dir:${last ? 'last' : 'above'}:${p}`, () => dirVerdict(p, last));
+    if (!v.ok) return v;
+  }
+  return { ok: true };
+}
+
+/** One directory of trustedDir's walk (the last one may not rely on a sticky bit). */
+function dirVerdict(p: string, last: boolean): Verdict {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch (err) {
+    return { ok: false, reason: `${p}: ${errCode(err)}` };
+  }
+  if (!st.isDirectory()) return { ok: false, reason: `${p} is not a directory` };
+  if (st.uid !== 0) return { ok: false, reason: `${p} is owned by uid ${st.uid}, not root` };
+  if ((st.mode & WRITABLE_BY_OTHERS) !== 0 && (last || (st.mode & STICKY) === 0)) {
+    return { ok: false, reason: `${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})` };
   }
   return { ok: true };
 }

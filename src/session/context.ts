@@ -3,6 +3,7 @@ import type { Backend } from '../backends/types.js';
 import { DockerClient } from '../engine/docker-client.js';
 import { endpointFromEnv } from '../engine/endpoint.js';
 import { checkDaemon, describeHealth, type DaemonHealth } from '../engine/health.js';
+import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { Inventory, type ContainerLookup } from '../discovery/inventory.js';
 import { sanitize } from '../util/sanitize.js';
 import type { IO } from './io.js';
@@ -23,6 +24,7 @@ export class Context {
   private inv: ContainerLookup | undefined;
   private reg: Registry | undefined;
   private healthCheck: Promise<DaemonHealth> | undefined;
+  private rootsLookup: Promise<DockerRoots | undefined> | undefined;
   private knownHealth: DaemonHealth | undefined;
   private readonly warned = new Set<string>();
 
@@ -42,7 +44,10 @@ export class Context {
 
   docker(): DockerClient {
     const deadline = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env, 'CX_API_TIMEOUT_MS');
-    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), deadline);
+    this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), {
+      ...deadline,
+      ...(this.debug ? { trace: (l: string) => this.trace(sanitize(l)) } : {}),
+    });
     return this.dockerClient;
   }
 
@@ -51,18 +56,39 @@ export class Context {
     // Through the ssh relay every connection is a new `docker system dial-stdio` on the remote: the
     // deadlines are the ssh one, not the local socket's.
     const opts = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env, 'CX_PING_TIMEOUT_MS');
-    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, opts).then((h) => {
+    if (!this.healthCheck) this.trace('api GET /_ping (health check)');
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, { ...opts, locate: () => this.roots() }).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
-      for (const line of h.distrusted ?? []) this.trace(sanitize(line));
-      this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms; state roots: ${h.roots ? `${h.roots.dataRoot}, ${h.roots.execRoot} (${h.roots.how})` : 'unknown'}`);
+      this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms`);
       return h;
     });
     return this.healthCheck;
   }
 
+  /**
+   * Where the engine behind the socket keeps its state, found from its trusted dockerd process (or
+   * the remembered or default roots) without asking the daemon anything: what a daemon-less
+   * backend needs, and the health check's own lookup (done once per run, shared).
+   */
+  roots(): Promise<DockerRoots | undefined> {
+    this.rootsLookup ??= locateDockerRoots(this.docker().endpoint.socketPath, { note: (l) => this.trace(sanitize(l)) })
+      .catch(() => undefined)
+      .then((r) => {
+        this.trace(`state roots: ${r ? `${r.dataRoot}, ${r.execRoot} (${r.how})` : 'unknown'}`);
+        return r;
+      });
+    return this.rootsLookup;
+  }
+
   inventory(): ContainerLookup {
-    this.inv ??= new Inventory({ docker: this.docker(), health: () => this.health(), warn: (l) => this.warn(l), engineOnly: this.engineOnly });
+    this.inv ??= new Inventory({
+      docker: this.docker(),
+      health: () => this.health(),
+      roots: () => this.roots(),
+      warn: (l) => this.warn(l),
+      engineOnly: this.engineOnly,
+    });
     return this.inv;
   }
 

@@ -17,6 +17,8 @@ export interface IO {
   readonly stdin: TermInput;
   /** 0 when stdin is the process's own fd 0 (attach may read it directly), else undefined. */
   stdinFd: number | undefined;
+  /** 1 when stdout is the process's own fd 1 (a daemon-less session may write it directly). */
+  stdoutFd?: number | undefined;
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
@@ -35,6 +37,7 @@ export function processIO(): IO {
       return process.stdin;
     },
     stdinFd: 0,
+    stdoutFd: 1,
     stdout: out,
     stderr: process.stderr,
     env: process.env,

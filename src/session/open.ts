@@ -49,10 +49,14 @@ export async function openSession(registry: Pick<BackendChooser, 'select'>, cont
 /**
  * How target resolution may use the Engine API for a backend choice: a daemon-less backend never
  * waits on dockerd, not even to find the container; an explicit docker backend tries it and falls
- * back to the files for a container the daemon is stuck on.
+ * back to the files for a container the daemon is stuck on. With auto or docker, a container the
+ * daemon answers for is entered through the daemon: its runtime task (what runc needs) is not read.
  */
-export function apiUseFor(choice: BackendChoice): { api: boolean | 'try' } {
-  return { api: choice === 'runc' || choice === 'nsenter' ? false : choice === 'docker' ? 'try' : true };
+export function apiUseFor(choice: BackendChoice): { api: boolean | 'try'; runtimeTask: boolean } {
+  return {
+    api: choice === 'runc' || choice === 'nsenter' ? false : choice === 'docker' ? 'try' : true,
+    runtimeTask: choice === 'runc' || choice === 'nsenter',
+  };
 }
 
 /**

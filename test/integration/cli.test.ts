@@ -67,6 +67,37 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     assert.equal(s?.['pid'], null);
   });
 
+  it('cx ls --json says what docker inspect says, without an inspect per container', async () => {
+    const r = await cx(['ls', '--json', '--all', '--debug']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    // One list call; what it lacks comes from the data-root's records, not from inspects.
+    assert.match(r.stderr, /^cx: debug: api GET \S*\/containers\/json\?all=1$/m);
+    assert.doesNotMatch(r.stderr, /^cx: debug: api GET \S*\/containers\/[^/]+\/json/m, r.stderr);
+    const list = JSON.parse(text(r)) as Array<Record<string, unknown>>;
+    for (const c of [web, stopped]) {
+      const rec = list.find((x) => x['id'] === c.id);
+      assert.ok(rec, text(r));
+      const i = JSON.parse((await execa('docker', ['inspect', c.id])).stdout)[0] as {
+        Name: string;
+        Created: string;
+        Path: string;
+        Args: string[];
+        State: { Status: string; Pid: number; ExitCode: number; StartedAt: string; FinishedAt: string };
+        Config: { Image: string; Labels: Record<string, string> };
+      };
+      const running = i.State.Status === 'running';
+      assert.deepEqual(
+        { name: rec['name'], image: rec['image'], command: rec['command'], state: rec['state'], createdAt: rec['createdAt'], startedAt: rec['startedAt'] },
+        { name: i.Name.slice(1), image: i.Config.Image, command: [i.Path, ...i.Args].join(' '), state: i.State.Status, createdAt: i.Created, startedAt: i.State.StartedAt },
+      );
+      assert.equal(rec['finishedAt'], running ? null : i.State.FinishedAt);
+      assert.equal(rec['pid'], running ? i.State.Pid : null);
+      assert.equal(rec['exitCode'], running ? null : i.State.ExitCode);
+      assert.deepEqual(rec['labels'], i.Config.Labels);
+      assert.equal(rec['source'], 'docker-api');
+    }
+  });
+
   it('cx env prints the session environment with control characters escaped', async () => {
     const r = await cx(['env', web.name]);
     assert.equal(r.exitCode, 0, r.stderr);

@@ -82,6 +82,20 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
   });
 
+  it('cx exec --backend nsenter|runc by name or full id asks the daemon nothing, not even a ping', async () => {
+    for (const backend of ['nsenter', 'runc']) {
+      for (const target of [web.name, web.id]) {
+        const r = await cx(['exec', '--debug', '--backend', backend, target, '--', 'sh', '-c', 'echo "$GREETING"'], { env: engine.env, timeoutMs: 20_000 });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.equal(text(r), 'hello frozen\n');
+        // --debug traces every Engine API request and the health check's ping: there must be none.
+        assert.match(r.stderr, new RegExp(`^cx: debug: state roots: ${engine.dataRoot}, ${engine.execRoot} `, 'm'));
+        assert.doesNotMatch(r.stderr, /^cx: debug: (api |dockerd is )/m, `${backend} ${target}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /warning/, r.stderr);
+      }
+    }
+  });
+
   it('cx exec is confined like docker exec (cgroup, capabilities, seccomp)', async () => {
     const r = await cx(['exec', web.name, '--', 'sh', '-c', 'grep -E "^(CapBnd|Seccomp):" /proc/self/status; cat /proc/self/cgroup'], { env: engine.env });
     assert.equal(r.exitCode, 0, r.stderr);

@@ -68,28 +68,26 @@ describe('one container wedged in a live dockerd', () => {
     await engine?.stop();
   });
 
-  it('cx ls lists every container; the wedged one is marked stuck, from its on-disk record', async () => {
-    const r = await cx(['ls', '--json'], { env: engine.env, timeoutMs: 30_000 });
+  it('cx ls (root) lists every container from the daemon\'s list without asking about each one, the wedged one included', async () => {
+    // The list answers for a wedged container; only an inspect would hang, and cx ls makes none:
+    // what the list lacks comes from the records dockerd keeps in its data-root.
+    const r = await cx(['ls', '--json', '--debug'], { env: engine.env, timeoutMs: 30_000 });
     assert.equal(r.exitCode, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /^cx: debug: api GET \S*\/containers\/[0-9a-f]{64}\/json/m, r.stderr);
     const rows = JSON.parse(text(r)) as Row[];
-    const ok = rows.find((x) => x.id === fine.id);
-    assert.equal(ok?.source, 'docker-api');
-    assert.equal(ok?.stuck, null);
-    const stuck = rows.find((x) => x.id === wedged.id);
-    assert.ok(stuck, text(r));
-    assert.equal(stuck.name, wedged.name);
-    assert.equal(stuck.state, 'running');
-    assert.equal(stuck.pid, wedged.pid);
-    assert.equal(stuck.source, 'docker-disk');
-    assert.match(stuck.stuck ?? '', /did not answer/);
-    assert.ok(!stuck.backends.includes('docker'), String(stuck.backends));
-    assert.match(r.stderr, new RegExp(`${wedged.name} is shown as its on-disk record says`));
+    for (const c of [fine, wedged]) {
+      const row = rows.find((x) => x.id === c.id);
+      assert.ok(row, text(r));
+      assert.equal(row.name, c.name);
+      assert.equal(row.state, 'running');
+      assert.equal(row.pid, c.pid);
+      assert.equal(row.source, 'docker-api');
+    }
   });
 
-  it('the table says which row dockerd is stuck on', async () => {
-    const r = await cx(['ls'], { env: engine.env, timeoutMs: 30_000 });
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(text(r), new RegExp(`^${wedged.id.slice(0, 12)}\\s+${wedged.name}\\s+\\S+\\s+running \\(dockerd stuck\\)`, 'm'));
+  it('cx doctor <wedged> says dockerd does not answer for it', async () => {
+    const r = await cx(['doctor', wedged.name], { env: engine.env, timeoutMs: 30_000 });
+    assert.match(text(r) + r.stderr, /did not answer/);
   });
 
   for (const backend of ['runc', 'nsenter']) {

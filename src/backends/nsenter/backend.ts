@@ -3,6 +3,7 @@ import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/container-state.js';
 import { BackendUnavailableError, CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
+import { instantMemo } from '../../host/trust.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
 import { missingPrivilege, ownCapabilities, privilegedCapabilities } from './caps.js';
@@ -12,6 +13,7 @@ import { requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
 import { pidsFullText, pidsUsage } from '../../host/pids.js';
+import { directSlots, startFeeder } from '../direct.js';
 import { readTarget, type Target } from './target.js';
 
 /**
@@ -38,8 +40,8 @@ export class NsenterBackend implements Backend, EnvironmentSources {
   canEnter(c: Container): Availability {
     if (!isRunning(c)) return { ok: false, reason: `container is ${c.state}` };
     if (c.pid === undefined || c.pid <= 0) return { ok: false, reason: 'its init PID is unknown' };
-    if (!findHelper()) return { ok: false, reason: `the helper is not built (${HELPER_BUILD_HINT})` };
-    const missing = missingPrivilege();
+    if (!instantMemo('nsenter:helper', findHelper)) return { ok: false, reason: `the helper is not built (${HELPER_BUILD_HINT})` };
+    const missing = instantMemo('nsenter:privilege', missingPrivilege);
     if (missing) return { ok: false, reason: `${missing}; use --backend docker, or run cx as root` };
     return { ok: true, reason: `PID ${c.pid}, entered directly` };
   }
@@ -112,12 +114,11 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       ...req.cmd,
     ];
     // The helper's own environment is empty; the session's arrives on fd 3, never on the command line.
-    // Detached, the command gets no stdio of cx's (it would keep cx waiting for them to close).
-    const io = req.detach ? 'ignore' : 'pipe';
-    const child = spawn(helper, args, {
-      stdio: [req.stdin || req.tty ? 'pipe' : 'ignore', io, io, 'pipe', 'pipe'],
-      env: {},
-    });
+    // Detached, the command gets no stdio of cx's (it would keep cx waiting for them to close); without
+    // a TTY, cx's own pipes may be handed to it directly (no copy through cx).
+    const [stdin, stdout] = req.tty ? (['pipe', 'pipe'] as const) : req.detach ? (['ignore', 'ignore'] as const) : directSlots(req.direct, req.stdin);
+    const child = spawn(helper, args, { stdio: [stdin, stdout, req.detach ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: {} });
+    if (!req.tty && !req.detach) startFeeder(req.direct, child);
     const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
     const control = child.stdio[3] as NodeJS.WritableStream;
     control.write(`${blob.length}\n`);

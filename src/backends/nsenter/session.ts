@@ -24,6 +24,7 @@ export class NsenterSession extends BaseSession {
     private readonly ctx: { container: string; cmd: string; notice: string | undefined; detach?: boolean },
   ) {
     super(tty);
+    // stdout may be handed to the command directly (no pipe here, nothing to copy).
     child.stdout?.pause();
     child.stderr?.pause();
     (child.stdio[4] as Readable | undefined)?.on('data', (d: Buffer) => {

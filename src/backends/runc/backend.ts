@@ -106,7 +106,9 @@ export class RuncBackend implements Backend {
     const scratch = await writeScratch(proc);
     const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
     const [file, args] = fullAffinity(binary, runcExecArgs(c, scratch, req.detach === true), this.binary('taskset'));
-    const opts = { stdin: req.stdin, size: req.size, detach: req.detach === true, umask: proc.user.umask };
+    // node-pty (and its native addon) only for a TTY session: a plain exec never loads it.
+    const pty = req.tty ? await import('node-pty') : undefined;
+    const opts = { stdin: req.stdin, size: req.size, detach: req.detach === true, umask: proc.user.umask, direct: req.tty ? undefined : req.direct, ...(pty ? { pty } : {}) };
     return new RuncSession(req.tty, file, args, scratch, opts, (err) => diagnoseStartFailure(err, c));
   }
 

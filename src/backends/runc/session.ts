@@ -1,11 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as pty from 'node-pty';
+import type * as Pty from 'node-pty';
 import type { CxError } from '../../errors.js';
 import { signalExitCode } from '../../util/signals.js';
 import { BaseSession } from '../session-base.js';
 import { classifyStartFailure, RUNC_START_FAILURE, StartFailureSniffer } from '../start-failure.js';
-import type { StreamName, TermSize } from '../types.js';
+import type { DirectStdio, StreamName, TermSize } from '../types.js';
 import { DEFAULT_UMASK, lastRuncError, type RuncScratch } from './process-spec.js';
+import { directSlots, startFeeder } from '../direct.js';
+
+/** How runc is started: stdin attached, the first size, -d, the session's umask, node-pty (TTY only), cx's own fds. */
+export interface RuncSpawnOptions {
+  stdin: boolean;
+  size: TermSize | undefined;
+  detach?: boolean;
+  umask?: number;
+  pty?: typeof Pty;
+  direct?: DirectStdio | undefined;
+}
 
 /** runc exits 255 when it could not start the process (its errors go to the JSON log too). */
 const RUNC_FAILED = 255;
@@ -17,7 +28,7 @@ const RUNC_FAILED = 255;
  * says why and that becomes the same ExecStartError (126/127) the docker backend gives.
  */
 export class RuncSession extends BaseSession {
-  private term: pty.IPty | undefined;
+  private term: Pty.IPty | undefined;
   private child: ChildProcess | undefined;
   /** The first bytes of the stream runc's errors would land in, until they cannot be one. */
   private readonly sniffer: StartFailureSniffer;
@@ -28,7 +39,7 @@ export class RuncSession extends BaseSession {
     binary: string,
     args: string[],
     private readonly scratch: RuncScratch,
-    opts: { stdin: boolean; size: TermSize | undefined; detach?: boolean; umask?: number },
+    opts: RuncSpawnOptions,
     private readonly diagnose: (err: CxError) => Promise<CxError> = (err) => Promise.resolve(err),
   ) {
     super(tty);
@@ -44,23 +55,26 @@ export class RuncSession extends BaseSession {
     }
   }
 
-  private spawn(tty: boolean, binary: string, args: string[], env: Record<string, string>, opts: { stdin: boolean; size: TermSize | undefined; detach?: boolean }): void {
+  private spawn(tty: boolean, binary: string, args: string[], env: Record<string, string>, opts: RuncSpawnOptions): void {
     if (tty) {
-      this.term = pty.spawn(binary, args, {
+      if (!opts.pty) throw new Error('a TTY session needs node-pty');
+      this.term = opts.pty.spawn(binary, args, {
         name: 'xterm',
         cols: opts.size?.cols ?? 80,
         rows: opts.size?.rows ?? 24,
         cwd: '/',
         env,
         encoding: null,
-      } as pty.IPtyForkOptions);
+      } as Pty.IPtyForkOptions);
       this.term.pause();
       this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
       this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
     } else {
       // Detached, the process would inherit runc's stdout and stderr: cx would wait for them to close.
-      const out = opts.detach ? 'ignore' : 'pipe';
-      const child = spawn(binary, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', out, out], env, cwd: '/' });
+      // Otherwise runc gives the process its own stdio: a directly handed fd goes straight through.
+      const [stdin, stdout] = opts.detach ? (['ignore', 'ignore'] as const) : directSlots(opts.direct, opts.stdin);
+      const child = spawn(binary, args, { stdio: [stdin, stdout, opts.detach ? 'ignore' : 'pipe'], env, cwd: '/' });
+      if (!opts.detach) startFeeder(opts.direct, child);
       this.child = child;
       child.stdout?.pause();
       child.stderr?.pause();

@@ -1,4 +1,5 @@
 import { attach } from '../../attach/attach.js';
+import { directStdio } from '../../attach/direct-stdio.js';
 import type { Backend, ExecRequest } from '../../backends/types.js';
 import type { Container } from '../../discovery/types.js';
 import type { Context } from '../../session/context.js';
@@ -23,14 +24,17 @@ export async function runAttached(
   const container = await ctx.inventory().resolve(target, apiUseFor(flags.backend));
   // Checked before anything starts: a session cx cannot account for is not started.
   const auditLog = AuditLog.open(ctx.io.env);
-  const opened = await openSession(ctx.registry(), container, {
-    backend: flags.backend,
-    request: (c, backend) => {
-      checkDetachable(live, backend);
-      return request(c, backend);
-    },
-    trace: (l) => ctx.trace(l),
-  });
+  // A daemon-less backend without a TTY gets cx's stdin/stdout handed over where that is safe.
+  const build = async (c: Container, backend: Backend): Promise<ExecRequest> => {
+    checkDetachable(live, backend);
+    const req = await request(c, backend);
+    if (req.tty || req.detach || (backend.name !== 'nsenter' && backend.name !== 'runc')) return req;
+    const direct = directStdio(ctx.io, req.stdin);
+    if (direct) ctx.trace(`handing the process ${Object.keys(direct).join(', ')} directly (no copy through cx)`);
+    return direct ? { ...req, direct } : req;
+  };
+  const opened = await openSession(ctx.registry(), container, { backend: flags.backend, request: build, trace: (l) => ctx.trace(l) });
+  const handed = opened.request.direct?.stdin !== undefined || opened.request.direct?.feedStdin !== undefined;
   const observers: SessionObserver[] = [];
   let recorder: CastRecorder | undefined;
   if (live.record !== undefined && opened.request.tty) {
@@ -61,7 +65,7 @@ export async function runAttached(
     recording: recorder ? recorder.path : null,
   });
   if (audit) observers.push(audit);
-  const status = await attach(opened.session, ctx.io, { stdin: opened.request.stdin, detachKeys: live.detachKeys, observers });
+  const status = await attach(opened.session, ctx.io, { stdin: opened.request.stdin && !handed, detachKeys: live.detachKeys, observers });
   if (status.detached) audit?.detached();
   else audit?.exit(status);
   if (status.detached) {

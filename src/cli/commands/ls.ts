@@ -4,6 +4,7 @@ import { isRunning, statusText } from '../../discovery/container-state.js';
 import { shortId, sourcesOf, type Container } from '../../discovery/types.js';
 import { describeHealth } from '../../engine/health.js';
 import type { Context } from '../../session/context.js';
+import { sameInstant } from '../../host/trust.js';
 import { ellipsize, renderTable } from '../format/table.js';
 import type { Done } from './done.js';
 
@@ -79,10 +80,13 @@ export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
     return 0;
   }
   const registry = ctx.registry();
-  const records = containers
-    .filter((c) => opts.all || isRunning(c))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((c) => toRecord(c, registry.usableFor(c)));
+  // One moment for every row's checks: shared directories are checked once, not once per row.
+  const records = sameInstant(() =>
+    containers
+      .filter((c) => opts.all || isRunning(c))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((c) => toRecord(c, registry.usableFor(c))),
+  );
   ctx.io.stdout.write(opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatLs(records, Date.now()));
   return 0;
 }

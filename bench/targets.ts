@@ -1,0 +1,125 @@
+/**
+ * The whole "faster than docker exec" targets table in ONE run, for both shapes of cx (the npm
+ * package's bin/cx and the single-file executable dist/cx-linux-x64), side by side with docker and
+ * with the floors (Node start-up, bare runc exec, raw nsenter), all interleaved run by run so the
+ * machine's noise hits every variant alike. A dedicated dockerd (own data-root, exec-root, socket)
+ * with 100 running containers; the exec targets enter one of them.
+ * Run: npm run build:exe && node dist/bench/targets.js  (CX_BENCH_RUNS, CX_BENCH_CONTAINERS)
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DedicatedEngine } from '../test/helpers/dedicated-engine.js';
+import { CX, ROOT, fmt, interleave, machine, medianMs, recordSection, type Sample } from './lib.js';
+
+const RUNS = Number(process.env['CX_BENCH_RUNS'] ?? 15);
+const COUNT = Number(process.env['CX_BENCH_CONTAINERS'] ?? 100);
+const EXE = path.join(ROOT, 'dist', 'cx-linux-x64');
+const NOCERTS = ['env', '-u', 'NODE_EXTRA_CA_CERTS'];
+
+if (!existsSync(EXE)) throw new Error(`${EXE} is missing: npm run build:exe first`);
+const node24 = (JSON.parse(readFileSync(path.join(ROOT, 'dist', 'exe', 'build-info.json'), 'utf8')) as { node: string }).node;
+const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(', ');
+const loadBefore = load();
+
+const engine = await DedicatedEngine.start();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'cx-targets-'));
+try {
+  process.env['DOCKER_HOST'] = `unix://${engine.socket}`;
+  const ids: string[] = [];
+  for (let i = 0; i < COUNT; i++) ids.push((await engine.run({ name: `bench-${i}` })).id);
+  const c = 'bench-0';
+  const pid = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', c], { encoding: 'utf8' }).trim();
+  const blob = path.join(dir, 'blob');
+  execFileSync('sh', ['-c', `head -c ${256 * 1024 * 1024} /dev/urandom > ${blob}`]);
+
+  const shapes = { npm: CX, exe: EXE } as const;
+  const execVariants: Record<string, { argv: string[]; rss?: boolean }> = {
+    'docker exec': { argv: ['docker', 'exec', c, 'true'] },
+    'nsenter -a (raw, no parity)': { argv: ['nsenter', '-t', pid, '-a', 'true'] },
+    'runc exec (bare)': { argv: ['runc', '--root', `${engine.execRoot}/runtime-runc/moby`, 'exec', ids[0] ?? '', 'true'] },
+    'node -e 0 (node 20)': { argv: [...NOCERTS, 'node', '-e', '0'] },
+    'node -e 0 (node 24)': { argv: [...NOCERTS, node24, '-e', '0'] },
+    'docker ps': { argv: ['docker', 'ps'] },
+  };
+  for (const [shape, bin] of Object.entries(shapes)) {
+    execVariants[`${shape} nsenter`] = { argv: [bin, 'exec', '--backend', 'nsenter', c, '--', 'true'] };
+    execVariants[`${shape} auto`] = { argv: [bin, 'exec', c, '--', 'true'] };
+    execVariants[`${shape} runc`] = { argv: [bin, 'exec', '--backend', 'runc', c, '--', 'true'] };
+    execVariants[`${shape} --version`] = { argv: [bin, '--version'] };
+    execVariants[`${shape} ls`] = { argv: [bin, 'ls'] };
+  }
+  const fast = await interleave(execVariants, RUNS, 3);
+
+  const bulkCmd = ['sh', '-c', 'cat >/dev/null'];
+  const bulkVariants: Record<string, { argv: string[]; stdinFile: string; rss?: boolean }> = {
+    'docker exec -i': { argv: ['docker', 'exec', '-i', c, ...bulkCmd], stdinFile: blob },
+  };
+  for (const [shape, bin] of Object.entries(shapes)) {
+    for (const backend of ['nsenter', 'runc', 'docker']) {
+      bulkVariants[`${shape} ${backend} -i`] = { argv: [bin, 'exec', '-i', '--backend', backend, c, '--', ...bulkCmd], stdinFile: blob };
+    }
+  }
+  const bulk = await interleave(bulkVariants, RUNS, 1);
+  const loadAfter = load();
+  // Peak RSS apart (GNU time around the command would add its own start-up to the timed rounds).
+  const withRss = <T extends { argv: string[] }>(vs: Record<string, T>): Record<string, T & { rss: true }> =>
+    Object.fromEntries(Object.entries(vs).filter(([n]) => n.startsWith('npm ') || n.startsWith('exe ')).map(([n, v]) => [n, { ...v, rss: true as const }]));
+  const rssRuns = {
+    ...(await interleave(withRss(Object.fromEntries(Object.entries(execVariants).filter(([n]) => !/--version| ls$/.test(n)))), 3, 0)),
+    ...(await interleave(withRss(bulkVariants), 2, 0)),
+  };
+
+  const m = (from: Record<string, Sample[]>, name: string): number => medianMs(from[name] ?? []);
+  const rss = (names: string[]): number => Math.max(...names.flatMap((n) => (rssRuns[n] ?? []).map((s) => s.maxRssKiB ?? 0))) / 1024;
+  const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
+  const docker = m(fast, 'docker exec');
+  const dockerBulk = m(bulk, 'docker exec -i');
+  const rows: string[] = [];
+  for (const shape of Object.keys(shapes)) {
+    const nodeFloor = m(fast, shape === 'npm' ? 'node -e 0 (node 20)' : 'node -e 0 (node 24)');
+    const ratio = (v: number, ref: number, max: number): string => `${fmt(v)} | ${(v / ref).toFixed(2)}x | <= ${max}x: ${verdict(v / ref <= max)}`;
+    rows.push(
+      `| ${shape} | \`cx exec --backend nsenter c -- true\` vs \`docker exec\` ${fmt(docker)} | ${ratio(m(fast, `${shape} nsenter`), docker, 0.7)} |`,
+      `| ${shape} | \`cx exec c -- true\` (auto -> docker) | ${ratio(m(fast, `${shape} auto`), docker, 1.25)} |`,
+      `| ${shape} | \`cx exec --backend runc c -- true\` | ${ratio(m(fast, `${shape} runc`), docker, 1.2)} |`,
+      `| ${shape} | \`cx --version\` vs its Node's \`node -e 0\` ${fmt(nodeFloor)} | ${fmt(m(fast, `${shape} --version`))} | ${signed(m(fast, `${shape} --version`) - nodeFloor)} ms | <= +10 ms: ${verdict(m(fast, `${shape} --version`) - nodeFloor <= 10)} |`,
+      `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} |`,
+      `| ${shape} | 256 MiB \`exec -i --backend nsenter\` vs \`docker exec -i\` ${fmt(dockerBulk)} | ${ratio(m(bulk, `${shape} nsenter -i`), dockerBulk, 0.5)} |`,
+      `| ${shape} | 256 MiB \`exec -i --backend runc\` | ${ratio(m(bulk, `${shape} runc -i`), dockerBulk, 0.5)} |`,
+      `| ${shape} | 256 MiB \`exec -i --backend docker\` | ${ratio(m(bulk, `${shape} docker -i`), dockerBulk, 1.1)} |`,
+      `| ${shape} | peak RSS of \`cx exec\` (every exec run above) | ${rss([`${shape} nsenter`, `${shape} auto`, `${shape} runc`, ...['nsenter', 'runc', 'docker'].map((b) => `${shape} ${b} -i`)]).toFixed(1)} MiB | | <= 60 MiB: ${verdict(rss([`${shape} nsenter`, `${shape} auto`, `${shape} runc`, ...['nsenter', 'runc', 'docker'].map((b) => `${shape} ${b} -i`)]) <= 60)} |`,
+    );
+  }
+  const floors = [
+    `| \`node -e 0\`, Node 20 (npm install's Node), no NODE_EXTRA_CA_CERTS | ${fmt(m(fast, 'node -e 0 (node 20)'))} | ${(m(fast, 'node -e 0 (node 20)') / docker).toFixed(2)}x |`,
+    `| \`node -e 0\`, Node 24 (the executable's Node) | ${fmt(m(fast, 'node -e 0 (node 24)'))} | ${(m(fast, 'node -e 0 (node 24)') / docker).toFixed(2)}x |`,
+    `| \`nsenter -t PID -a true\` (raw, no parity) | ${fmt(m(fast, 'nsenter -a (raw, no parity)'))} | ${(m(fast, 'nsenter -a (raw, no parity)') / docker).toFixed(2)}x |`,
+    `| bare \`runc exec <id> true\` | ${fmt(m(fast, 'runc exec (bare)'))} | ${(m(fast, 'runc exec (bare)') / docker).toFixed(2)}x |`,
+    `| \`docker ps\` (${COUNT} running) | ${fmt(m(fast, 'docker ps'))} | |`,
+  ];
+  const md = `## faster than docker exec: the targets table (bench/targets.ts)
+
+${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine()}. Dedicated dockerd with ${COUNT} running
+containers; ${RUNS} interleaved runs per variant (all variants of a table in every round), medians.
+npm = \`bin/cx\` (Node ${process.version}, launcher drops NODE_EXTRA_CA_CERTS); exe = \`dist/cx-linux-x64\`
+(${path.basename(node24)} ${execFileSync(node24, ['--version'], { encoding: 'utf8' }).trim()}), ${(statSync(EXE).size / 2 ** 20).toFixed(1)} MiB (the docker CLI is ~40 MB).
+Load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after: ${Number(loadBefore.split(',')[0]) > 1.5 ? 'the machine was shared with other work, so absolute times are noisy; compare the ratios, measured in the same rounds' : 'a quiet machine'}.
+
+| shape | measure | cx | ratio | target |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+Floors measured in the same rounds (ratio to \`docker exec\` ${fmt(docker)}):
+
+| floor | median | / docker exec |
+|---|---|---|
+${floors.join('\n')}`;
+  recordSection('targets', md);
+  process.stdout.write(`${md}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await engine.stop();
+}
