@@ -26,7 +26,8 @@ const RANK = { util: 0, host: 1, engine: 1, discovery: 2, backends: 3, session: 
 
 // A folder of src/ that is in no layer would escape the rule: make adding one a decision.
 for (const entry of readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })) {
-  if (entry.isDirectory() && !(entry.name in RANK)) throw new Error(`eslint.config.js: src/${entry.name} is in no layer; add it to LAYERS and RANK`);
+  if (entry.isDirectory() && !(entry.name in RANK))
+    throw new Error(`eslint.config.js: src/${entry.name} is in no layer; add it to LAYERS and RANK`);
 }
 
 /** The folders a file in `layer` must not import: every higher layer, and the named peers. */

@@ -25,18 +25,20 @@ interface Outcome {
 async function batch(argv: (i: number) => string[]): Promise<Outcome> {
   const start = process.hrtime.bigint();
   const results = await Promise.all(
-    Array.from({ length: BATCH }, (_, i) =>
-      new Promise<{ i: number; code: number | null; err: string }>((resolve) => {
-        const a = argv(i);
-        const child = spawn(a[0] ?? '', a.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-        let err = '';
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({ i, code, err });
-        });
-      }),
+    Array.from(
+      { length: BATCH },
+      (_, i) =>
+        new Promise<{ i: number; code: number | null; err: string }>((resolve) => {
+          const a = argv(i);
+          const child = spawn(a[0] ?? '', a.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
+          child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ i, code, err });
+          });
+        }),
     ),
   );
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -55,7 +57,8 @@ function leftovers(containerId: string, containerPid: string): string[] {
     } catch {
       continue;
     }
-    if (/cx-nsenter|runc (--\S+ \S+ )*(exec|init)|docker exec/.test(cmd) && !cmd.includes('containerd-shim') && cmd.includes(containerId)) found.push(`${p}: ${cmd.slice(0, 80)}`);
+    if (/cx-nsenter|runc (--\S+ \S+ )*(exec|init)|docker exec/.test(cmd) && !cmd.includes('containerd-shim') && cmd.includes(containerId))
+      found.push(`${p}: ${cmd.slice(0, 80)}`);
   }
   const tmp = readdirSync(os.tmpdir()).filter((f) => f.startsWith('cx-runc-'));
   if (tmp.length) found.push(`scratch: ${tmp.join(' ')}`);

@@ -77,7 +77,9 @@ export function recordSection(key: string, markdown: string): void {
   const start = `<!-- ${key}:start -->`;
   const end = `<!-- ${key}:end -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nRecorded by the scripts under bench/ (`npm run bench`). Medians; ratios are cx / reference, measured in the same run.\n';
+  const current = existsSync(RESULTS)
+    ? readFileSync(RESULTS, 'utf8')
+    : '# Benchmark results\n\nRecorded by the scripts under bench/ (`npm run bench`). Medians; ratios are cx / reference, measured in the same run.\n';
   const re = new RegExp(`${start}[\\s\\S]*?${end}`);
   writeFileSync(RESULTS, re.test(current) ? current.replace(re, block) : `${current.trimEnd()}\n\n${block}\n`);
 }

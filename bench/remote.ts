@@ -41,7 +41,20 @@ try {
 
   const ctl = path.join(a.runtimeDir, 'bench-ssh');
   execFileSync('mkdir', ['-p', '-m', '700', ctl]);
-  const ssh = ['ssh', '-F', a.clientConfig, '-o', 'ControlMaster=auto', '-o', `ControlPath=${ctl}/%C`, '-o', 'ControlPersist=60', '-p', String(a.port), 'root@127.0.0.1'];
+  const ssh = [
+    'ssh',
+    '-F',
+    a.clientConfig,
+    '-o',
+    'ControlMaster=auto',
+    '-o',
+    `ControlPath=${ctl}/%C`,
+    '-o',
+    'ControlPersist=60',
+    '-p',
+    String(a.port),
+    'root@127.0.0.1',
+  ];
   const exec = await interleave(
     { cx: { argv: [CX, '-H', a.url, 'exec', name, '--', 'true'] }, ssh: { argv: [...ssh, 'docker', 'exec', name, 'true'] } },
     RUNS,

@@ -49,7 +49,8 @@ class Term {
     for (;;) {
       const rest = this.out.slice(from);
       if (typeof text === 'string' ? rest.includes(text) : text.test(rest)) return performance.now();
-      if (Date.now() > deadline) throw new Error(`no ${String(text)} within ${timeoutMs} ms; tail: ${JSON.stringify(this.out.slice(-400))}`);
+      if (Date.now() > deadline)
+        throw new Error(`no ${String(text)} within ${timeoutMs} ms; tail: ${JSON.stringify(this.out.slice(-400))}`);
       await new Promise((r) => setImmediate(r));
     }
   }
@@ -58,7 +59,9 @@ class Term {
 async function main(): Promise<void> {
   const names = Array.from({ length: COUNT }, (_, i) => `cxbench-sess-${i}`);
   await execa('docker', ['rm', '-f', ...names], { reject: false });
-  await Promise.all(names.map((n) => execa('docker', ['run', '-d', '--name', n, '--label', LABEL, 'cx-test/busybox:1', 'sleep', '100000'])));
+  await Promise.all(
+    names.map((n) => execa('docker', ['run', '-d', '--name', n, '--label', LABEL, 'cx-test/busybox:1', 'sleep', '100000'])),
+  );
   const t = new Term();
   try {
     await t.wait(names[COUNT - 1] ?? '', 0);

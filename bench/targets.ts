@@ -20,7 +20,11 @@ const NOCERTS = ['env', '-u', 'NODE_EXTRA_CA_CERTS'];
 
 if (!existsSync(EXE)) throw new Error(`${EXE} is missing: npm run build:exe first`);
 const node24 = (JSON.parse(readFileSync(path.join(ROOT, 'dist', 'exe', 'build-info.json'), 'utf8')) as { node: string }).node;
-const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(', ');
+const load = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
 const loadBefore = load();
 
 const engine = await DedicatedEngine.start();
@@ -65,7 +69,11 @@ try {
   const loadAfter = load();
   // Peak RSS apart (GNU time around the command would add its own start-up to the timed rounds).
   const withRss = <T extends { argv: string[] }>(vs: Record<string, T>): Record<string, T & { rss: true }> =>
-    Object.fromEntries(Object.entries(vs).filter(([n]) => n.startsWith('npm ') || n.startsWith('exe ')).map(([n, v]) => [n, { ...v, rss: true as const }]));
+    Object.fromEntries(
+      Object.entries(vs)
+        .filter(([n]) => n.startsWith('npm ') || n.startsWith('exe '))
+        .map(([n, v]) => [n, { ...v, rss: true as const }]),
+    );
   const rssRuns = {
     ...(await interleave(withRss(Object.fromEntries(Object.entries(execVariants).filter(([n]) => !/--version| ls$/.test(n)))), 3, 0)),
     ...(await interleave(withRss(bulkVariants), 2, 0)),
@@ -80,7 +88,8 @@ try {
   const rows: string[] = [];
   for (const shape of Object.keys(shapes)) {
     const nodeFloor = m(fast, shape === 'npm' ? 'node -e 0 (node 20)' : 'node -e 0 (node 24)');
-    const ratio = (v: number, ref: number, max: number): string => `${fmt(v)} | ${(v / ref).toFixed(2)}x | <= ${max}x: ${verdict(v / ref <= max)}`;
+    const ratio = (v: number, ref: number, max: number): string =>
+      `${fmt(v)} | ${(v / ref).toFixed(2)}x | <= ${max}x: ${verdict(v / ref <= max)}`;
     rows.push(
       `| ${shape} | \`cx exec --backend nsenter c -- true\` vs \`docker exec\` ${fmt(docker)} | ${ratio(m(fast, `${shape} nsenter`), docker, 0.7)} |`,
       `| ${shape} | \`cx exec c -- true\` (auto -> docker) | ${ratio(m(fast, `${shape} auto`), docker, 1.25)} |`,

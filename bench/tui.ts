@@ -19,7 +19,11 @@ async function startContainers(): Promise<void> {
   const names = Array.from({ length: COUNT }, (_, i) => `cxbench-tui-${String(i).padStart(3, '0')}`);
   // Batches: 100 parallel `docker run`s overwhelm a 2-core machine.
   for (let i = 0; i < names.length; i += 10) {
-    await Promise.all(names.slice(i, i + 10).map((n) => execa('docker', ['run', '-d', '--name', n, '--label', LABEL, 'cx-test/busybox:1', 'sleep', '100000'])));
+    await Promise.all(
+      names
+        .slice(i, i + 10)
+        .map((n) => execa('docker', ['run', '-d', '--name', n, '--label', LABEL, 'cx-test/busybox:1', 'sleep', '100000'])),
+    );
   }
 }
 
@@ -38,14 +42,23 @@ interface Paint {
 function paint(): Promise<Paint> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const proc = pty.spawn(CX, [], { name: 'xterm-256color', cols: 160, rows: 50, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root', TERM: 'xterm-256color' } });
+    const proc = pty.spawn(CX, [], {
+      name: 'xterm-256color',
+      cols: 160,
+      rows: 50,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root', TERM: 'xterm-256color' },
+    });
     let out = '';
     let firstFrameMs: number | undefined;
     const timer = setTimeout(() => {
       proc.kill();
       const text = out.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '');
       writeFileSync('/tmp/cx-tui-bench-screen.txt', text);
-      reject(new Error(`no list within 20 s (screen in /tmp/cx-tui-bench-screen.txt); header lines seen: ${JSON.stringify((text.match(/cx {2}[^\n]{0,40}/g) ?? []).slice(-3))}`));
+      reject(
+        new Error(
+          `no list within 20 s (screen in /tmp/cx-tui-bench-screen.txt); header lines seen: ${JSON.stringify((text.match(/cx {2}[^\n]{0,40}/g) ?? []).slice(-3))}`,
+        ),
+      );
     }, 20_000);
     proc.onData((d) => {
       out += d;

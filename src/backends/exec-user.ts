@@ -27,7 +27,14 @@ export function parseGroup(text: string): GroupEntry[] {
     const f = line.split(':');
     const gid = Number(f[2]);
     if (f.length < 4 || !/^\d+$/.test(f[2] ?? '')) continue;
-    out.push({ name: f[0] ?? '', gid, members: (f[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean) });
+    out.push({
+      name: f[0] ?? '',
+      gid,
+      members: (f[3] ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    });
   }
   return out;
 }
@@ -40,7 +47,12 @@ const MAX_ID = 2 ** 31 - 1;
  * `docker exec -u` on this engine): a numeric uid need not exist (gid 0, HOME /); an explicit group
  * replaces the primary gid and then only it is in the list; otherwise the groups that list the user.
  */
-export function resolveUser(spec: string, passwdText: string | undefined, groupText: string | undefined, groupAdd: readonly string[] = []): ExecUser {
+export function resolveUser(
+  spec: string,
+  passwdText: string | undefined,
+  groupText: string | undefined,
+  groupAdd: readonly string[] = [],
+): ExecUser {
   const [userArg = '', groupArg = ''] = spec.split(':');
   const users = passwdText ? parsePasswd(passwdText) : [];
   const groups = groupText ? parseGroup(groupText) : [];

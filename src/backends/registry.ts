@@ -58,7 +58,9 @@ export class Registry {
     private readonly ctx: BackendContext,
     backends?: readonly Backend[],
   ) {
-    this.backends = backends ? [...backends] : FACTORIES.filter(([name]) => !ctx.only || ctx.only.includes(name)).map(([, make]) => make(ctx));
+    this.backends = backends
+      ? [...backends]
+      : FACTORIES.filter(([name]) => !ctx.only || ctx.only.includes(name)).map(([, make]) => make(ctx));
   }
 
   /**

@@ -25,7 +25,12 @@ export async function chooseShell(files: ContainerFiles, userSpec: string): Prom
   }
   for (const shell of FALLBACK_SHELLS) {
     if (await files.exists(shell)) {
-      return { path: shell, reason: entry ? `${sanitize(entry.shell || 'no login shell')} is not usable; first found of bash, ash, sh` : 'first found of bash, ash, sh' };
+      return {
+        path: shell,
+        reason: entry
+          ? `${sanitize(entry.shell || 'no login shell')} is not usable; first found of bash, ash, sh`
+          : 'first found of bash, ash, sh',
+      };
     }
   }
   throw new CxError('no shell in this container (none of the login shell, /bin/bash, /bin/ash, /bin/sh exists)', {

@@ -68,7 +68,10 @@ export function bashCompletion(program: Command): string {
     .map((c) => {
       const pattern = [c.name, ...c.aliases].join('|');
       const all = c.options.flatMap(flagsOf).join(' ');
-      const valued = c.options.filter((o) => o.value).flatMap(flagsOf).join('|');
+      const valued = c.options
+        .filter((o) => o.value)
+        .flatMap(flagsOf)
+        .join('|');
       return `    ${pattern}) opts='${all}'; valued='${valued || '-'}'; target=${c.takesTarget ? 1 : 0}; command=${c.takesCommand ? 1 : 0} ;;`;
     })
     .join('\n');
@@ -126,7 +129,8 @@ const zdesc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/([[\]:])/
 
 function zshOption(o: OptSpec): string {
   const flags = flagsOf(o);
-  const action = o.value === 'backend' ? `:backend:(${backendWords()})` : o.value ? `:${(o.long ?? o.short ?? '').replace(/^-+/, '')}: ` : '';
+  const action =
+    o.value === 'backend' ? `:backend:(${backendWords()})` : o.value ? `:${(o.long ?? o.short ?? '').replace(/^-+/, '')}: ` : '';
   const desc = `[${zdesc(o.description)}]${action}`;
   if (flags.length === 1) return sq(`${flags[0]}${desc}`);
   return `${sq(`(${flags.join(' ')})`)}{${flags.join(',')}}${sq(desc)}`;
@@ -225,7 +229,8 @@ export function manPage(program: Command, version: string): string {
     out += c.options.map((o) => option(o, valueOf(cmd, o))).join('');
   }
   out += `.SH TARGETS\nA container is named by its full id, a unique id prefix, or its name (with or without the leading /).\n`;
-  out += '.SH "SHELL COMPLETION"\n.nf\ncx completion bash > /etc/bash_completion.d/cx\ncx completion zsh > "${fpath[1]}/_cx"\ncx completion fish > ~/.config/fish/completions/cx.fish\n.fi\n';
+  out +=
+    '.SH "SHELL COMPLETION"\n.nf\ncx completion bash > /etc/bash_completion.d/cx\ncx completion zsh > "${fpath[1]}/_cx"\ncx completion fish > ~/.config/fish/completions/cx.fish\n.fi\n';
   out += '.SH "SEE ALSO"\n.BR docker (1),\n.BR nsenter (1),\n.BR runc (8)\n';
   return out;
 }

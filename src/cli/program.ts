@@ -25,7 +25,9 @@ export function buildProgram(ctx: Context, done: Done): Command {
     )
     .version(`cx ${version()}`, '-V, --version', 'print the version')
     .addOption(new Option('--debug', 'explain choices and show stack traces on errors'))
-    .addOption(new Option('-H, --host <ssh://[user@]host[:port]>', 'run the command on another host over ssh (repeatable for ls; also CX_HOST)'))
+    .addOption(
+      new Option('-H, --host <ssh://[user@]host[:port]>', 'run the command on another host over ssh (repeatable for ls; also CX_HOST)'),
+    )
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -44,7 +46,17 @@ Examples:
 
 Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
     );
-  for (const make of [lsCommand, execCommand, enterCommand, debugCommand, envCommand, doctorCommand, uiCommand, replayCommand, auditCommand]) {
+  for (const make of [
+    lsCommand,
+    execCommand,
+    enterCommand,
+    debugCommand,
+    envCommand,
+    doctorCommand,
+    uiCommand,
+    replayCommand,
+    auditCommand,
+  ]) {
     program.addCommand(make(ctx, done));
   }
   program.addCommand(completionCommand(program, ctx, done));
@@ -94,7 +106,8 @@ function manCommand(program: Command, ctx: Context, done: Done): Command {
 export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts: { engineOnly?: boolean } = {}): Promise<number> {
   // -H ssh://host (or CX_HOST, DOCKER_HOST=ssh://, an ssh docker context): the command runs there.
   const remote = opts.engineOnly ? undefined : remoteTarget(argv, io.env);
-  if (remote && remote.hosts.length > 0) return runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, {}, { engineOnly: true }));
+  if (remote && remote.hosts.length > 0)
+    return runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, {}, { engineOnly: true }));
   if (remote) argv = remote.rest;
   const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts, opts.engineOnly === true);
   let code = 0;
@@ -126,7 +139,11 @@ export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    throw usageFromCommander(err, argv, program.commands.map((c) => c.name()));
+    throw usageFromCommander(
+      err,
+      argv,
+      program.commands.map((c) => c.name()),
+    );
   } finally {
     ctx.close();
   }

@@ -107,8 +107,16 @@ async function lsViaEngineApi(host: RemoteHost, all: boolean, io: IO, why: Remot
     let err = '';
     const stdout = new Writable({ write: (c: Buffer, _e, cb) => (out.push(Buffer.from(c)), cb()) });
     const stderr = new Writable({ write: (c: Buffer, _e, cb) => ((err += c.toString('utf8')), cb()) });
-    const code = await runHere(['ls', '--json', ...(all ? ['--all'] : [])], ioHere(io, proxy.socketPath, { stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false }));
-    if (code !== 0) throw new RemoteError(host, 'no-engine', `${why.message}, and its Engine API did not answer: ${err.split('\n')[0]?.replace(/^cx: /, '') ?? ''}`);
+    const code = await runHere(
+      ['ls', '--json', ...(all ? ['--all'] : [])],
+      ioHere(io, proxy.socketPath, { stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false }),
+    );
+    if (code !== 0)
+      throw new RemoteError(
+        host,
+        'no-engine',
+        `${why.message}, and its Engine API did not answer: ${err.split('\n')[0]?.replace(/^cx: /, '') ?? ''}`,
+      );
     // The listing prints it after the host's label: the message without its own.
     const warning = fallbackWarning(why).replace(`${host.label}: `, '');
     return { records: JSON.parse(Buffer.concat(out).toString('utf8')) as Record<string, unknown>[], warnings: [`cx: warning: ${warning}`] };

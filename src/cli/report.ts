@@ -16,6 +16,8 @@ export function report(err: unknown, io: IO, debug: boolean): number {
   }
   const message = err instanceof Error ? err.message : String(err);
   io.stderr.write(`cx: unexpected error: ${sanitize(message)}\n`);
-  io.stderr.write(debug && err instanceof Error ? `${sanitize(err.stack ?? '')}\n` : '    run again with --debug for details, and report it\n');
+  io.stderr.write(
+    debug && err instanceof Error ? `${sanitize(err.stack ?? '')}\n` : '    run again with --debug for details, and report it\n',
+  );
   return 1;
 }

@@ -45,7 +45,9 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
       ids.map((id) =>
         readTask(stateRoot, ns, path.join(dir, id), id).catch((err: unknown) => {
           if (opts.only !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-          warn(`skipping containerd task ${ns}/${id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err))}`);
+          warn(
+            `skipping containerd task ${ns}/${id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err))}`,
+          );
           return undefined;
         }),
       ),
@@ -73,7 +75,11 @@ async function readTask(stateRoot: string, ns: string, bundle: string, id: strin
   const check = await validatePid(pid, id, rs?.pidStart, '/proc', recorded);
   const k8s =
     ann[`${CRI}container-type`] === 'container'
-      ? { namespace: ann[`${CRI}sandbox-namespace`] ?? '', pod: ann[`${CRI}sandbox-name`] ?? '', container: ann[`${CRI}container-name`] ?? '' }
+      ? {
+          namespace: ann[`${CRI}sandbox-namespace`] ?? '',
+          pod: ann[`${CRI}sandbox-name`] ?? '',
+          container: ann[`${CRI}container-name`] ?? '',
+        }
       : undefined;
   const oci: OciRuntimeRef = { binary, root, bundle, pidStart: rs?.pidStart };
   return {
@@ -89,7 +95,9 @@ async function readTask(stateRoot: string, ns: string, bundle: string, id: strin
     pid: check.ok ? pid : undefined,
     runtime: ns === 'moby' ? 'docker' : 'containerd',
     source: 'containerd',
-    labels: k8s ? { 'io.kubernetes.pod.namespace': k8s.namespace, 'io.kubernetes.pod.name': k8s.pod, 'io.kubernetes.container.name': k8s.container } : {},
+    labels: k8s
+      ? { 'io.kubernetes.pod.namespace': k8s.namespace, 'io.kubernetes.pod.name': k8s.pod, 'io.kubernetes.container.name': k8s.container }
+      : {},
     config: configFromBundle(config),
     oci,
     ...(k8s ? { k8s } : {}),
@@ -108,4 +116,3 @@ export function configFromBundle(config: OciConfig): Container['config'] {
     tty: config.process?.terminal ?? false,
   };
 }
-

@@ -199,7 +199,6 @@ function stateOf(s: NonNullable<ConfigV2['State']>): ContainerState {
   return realTime(s.StartedAt) ? 'exited' : 'created';
 }
 
-
 function describe(err: unknown): string {
   if (err instanceof SyntaxError) return `malformed config.v2.json (${err.message})`;
   const e = err as NodeJS.ErrnoException;

@@ -157,8 +157,7 @@ export class Inventory implements ContainerLookup {
         stuck: (item, why) => this.stuckRecord(health, item, why),
         ...(roots ? { facts: (item: ListItem) => readDiskFacts(roots, item.Id) } : {}),
       });
-    }
-    else if (health.roots) engine = listFromDisk(health.roots, warn);
+    } else if (health.roots) engine = listFromDisk(health.roots, warn);
     else if (health.socketPath === DEFAULT_SOCKET) {
       warn(`${describeHealth(health)}; its state dirs are unknown: listing containers recognised in /proc`);
       engine = scanProc();
@@ -169,6 +168,9 @@ export class Inventory implements ContainerLookup {
 
   /** containerd task bundles (dockerd's own and the system's) and podman's files. */
   private runtimeLists(roots: DockerRoots | undefined): Array<Promise<Container[]>> {
-    return [...this.containerdStates(roots).map((s) => listFromContainerd(s, this.deps.warn)), listFromPodman(this.deps.podman ?? PODMAN_ROOTS, this.deps.warn)];
+    return [
+      ...this.containerdStates(roots).map((s) => listFromContainerd(s, this.deps.warn)),
+      listFromPodman(this.deps.podman ?? PODMAN_ROOTS, this.deps.warn),
+    ];
   }
 }

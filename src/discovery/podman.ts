@@ -49,7 +49,8 @@ export async function listFromPodman(roots: PodmanRoots, warn: Warn): Promise<Co
   try {
     entries = JSON.parse(await readText(index)) as StorageEntry[];
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`cannot read ${index}: ${err instanceof SyntaxError ? 'malformed JSON' : (err as NodeJS.ErrnoException).code}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      warn(`cannot read ${index}: ${err instanceof SyntaxError ? 'malformed JSON' : (err as NodeJS.ErrnoException).code}`);
     return [];
   }
   if (!Array.isArray(entries)) return [];
@@ -62,7 +63,9 @@ export async function listFromPodman(roots: PodmanRoots, warn: Warn): Promise<Co
       try {
         return await readOne(roots, e, e.id);
       } catch (err) {
-        warn(`skipping podman container ${e.id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : String((err as Error).message)}`);
+        warn(
+          `skipping podman container ${e.id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : String((err as Error).message)}`,
+        );
         return undefined;
       }
     }),

@@ -27,7 +27,8 @@ export function resolveTarget(target: string, containers: readonly Container[]):
   }
   const close = closestNames(wanted, containers);
   throw new NotFoundError(
-    `no container named or with id '${sanitize(wanted)}'` + (close.length ? `; did you mean ${close.map((n) => `'${sanitize(n)}'`).join(', ')}?` : ''),
+    `no container named or with id '${sanitize(wanted)}'` +
+      (close.length ? `; did you mean ${close.map((n) => `'${sanitize(n)}'`).join(', ')}?` : ''),
     { hint: 'run `cx ls --all` to see every container' },
   );
 }

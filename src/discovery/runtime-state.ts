@@ -72,7 +72,13 @@ export function parseRuncState(text: string): RuntimeState {
   const bundle = /"bundle=([^"\\]*)"/.exec(text);
   const cgroups = /"cgroup_paths":(\{[^{}]*\})/.exec(text);
   if (pid && text.trimEnd().endsWith('}')) {
-    return { pid: Number(pid[1]), pidStart: Number(pid[2]), bundle: absolute(bundle?.[1]), created: pid[3], cgroupPaths: cgroupList(cgroups?.[1]) };
+    return {
+      pid: Number(pid[1]),
+      pidStart: Number(pid[2]),
+      bundle: absolute(bundle?.[1]),
+      created: pid[3],
+      cgroupPaths: cgroupList(cgroups?.[1]),
+    };
   }
   const s = JSON.parse(text) as RuncStateJson;
   const bundleLabel = s.config?.labels?.find((l) => l.startsWith('bundle='));

@@ -111,9 +111,7 @@ export class DockerClient {
 
   /** GET /_ping once per client; the negotiated version prefixes every later path. */
   ping(): Promise<PingResult> {
-    this.version ??= this.raw('GET', '/_ping').then((res) =>
-      negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION),
-    );
+    this.version ??= this.raw('GET', '/_ping').then((res) => negotiate(headerValue(res.headers['api-version']) ?? MIN_API_VERSION));
     this.version.catch(() => {
       this.version = undefined;
     });
@@ -248,7 +246,13 @@ export class DockerClient {
     const v = await this.apiVersion();
     const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.endpoint.socketPath, method: 'GET', path: `/v${v}${path}`, agent: false, headers: { Host: 'docker' } });
+      const req = http.request({
+        socketPath: this.endpoint.socketPath,
+        method: 'GET',
+        path: `/v${v}${path}`,
+        agent: false,
+        headers: { Host: 'docker' },
+      });
       const clear = deadline(deadlineMs, () => req.destroy(this.deadlineError('GET', path, deadlineMs)));
       req.on('error', (err) => {
         clear();
@@ -263,7 +267,9 @@ export class DockerClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', () => undefined);
-        res.on('end', () => reject(engineStatusError('GET', path, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+        res.on('end', () =>
+          reject(engineStatusError('GET', path, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })),
+        );
       });
       req.end();
     });

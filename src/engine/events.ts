@@ -81,7 +81,11 @@ export function streamEvents(
       res.on('error', (err) => fail(new EngineError(`event stream: ${err.message}`, { cause: err })));
     },
     (err: unknown) =>
-      fail(err instanceof EngineError ? err : new EngineError(String(err), { cause: err, ...(err instanceof CxError && err.daemon ? { daemon: err.daemon } : {}) })),
+      fail(
+        err instanceof EngineError
+          ? err
+          : new EngineError(String(err), { cause: err, ...(err instanceof CxError && err.daemon ? { daemon: err.daemon } : {}) }),
+      ),
   );
 
   return {

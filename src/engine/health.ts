@@ -87,7 +87,10 @@ export async function checkDaemon(
       evidence.push(`/_ping answered HTTP ${outcome.status}${outcome.apiVersion ? ` (API ${outcome.apiVersion})` : ''}`);
       if (Date.now() - started > deadlineMs) evidence.push(`slowly: after ${Date.now() - started} ms`);
       if (roots?.pid !== undefined) evidence.push(procFact);
-      return { ...done(outcome.status === 200 ? 'ok' : 'frozen', roots), ...(outcome.apiVersion ? { apiVersion: outcome.apiVersion } : {}) };
+      return {
+        ...done(outcome.status === 200 ? 'ok' : 'frozen', roots),
+        ...(outcome.apiVersion ? { apiVersion: outcome.apiVersion } : {}),
+      };
     case 'timeout': {
       const stopped = proc?.state === 'T' || proc?.state === 't';
       evidence.push(
@@ -131,7 +134,7 @@ export function daemonUnusableError(h: DaemonHealth): EngineError {
     case 'dead':
       return new EngineError(`${TROUBLE_TEXT.dead}: ${sock} refuses connections, ${where}`, {
         daemon: 'dead',
-        hint: 'start dockerd (cx remembers an engine\'s state dirs once it has seen it running)',
+        hint: "start dockerd (cx remembers an engine's state dirs once it has seen it running)",
       });
     case 'denied':
       return new EngineError(`permission denied on ${sock}: cx runs as uid ${process.getuid?.() ?? '?'}, not root and not in its group`, {
@@ -141,7 +144,7 @@ export function daemonUnusableError(h: DaemonHealth): EngineError {
     default:
       return new EngineError(`${describeHealth(h)}, ${where}`, {
         ...(h.state === 'ok' ? {} : { daemon: h.state }),
-        hint: 'see `cx doctor`; cx finds a frozen engine\'s state from its dockerd command line',
+        hint: "see `cx doctor`; cx finds a frozen engine's state from its dockerd command line",
       });
   }
 }

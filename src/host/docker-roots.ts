@@ -193,7 +193,10 @@ export async function locateDockerRoots(
   if (d) {
     const fromArgs = d.args.dataRoot !== undefined || d.args.execRoot !== undefined;
     const roots: DockerRoots = {
-      dataRoot: remappedDataRoot(absolute(d.args.dataRoot) ?? absolute(d.json['data-root'] ?? d.json.graph) ?? DEFAULT_DATA_ROOT, d.args.usernsRemap ?? d.json['userns-remap']),
+      dataRoot: remappedDataRoot(
+        absolute(d.args.dataRoot) ?? absolute(d.json['data-root'] ?? d.json.graph) ?? DEFAULT_DATA_ROOT,
+        d.args.usernsRemap ?? d.json['userns-remap'],
+      ),
       execRoot: absolute(d.args.execRoot) ?? absolute(d.json['exec-root']) ?? DEFAULT_EXEC_ROOT,
       pid: d.pid,
       how: `from dockerd ${d.pid}'s ${fromArgs ? 'command line' : 'configuration (daemon.json or defaults)'}`,
@@ -205,8 +208,18 @@ export async function locateDockerRoots(
     return roots;
   }
   const cached = readCache(cacheFile, note)[await canonical(socket)];
-  if (cached && typeof cached.dataRoot === 'string' && typeof cached.execRoot === 'string' && checkRoots(cached.dataRoot, cached.execRoot, note, 'the remembered')) {
-    return { dataRoot: cached.dataRoot, execRoot: cached.execRoot, pid: undefined, how: `no dockerd serves ${socket}; last seen roots (${cacheFile})` };
+  if (
+    cached &&
+    typeof cached.dataRoot === 'string' &&
+    typeof cached.execRoot === 'string' &&
+    checkRoots(cached.dataRoot, cached.execRoot, note, 'the remembered')
+  ) {
+    return {
+      dataRoot: cached.dataRoot,
+      execRoot: cached.execRoot,
+      pid: undefined,
+      how: `no dockerd serves ${socket}; last seen roots (${cacheFile})`,
+    };
   }
   const defaults = await Promise.all(DEFAULT_SOCKETS.map(canonical));
   if (!defaults.includes(await canonical(socket))) return undefined;

@@ -39,7 +39,10 @@ export async function pidsUsage(pid: number): Promise<PidsUsage | undefined> {
     else if (m[1] === '' && mounts.v2 && dir === undefined) dir = `${mounts.v2}${path}`;
   }
   if (!dir) return undefined;
-  const [max, current] = await Promise.all([readFile(`${dir}/pids.max`, 'utf8').catch(() => ''), readFile(`${dir}/pids.current`, 'utf8').catch(() => '')]);
+  const [max, current] = await Promise.all([
+    readFile(`${dir}/pids.max`, 'utf8').catch(() => ''),
+    readFile(`${dir}/pids.current`, 'utf8').catch(() => ''),
+  ]);
   if (!/^\d+\s*$/.test(max) || !/^\d+\s*$/.test(current)) return undefined;
   return { current: Number(current), max: Number(max) };
 }

@@ -115,13 +115,15 @@ say rehashed`;
 export function guardedCommand(file: string, sha256: string, command: string): string {
   const dir = path.posix.dirname(file);
   const want = ['0 700', '0 700', '0 700'].join('\n');
-  return [
-    `f=${shQuote(file)}; l=${shQuote(dir)}`,
-    `[ "$(id -u)" = 0 ] && [ ! -L ${shQuote(REMOTE_ROOT)} ] && [ ! -L "$l" ] && [ ! -L "$f" ] && [ -f "$f" ]`,
-    `[ "$(stat -c '%u %a' ${shQuote(REMOTE_ROOT)} "$l" "$f" 2>/dev/null)" = "$(printf '${want}')" ]`,
-    `[ "$(cat "$l/verified" 2>/dev/null)" = "$(stat -c '%i %s %Y %Z' "$f") ${sha256}" ]`,
-    command,
-  ].join(' && ') + '; exit 255';
+  return (
+    [
+      `f=${shQuote(file)}; l=${shQuote(dir)}`,
+      `[ "$(id -u)" = 0 ] && [ ! -L ${shQuote(REMOTE_ROOT)} ] && [ ! -L "$l" ] && [ ! -L "$f" ] && [ -f "$f" ]`,
+      `[ "$(stat -c '%u %a' ${shQuote(REMOTE_ROOT)} "$l" "$f" 2>/dev/null)" = "$(printf '${want}')" ]`,
+      `[ "$(cat "$l/verified" 2>/dev/null)" = "$(stat -c '%i %s %Y %Z' "$f") ${sha256}" ]`,
+      command,
+    ].join(' && ') + '; exit 255'
+  );
 }
 
 async function place(host: RemoteHost, s: SshSettings, exe: LocalExecutable, dir: string, file: string): Promise<void> {

@@ -23,7 +23,12 @@ export async function startDialProxy(host: RemoteHost, s: SshSettings): Promise<
   const probe = await capture(host, s, 'command -v docker >/dev/null 2>&1 && echo cx-remote: docker || echo cx-remote: none');
   if (probe.code !== 0) throw sshFailure(host, probe, s);
   if (!probe.stdout.toString('utf8').includes('cx-remote: docker')) {
-    throw new RemoteError(host, 'no-engine', 'the remote host has no docker CLI, and cx could not be placed there either', 'install docker there, or log in as root so cx can carry itself over');
+    throw new RemoteError(
+      host,
+      'no-engine',
+      'the remote host has no docker CLI, and cx could not be placed there either',
+      'install docker there, or log in as root so cx can carry itself over',
+    );
   }
   const socketPath = path.join(s.controlDir, `dial-${process.pid}.sock`);
   rmSync(socketPath, { force: true });

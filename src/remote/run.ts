@@ -60,7 +60,12 @@ function memoFile(s: SshSettings, host: RemoteHost, file: string): string {
  * the guard in front of the command checks again on the remote (see guardedCommand). Otherwise the
  * full check (which also opens the connection, so ssh's own failures are told apart and worded).
  */
-async function locate(host: RemoteHost, s: SshSettings, version: string, exe: LocalExecutable): Promise<{ file: string; checked: boolean }> {
+async function locate(
+  host: RemoteHost,
+  s: SshSettings,
+  version: string,
+  exe: LocalExecutable,
+): Promise<{ file: string; checked: boolean }> {
   const memo = memoFile(s, host, remotePath(version, exe));
   if (existsSync(memo) && (await masterAlive(host, s))) return { file: remotePath(version, exe), checked: false };
   const { file } = await ensureRemoteCx(host, s, version, exe);
@@ -74,7 +79,8 @@ export async function runRemote(host: RemoteHost, args: readonly string[], io: I
   const s = sshSettings(io.env, !tty);
   const exe = executable(host, s);
   const { file } = await locate(host, s, version, exe);
-  const run = (): Promise<number> => runInherited([...sshArgs(host, s, tty ? '-tt' : '-T'), guardedCommand(file, exe.sha256, remoteCommand(file, args, io.env))]);
+  const run = (): Promise<number> =>
+    runInherited([...sshArgs(host, s, tty ? '-tt' : '-T'), guardedCommand(file, exe.sha256, remoteCommand(file, args, io.env))]);
   const code = await run();
   if (code !== 255) return code;
   // 255: ssh's own failure, the guard's refusal (nothing ran), or the command's own exit code.
@@ -87,7 +93,12 @@ export async function runRemote(host: RemoteHost, args: readonly string[], io: I
   // The copy had changed or gone (now checked or placed again): the command did not run. On a
   // terminal nothing was lost, so run it now; a pipe's input may have been read already.
   if (tty) return run();
-  throw new RemoteError(host, 'no-cx', 'the copy of cx on the remote had changed or gone; it is checked and in place again, and the command did not run', 'run the command again');
+  throw new RemoteError(
+    host,
+    'no-cx',
+    'the copy of cx on the remote had changed or gone; it is checked and in place again, and the command did not run',
+    'run the command again',
+  );
 }
 
 /** ssh with the terminal (or pipes) passed through; its exit code. */
@@ -164,7 +175,11 @@ export async function listHosts(
         if (r.code !== 0)
           return {
             host,
-            error: new RemoteError(host, 'remote', sanitize(warnings.map((w) => w.replace(/^cx: /, '')).join('; ') || `cx ls exited ${r.code}`)),
+            error: new RemoteError(
+              host,
+              'remote',
+              sanitize(warnings.map((w) => w.replace(/^cx: /, '')).join('; ') || `cx ls exited ${r.code}`),
+            ),
             warnings: [],
           };
         const parsed = JSON.parse(r.stdout.toString('utf8')) as unknown;

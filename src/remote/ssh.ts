@@ -129,8 +129,7 @@ export function capture(
     // finds the hash wrong and says so.
     opts.input.on('error', () => child.stdin?.end());
     opts.input.pipe(child.stdin!);
-  }
-  else child.stdin?.end();
+  } else child.stdin?.end();
   child.stdin?.on('error', () => undefined);
   const timer = setTimeout(() => {
     timedOut = true;

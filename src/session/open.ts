@@ -38,7 +38,9 @@ export async function openSession(registry: Pick<BackendChooser, 'select'>, cont
   opts.trace?.(`backend ${why}`);
   const request = await settleTerm(backend.files(container), await opts.request(container, backend));
   if (request.debug && backend.name !== 'nsenter') {
-    throw new BackendUnavailableError(`a debug session needs the nsenter backend, not ${backend.name}`, { hint: 'run it as root with the helper built (see `cx doctor`)' });
+    throw new BackendUnavailableError(`a debug session needs the nsenter backend, not ${backend.name}`, {
+      hint: 'run it as root with the helper built (see `cx doctor`)',
+    });
   }
   if (request.term) opts.trace?.(`TERM=${request.term.value}: ${request.term.why}`);
   opts.trace?.(`running ${JSON.stringify(request.cmd)} tty=${request.tty} stdin=${request.stdin}`);

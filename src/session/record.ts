@@ -113,7 +113,11 @@ export function newRecordingPath(env: NodeJS.ProcessEnv, containerName: string, 
   const base = env['CX_RECORD_DIR'] || path.join(env['XDG_STATE_HOME'] || path.join(os.homedir(), '.local', 'state'), 'cx', 'recordings');
   mkdirSync(path.dirname(path.resolve(base)), { recursive: true, mode: 0o700 });
   ensurePrivateDir(path.resolve(base));
-  const safe = containerName.replace(/^\//, '').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'container';
+  const safe =
+    containerName
+      .replace(/^\//, '')
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 64) || 'container';
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return path.join(path.resolve(base), `${safe}-${stamp}.cast`);
 }

@@ -25,10 +25,12 @@ export async function chooseTerm(files: ContainerFiles, wanted: string): Promise
   const paths = [...TERMINFO_DIRS, ...entries.flat()];
   const found = files.existing ? await files.existing(paths) : await Promise.all(paths.map((p) => files.exists(p)));
   const has = new Set(paths.filter((_, i) => found[i] === true));
-  if (!TERMINFO_DIRS.some((d) => has.has(d))) return { value: wanted, why: "caller's TERM; the container has no terminfo database to check it" };
+  if (!TERMINFO_DIRS.some((d) => has.has(d)))
+    return { value: wanted, why: "caller's TERM; the container has no terminfo database to check it" };
   const usable = names.find((n) => TERMINFO_DIRS.some((d) => entryPaths(d, n).some((p) => has.has(p))));
   if (usable === wanted) return { value: wanted, why: "caller's TERM" };
-  if (usable === undefined) return { value: wanted, why: `caller's TERM; the container has no terminfo for it, nor for ${TERM_FALLBACKS.join(' or ')}` };
+  if (usable === undefined)
+    return { value: wanted, why: `caller's TERM; the container has no terminfo for it, nor for ${TERM_FALLBACKS.join(' or ')}` };
   return { value: usable, why: `fallback: the container has no terminfo for ${wanted}` };
 }
 

@@ -79,7 +79,8 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
   const liveRows = useRef(sessionRows);
   liveRows.current = sessionRows;
   const liveMarks = new Map<string, 'running' | 'exited'>();
-  for (const r of sessionRows) if (r.running || !liveMarks.has(r.containerId)) liveMarks.set(r.containerId, r.running ? 'running' : 'exited');
+  for (const r of sessionRows)
+    if (r.running || !liveMarks.has(r.containerId)) liveMarks.set(r.containerId, r.running ? 'running' : 'exited');
   const handler = useRef<(input: string, key: Key) => void>(() => undefined);
 
   const visible = visibleOf(state);
@@ -121,7 +122,8 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
     onExit(result, snapshotOf(s));
     exit();
   };
-  const current = (): Container | undefined => (s.view.kind === 'detail' ? (s.containers.find((c) => c.id === detailId) ?? undefined) : selectedOf(s));
+  const current = (): Container | undefined =>
+    s.view.kind === 'detail' ? (s.containers.find((c) => c.id === detailId) ?? undefined) : selectedOf(s);
   const running = (c: Container | undefined): c is Container => {
     if (!c) {
       emit({ type: 'message', message: { text: 'no container selected', tone: 'error' } });
@@ -151,7 +153,11 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
         const live = liveRows.current.filter((r) => r.running).length;
         if (live === 0) return finish({ kind: 'quit' });
         const what = live === 1 ? '1 live session' : `${live} live sessions`;
-        return emit({ type: 'confirmQuit', asking: true, message: { text: `${what}: quit and hang up? (y quits, n stays)`, tone: 'error' } });
+        return emit({
+          type: 'confirmQuit',
+          asking: true,
+          message: { text: `${what}: quit and hang up? (y quits, n stays)`, tone: 'error' },
+        });
       }
       case 'yes':
         return finish({ kind: 'quit' });
@@ -164,7 +170,11 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
       case 'dismiss': {
         const row = liveRows.current[Math.min(s.sessionIndex, liveRows.current.length - 1)];
         if (!row) return;
-        if (row.running) return emit({ type: 'message', message: { text: `${clean(row.containerName)}: still running (return to it and exit, or quit cx to hang up)`, tone: 'error' } });
+        if (row.running)
+          return emit({
+            type: 'message',
+            message: { text: `${clean(row.containerName)}: still running (return to it and exit, or quit cx to hang up)`, tone: 'error' },
+          });
         sessionsSource.dismiss?.(row.id);
         return;
       }
@@ -248,13 +258,34 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
   useInput((input, key) => handler.current(input, key));
 
   const scope = scopeOf(state);
-  const title = headerText({ total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length, shown: visible.length, all: state.all, filter: state.filter, sort: state.sort, choice: state.choice, live: state.live, recording: state.recording });
-  const empty = !state.loaded ? 'loading…' : state.filter !== '' ? `nothing matches "${clean(state.filter)}" (esc clears the filter)` : state.all ? 'no containers' : 'no running containers (a shows stopped ones)';
+  const title = headerText({
+    total: state.all ? state.containers.length : visibleOf({ ...state, filter: '' }).length,
+    shown: visible.length,
+    all: state.all,
+    filter: state.filter,
+    sort: state.sort,
+    choice: state.choice,
+    live: state.live,
+    recording: state.recording,
+  });
+  const empty = !state.loaded
+    ? 'loading…'
+    : state.filter !== ''
+      ? `nothing matches "${clean(state.filter)}" (esc clears the filter)`
+      : state.all
+        ? 'no containers'
+        : 'no running containers (a shows stopped ones)';
   return (
     <Box flexDirection="column" width={size.cols} height={size.rows - 1}>
       <Header title={title} banner={banner} width={size.cols} />
       {state.view.kind === 'sessions' ? (
-        <SessionsView rows={sessionRows} selectedIndex={Math.min(state.sessionIndex, Math.max(0, sessionRows.length - 1))} height={listHeight} width={size.cols} now={now} />
+        <SessionsView
+          rows={sessionRows}
+          selectedIndex={Math.min(state.sessionIndex, Math.max(0, sessionRows.length - 1))}
+          height={listHeight}
+          width={size.cols}
+          now={now}
+        />
       ) : state.view.kind === 'help' ? (
         <HelpView top={state.detailTop} height={listHeight} width={size.cols} />
       ) : state.view.kind === 'detail' ? (

@@ -68,11 +68,21 @@ export async function handoff(
       const size = request.size ?? { cols: 80, rows: 24 };
       try {
         recording = newRecordingPath(op.io.env, c.name);
-        observers.push(new CastRecorder(recording, { width: size.cols, height: size.rows, command: request.cmd.join(' '), title: c.name, env: { TERM: op.io.env['TERM'] ?? '' } }));
+        observers.push(
+          new CastRecorder(recording, {
+            width: size.cols,
+            height: size.rows,
+            command: request.cmd.join(' '),
+            title: c.name,
+            env: { TERM: op.io.env['TERM'] ?? '' },
+          }),
+        );
       } catch (err) {
         session.kill('SIGKILL');
         session.resume();
-        throw new CxError(`cannot record: ${(err as Error).message}`, { hint: 'set CX_RECORD_DIR to a directory of yours, or R turns recording off' });
+        throw new CxError(`cannot record: ${(err as Error).message}`, {
+          hint: 'set CX_RECORD_DIR to a directory of yours, or R turns recording off',
+        });
       }
     }
     const audit = auditLog?.started({
@@ -102,7 +112,14 @@ export async function handoff(
 }
 
 /** Give the terminal back to a live session (from the sessions view). */
-export async function resume(ctx: Context, screen: Screen, id: number, live: LiveSessions, keys: LiveKeys, signal?: AbortSignal): Promise<Message> {
+export async function resume(
+  ctx: Context,
+  screen: Screen,
+  id: number,
+  live: LiveSessions,
+  keys: LiveKeys,
+  signal?: AbortSignal,
+): Promise<Message> {
   const target = live.get(id);
   if (!target) return { text: 'that session is gone', tone: 'error' };
   screen.leave();
@@ -115,7 +132,13 @@ export async function resume(ctx: Context, screen: Screen, id: number, live: Liv
  * live session, detach comes back to the list. A session that ends while attached is done with (its
  * status goes to the list); one that ended while detached stays until dismissed.
  */
-async function drive(ctx: Context, first: LiveSession, live: LiveSessions, keys: LiveKeys, signal: AbortSignal | undefined): Promise<Message> {
+async function drive(
+  ctx: Context,
+  first: LiveSession,
+  live: LiveSessions,
+  keys: LiveKeys,
+  signal: AbortSignal | undefined,
+): Promise<Message> {
   let current = first;
   for (;;) {
     const name = clean(current.meta.containerName);
@@ -130,7 +153,10 @@ async function drive(ctx: Context, first: LiveSession, live: LiveSessions, keys:
       case 'detach':
         return { text: `${name}: detached, still running (w lists the live sessions)`, tone: 'info' };
       case 'closed':
-        return { text: `${name}: exited with status ${current.status?.exitCode ?? '?'} (x in the sessions view dismisses it)`, tone: 'info' };
+        return {
+          text: `${name}: exited with status ${current.status?.exitCode ?? '?'} (x in the sessions view dismisses it)`,
+          tone: 'info',
+        };
       case 'exited': {
         live.remove(current);
         const status = outcome.status;

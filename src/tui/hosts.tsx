@@ -63,14 +63,18 @@ function Picker(props: {
       {props.hosts.map((h, i) => {
         const s = statuses[i] ?? { kind: 'checking' };
         const text =
-          s.kind === 'checking' ? 'checking…' : s.kind === 'ok' ? `${s.running} running (${s.total} in all)` : `unreachable: ${clean(s.text)}`;
+          s.kind === 'checking'
+            ? 'checking…'
+            : s.kind === 'ok'
+              ? `${s.running} running (${s.total} in all)`
+              : `unreachable: ${clean(s.text)}`;
         return (
           <Text key={h.label} inverse={i === selected} color={s.kind === 'error' ? 'red' : undefined}>
             {`${i === selected ? '>' : ' '} ${clean(h.label).padEnd(width)}  ${text}`}
           </Text>
         );
       })}
-      <Text dimColor>enter open the host's list  ↑↓ move  q quit</Text>
+      <Text dimColor>enter open the host's list ↑↓ move q quit</Text>
     </Box>
   );
 }

@@ -12,7 +12,6 @@ import { handoff, resume } from './handoff.js';
 import { drainStdin, Screen } from './screen.js';
 import type { UiSnapshot } from './state.js';
 
-
 /**
  * `cx` / `cx ui`: show the app until the user quits; each Enter unmounts it, hands the terminal to
  * a shell (handoff.ts), and shows it again with the selection kept and the exit status. A signal
@@ -47,7 +46,10 @@ function rowOf(s: LiveSession): SessionRow {
 export async function runTui(ctx: Context, sources: TuiSources = engineSources(ctx), opts: TuiOptions = {}): Promise<number> {
   const io = ctx.io;
   if (!io.stdinIsTTY || !io.stdoutIsTTY) {
-    throw new UsageError('the cx TUI needs a terminal on stdin and stdout', 'for scripts use `cx ls` and `cx exec`; `cx --help` lists the commands');
+    throw new UsageError(
+      'the cx TUI needs a terminal on stdin and stdout',
+      'for scripts use `cx ls` and `cx exec`; `cx --help` lists the commands',
+    );
   }
   const keys = liveKeys(opts.detachKeys);
   const live = new LiveSessions();
@@ -104,7 +106,18 @@ export async function runTui(ctx: Context, sources: TuiSources = engineSources(c
       const message =
         chosen.kind === 'resume'
           ? await resume(ctx, screen, chosen.id, live, keys, stopSessions.signal)
-          : await handoff(ctx, freshContext, screen, chosen.container, chosen.choice, live, keys, chosen.record, stopSessions.signal, chosen.kind === 'debug');
+          : await handoff(
+              ctx,
+              freshContext,
+              screen,
+              chosen.container,
+              chosen.choice,
+              live,
+              keys,
+              chosen.record,
+              stopSessions.signal,
+              chosen.kind === 'debug',
+            );
       if (signalled) return signalExitCode(signalled);
       await drainStdin(io.stdin, 30);
       snapshot = { ...snapshot, message };

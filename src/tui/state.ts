@@ -53,7 +53,23 @@ export interface UiState {
 }
 
 /** What survives a handoff to a session and back (the app is unmounted meanwhile). */
-export type UiSnapshot = Pick<UiState, 'containers' | 'loaded' | 'engine' | 'live' | 'all' | 'filter' | 'sort' | 'selectedId' | 'selectedIndex' | 'choice' | 'message' | 'view' | 'sessionIndex' | 'recording'>;
+export type UiSnapshot = Pick<
+  UiState,
+  | 'containers'
+  | 'loaded'
+  | 'engine'
+  | 'live'
+  | 'all'
+  | 'filter'
+  | 'sort'
+  | 'selectedId'
+  | 'selectedIndex'
+  | 'choice'
+  | 'message'
+  | 'view'
+  | 'sessionIndex'
+  | 'recording'
+>;
 
 export function initialState(snapshot?: Partial<UiSnapshot>): UiState {
   return {
@@ -179,10 +195,18 @@ export function reduce(s: UiState, e: UiEvent): UiState {
     case 'cycleBackend': {
       const options = ['auto', ...e.names];
       const next = options[(options.indexOf(s.choice.backend) + 1) % options.length] ?? 'auto';
-      return { ...s, choice: { ...s.choice, backend: next as EnterChoice['backend'] }, message: { text: `entering with backend ${next}`, tone: 'info' } };
+      return {
+        ...s,
+        choice: { ...s.choice, backend: next as EnterChoice['backend'] },
+        message: { text: `entering with backend ${next}`, tone: 'info' },
+      };
     }
     case 'openPrompt':
-      return { ...s, prompt: { kind: e.kind, text: e.kind === 'filter' ? s.filter : e.kind === 'user' ? s.choice.user : '' }, message: undefined };
+      return {
+        ...s,
+        prompt: { kind: e.kind, text: e.kind === 'filter' ? s.filter : e.kind === 'user' ? s.choice.user : '' },
+        message: undefined,
+      };
     case 'promptInput': {
       if (!s.prompt) return s;
       // Only printable text goes into a prompt (a paste may carry controls).
@@ -199,7 +223,11 @@ export function reduce(s: UiState, e: UiEvent): UiState {
     case 'showDetail': {
       const c = selectedOf(s);
       if (!c) return { ...s, message: { text: 'no container selected', tone: 'error' } };
-      return { ...s, view: { kind: 'detail', tab: e.tab, id: c.id, ...(e.command === undefined ? {} : { command: e.command }) }, detailTop: 0 };
+      return {
+        ...s,
+        view: { kind: 'detail', tab: e.tab, id: c.id, ...(e.command === undefined ? {} : { command: e.command }) },
+        detailTop: 0,
+      };
     }
     case 'help':
       return s.view.kind === 'help' ? s : { ...s, view: { kind: 'help', back: s.view }, detailTop: 0 };
@@ -240,8 +268,13 @@ function accept(s: UiState): UiState {
       return settle({ ...closed, filter: p.text.trim() });
     case 'user': {
       const user = p.text.trim();
-      if (user !== '' && !USER_SPEC.test(user)) return { ...s, message: { text: `invalid user '${user}': use name, uid, name:group or uid:gid`, tone: 'error' } };
-      return { ...closed, choice: { ...s.choice, user }, message: { text: user === '' ? "entering as the container's user" : `entering as ${user}`, tone: 'info' } };
+      if (user !== '' && !USER_SPEC.test(user))
+        return { ...s, message: { text: `invalid user '${user}': use name, uid, name:group or uid:gid`, tone: 'error' } };
+      return {
+        ...closed,
+        choice: { ...s.choice, user },
+        message: { text: user === '' ? "entering as the container's user" : `entering as ${user}`, tone: 'info' },
+      };
     }
     case 'command':
       // The app runs it (a side effect); here the prompt just closes.

@@ -19,12 +19,16 @@ export function parseDetachKeys(spec: string): Buffer {
   for (const key of spec.split(',')) {
     if (key.length === 1) {
       const code = key.charCodeAt(0);
-      if (code > 0x7e || code < 0x20) throw new Error(`invalid detach key ${JSON.stringify(key)}: use a printable ASCII character or ctrl-<a-z @ [ \\ ] ^ _>`);
+      if (code > 0x7e || code < 0x20)
+        throw new Error(`invalid detach key ${JSON.stringify(key)}: use a printable ASCII character or ctrl-<a-z @ [ \\ ] ^ _>`);
       codes.push(code);
       continue;
     }
     const ctrl = key.startsWith('ctrl-') ? CTRL_NAMES.indexOf(key.slice(5)) : -1;
-    if (ctrl < 0 || key.length !== 6) throw new Error(`invalid detach key ${JSON.stringify(key)}: use one character or ctrl-<a-z @ [ \\ ] ^ _>, comma separated (e.g. ctrl-p,ctrl-q)`);
+    if (ctrl < 0 || key.length !== 6)
+      throw new Error(
+        `invalid detach key ${JSON.stringify(key)}: use one character or ctrl-<a-z @ [ \\ ] ^ _>, comma separated (e.g. ctrl-p,ctrl-q)`,
+      );
     codes.push(ctrl);
   }
   return Buffer.from(codes);

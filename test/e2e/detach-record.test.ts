@@ -14,7 +14,10 @@ const ROWS = 20;
 
 async function processes(id: string): Promise<string[]> {
   const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout.split('\n').slice(1).map((l) => l.trim().replace(/^\d+\s+/, ''));
+  return r.stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/^\d+\s+/, ''));
 }
 
 describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', () => {
@@ -34,7 +37,10 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
   });
 
   it('docker backend: the detach keys end cx and leave the process running, as docker exec does', async () => {
-    const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', 'docker', '--detach-keys', 'ctrl-x,x', name, '--', 'sh'], { cols: COLS, rows: ROWS });
+    const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', 'docker', '--detach-keys', 'ctrl-x,x', name, '--', 'sh'], {
+      cols: COLS,
+      rows: ROWS,
+    });
     try {
       await p.expect(/# $/m);
       p.type('echo up-$((2*3)); sleep 4343\r');
@@ -89,7 +95,10 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
     assert.equal(header['height'], ROWS);
     const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
     assert.ok(events.length > 0);
-    assert.ok(events.every(([t, k, d]) => typeof t === 'number' && k === 'o' && typeof d === 'string'), 'only output events without --record-input');
+    assert.ok(
+      events.every(([t, k, d]) => typeof t === 'number' && k === 'o' && typeof d === 'string'),
+      'only output events without --record-input',
+    );
     for (let i = 1; i < events.length; i++) assert.ok((events[i]?.[0] ?? 0) >= (events[i - 1]?.[0] ?? 0), 'times never go back');
 
     const r = new PtyRun(CX_BIN, ['replay', '--speed', '100', cast], { cols: COLS, rows: ROWS });
@@ -115,8 +124,15 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
     } finally {
       p.kill();
     }
-    const events = (await readFile(cast, 'utf8')).trim().split('\n').slice(1).map((l) => JSON.parse(l) as [number, string, string]);
-    const typed = events.filter(([, k]) => k === 'i').map(([, , d]) => d).join('');
+    const events = (await readFile(cast, 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as [number, string, string]);
+    const typed = events
+      .filter(([, k]) => k === 'i')
+      .map(([, , d]) => d)
+      .join('');
     assert.ok(typed.includes('echo typed-$((6*7))\r'), typed);
   });
 

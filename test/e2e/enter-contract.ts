@@ -94,7 +94,10 @@ export function enterContract(backend: string, via?: EnterVia): void {
 
     it('starts every time when the terminal is resized right as the session starts (20 sessions)', async () => {
       for (let i = 0; i < 20; i++) {
-        const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', backend, c.name, '--', 'sh', '-c', 'stty size; echo done'], { cols: 80, rows: 24 });
+        const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', backend, c.name, '--', 'sh', '-c', 'stty size; echo done'], {
+          cols: 80,
+          rows: 24,
+        });
         try {
           // While cx is still starting the session: resizes land before, during and after the start.
           for (let k = 0; k < 5; k++) p.resize(81 + k, 25 + k);

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +37,8 @@ const DOCKERD = realpathSync(execFileSync('sh', ['-c', 'command -v dockerd'], { 
  */
 function makeRootfs(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'cx-exe-root-'));
-  for (const dir of ['proc', 'sys', 'dev', 'run', 'tmp', 'var/lib/docker', 'etc', 'usr/local/bin']) mkdirSync(path.join(root, dir), { recursive: true });
+  for (const dir of ['proc', 'sys', 'dev', 'run', 'tmp', 'var/lib/docker', 'etc', 'usr/local/bin'])
+    mkdirSync(path.join(root, dir), { recursive: true });
   chmodSync(path.join(root, 'tmp'), 0o1777);
   symlinkSync('../run', path.join(root, 'var/run'));
   mkdirSync(path.join(root, path.dirname(DOCKERD)), { recursive: true });
@@ -129,10 +141,16 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
     });
     const r = await execa(file, argv, { reject: false, timeout: 60_000 });
     assert.equal(r.exitCode, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => l.replace(root, ''));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(root, ''));
     assert.match(lines[0]!, /^700 0 \/run\/cx$/);
     assert.match(lines[1]!, /^700 0 \/run\/cx\/\d+\.\d+\.\d+-[0-9a-f]{16}\/$/);
-    assert.ok(lines.some((l) => /^700 0 \/run\/cx\/[^/]+\/\/?cx-nsenter$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^700 0 \/run\/cx\/[^/]+\/\/?cx-nsenter$/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('replaces a cached file that no longer matches what it carries', async () => {
@@ -154,7 +172,10 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
       then: 'stat -c "%a %u" "$r/run/cx"; ls -A "$r/run/cx" | wc -l',
     });
     const r = await execa(file, argv, { reject: false, timeout: 60_000 });
-    assert.match(r.stderr, /^cx: cannot use the cache for cx's embedded files: \/run\/cx is owned by uid 65534, not 0: remove it and run again$/m);
+    assert.match(
+      r.stderr,
+      /^cx: cannot use the cache for cx's embedded files: \/run\/cx is owned by uid 65534, not 0: remove it and run again$/m,
+    );
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0]!, /^cx exit [1-9]\d*$/);
     assert.deepEqual(lines.slice(1), ['777 65534', '0']);

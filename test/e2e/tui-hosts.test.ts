@@ -34,10 +34,16 @@ describe('the TUI over several hosts', () => {
   });
 
   it('lists the hosts, says which is unreachable, and enters a container on the chosen one', async () => {
-    const p = new PtyRun(CX_BIN, ['-H', a.url, '-H', b.url, '-H', dead], { cols: 160, rows: 40, env: { ...a.env, CX_SSH_TIMEOUT_MS: '4000' } });
+    const p = new PtyRun(CX_BIN, ['-H', a.url, '-H', b.url, '-H', dead], {
+      cols: 160,
+      rows: 40,
+      env: { ...a.env, CX_SSH_TIMEOUT_MS: '4000' },
+    });
     try {
       await p.expect(/cx: 3 hosts/, { timeoutMs: 30_000 });
-      await p.expect(new RegExp(`${dead.replace(/[.]/g, '\\.')} +unreachable: host unreachable \\(ssh: .*Connection refused`), { timeoutMs: 30_000 });
+      await p.expect(new RegExp(`${dead.replace(/[.]/g, '\\.')} +unreachable: host unreachable \\(ssh: .*Connection refused`), {
+        timeoutMs: 30_000,
+      });
       await p.expect(/\d+ running \(\d+ in all\)[\s\S]*\d+ running \(\d+ in all\)/, { timeoutMs: 60_000 });
       p.type('\r');
       // The first host's own list, over ssh: find the container and enter it.

@@ -18,7 +18,10 @@ const NEXT = '\x10\x0e'; // ctrl-p ctrl-n
 /** The processes docker sees in a container (docker top), one command line each. */
 async function processes(id: string): Promise<string[]> {
   const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout.split('\n').slice(1).map((l) => l.trim().replace(/^\d+\s+/, ''));
+  return r.stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/^\d+\s+/, ''));
 }
 
 /** The command lines of the live (not zombie) host processes in the same pid namespace as `pid`. */
@@ -74,7 +77,11 @@ describe('live sessions in the TUI (shared engine)', () => {
     const script = 'stty -g > "$0/before"; "$1"; echo "rc=$?"; stty -g > "$0/after"; echo finished';
     const auditLog = path.join(dir, 'audit', 'audit.jsonl');
     const recordDir = path.join(dir, 'rec');
-    const p = new PtyRun('sh', ['-c', script, dir, CX_BIN], { cols: COLS, rows: ROWS, env: { CX_AUDIT_LOG: auditLog, CX_RECORD_DIR: recordDir } });
+    const p = new PtyRun('sh', ['-c', script, dir, CX_BIN], {
+      cols: COLS,
+      rows: ROWS,
+      env: { CX_AUDIT_LOG: auditLog, CX_RECORD_DIR: recordDir },
+    });
     const open = async (name: string): Promise<void> => {
       const from = p.mark();
       p.type('/');
@@ -120,7 +127,7 @@ describe('live sessions in the TUI (shared engine)', () => {
       let rawFrom = p.raw.length;
       p.type('\r');
       const vi = await expectScreen(p, rawFrom, /^redraw-me-from-vi$/m);
-      assert.match(vi, /^~ *$/m, 'vi\'s empty-line markers are redrawn');
+      assert.match(vi, /^~ *$/m, "vi's empty-line markers are redrawn");
       assert.doesNotMatch(vi, /NAME +ID/, 'the list is gone from the screen');
 
       // Straight to the next session from inside this one: its shell screen comes back, and the
@@ -166,15 +173,22 @@ describe('live sessions in the TUI (shared engine)', () => {
       const rc = await p.expect(/rc=(\d+)/);
       assert.equal(rc[1], '0');
       await p.expect('finished');
-      const [sttyBefore, sttyAfter] = await Promise.all([readFile(path.join(dir, 'before'), 'utf8'), readFile(path.join(dir, 'after'), 'utf8')]);
+      const [sttyBefore, sttyAfter] = await Promise.all([
+        readFile(path.join(dir, 'before'), 'utf8'),
+        readFile(path.join(dir, 'after'), 'utf8'),
+      ]);
       assert.equal(sttyAfter, sttyBefore, 'terminal settings restored');
-      for (const id of [ids['a'] as string, ids['b'] as string]) assert.deepEqual(await processes(id), ['sleep 100000'], `processes left in ${id}`);
+      for (const id of [ids['a'] as string, ids['b'] as string])
+        assert.deepEqual(await processes(id), ['sleep 100000'], `processes left in ${id}`);
       // Both sessions were recorded, and audited from start to end (b's exit, a's hangup).
       const casts = (await readdir(recordDir)).filter((f) => f.endsWith('.cast')).sort();
       assert.equal(casts.length, 2, casts.join(', '));
       const castA = casts.find((f) => f.startsWith(names.a)) ?? '';
       assert.ok((await readFile(path.join(recordDir, castA), 'utf8')).includes('redraw-me-from-vi'));
-      const audit = (await readFile(auditLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const audit = (await readFile(auditLog, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(audit.filter((l) => l['event'] === 'start').length, 2);
       const ends = audit.filter((l) => l['event'] === 'end');
       assert.equal(ends.length, 2);

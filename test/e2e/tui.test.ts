@@ -31,7 +31,10 @@ class TuiRun {
   async finish(): Promise<number> {
     const m = await this.pty.expect(/rc=(\d+)/);
     await this.pty.expect('finished');
-    const [before, after] = await Promise.all([readFile(path.join(this.dir, 'before'), 'utf8'), readFile(path.join(this.dir, 'after'), 'utf8')]);
+    const [before, after] = await Promise.all([
+      readFile(path.join(this.dir, 'before'), 'utf8'),
+      readFile(path.join(this.dir, 'after'), 'utf8'),
+    ]);
     assert.equal(after, before, 'stty settings after cx differ from before');
     const raw = this.pty.raw;
     // The alternate screen was left and the cursor shown again, after the last time it was hidden.
@@ -123,7 +126,8 @@ describe('cx TUI in a real terminal (shared engine)', () => {
       from = p.mark();
       p.type('p');
       await p.expect(/sleep 100000/, { from });
-      for (const seq of ['\x1b[31mred', '\x1b]0;pwned', 'pwned\x07', '\x1b[2Jwiped']) assert.ok(!p.raw.includes(seq), `${JSON.stringify(seq)} reached the terminal raw`);
+      for (const seq of ['\x1b[31mred', '\x1b]0;pwned', 'pwned\x07', '\x1b[2Jwiped'])
+        assert.ok(!p.raw.includes(seq), `${JSON.stringify(seq)} reached the terminal raw`);
       from = p.mark();
       p.type('\x1b');
       // Back on the list before ctrl-c (an ESC and a key within a few ms read as one meta keypress).

@@ -17,7 +17,10 @@ export interface CxResult {
  * Run bin/cx to completion with piped stdio. stdout is kept as bytes (byte-exact comparisons);
  * stderr as text. The environment carries the canary.
  */
-export async function cx(args: string[], opts: { input?: Buffer | string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CxResult> {
+export async function cx(
+  args: string[],
+  opts: { input?: Buffer | string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CxResult> {
   const options: Options = {
     reject: false,
     encoding: 'buffer',

@@ -59,18 +59,27 @@ export class DedicatedEngine {
   /** Start (or restart after a kill) the same dockerd command line, and wait until it answers. */
   async launch(): Promise<void> {
     const args = [
-      '--data-root', this.dataRoot,
-      '--exec-root', this.execRoot,
-      '-H', `unix://${this.socket}`,
-      '--pidfile', this.pidfile,
-      '--bridge=none', '--iptables=false', '--ip-masq=false',
+      '--data-root',
+      this.dataRoot,
+      '--exec-root',
+      this.execRoot,
+      '-H',
+      `unix://${this.socket}`,
+      '--pidfile',
+      this.pidfile,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
       ...(this.liveRestore ? ['--live-restore'] : []),
       ...(this.usernsRemap ? ['--userns-remap=default'] : []),
     ];
     this.daemon = execa('dockerd', args, { reject: false, stdio: ['ignore', 'ignore', 'pipe'], buffer: { stderr: true }, all: false });
     const until = Date.now() + 60_000;
     for (;;) {
-      const r = await execa('docker', ['-H', `unix://${this.socket}`, 'version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 5_000 });
+      const r = await execa('docker', ['-H', `unix://${this.socket}`, 'version', '--format', '{{.Server.Version}}'], {
+        reject: false,
+        timeout: 5_000,
+      });
       if (r.exitCode === 0) return;
       if (this.daemon.exitCode !== undefined && this.daemon.exitCode !== null) {
         const res = await this.daemon;
@@ -88,7 +97,17 @@ export class DedicatedEngine {
   /** `docker run -d` on this engine; returns id, name and the init's host PID. */
   async run(opts: { name?: string; cmd?: string[]; args?: string[] } = {}): Promise<{ id: string; name: string; pid: number }> {
     const name = opts.name ?? uniqueName('cxd');
-    const r = await this.docker(['run', '-d', '--name', name, '--network', 'none', ...(opts.args ?? []), TEST_IMAGE, ...(opts.cmd ?? ['sleep', '100000'])]);
+    const r = await this.docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      ...(opts.args ?? []),
+      TEST_IMAGE,
+      ...(opts.cmd ?? ['sleep', '100000']),
+    ]);
     const id = String(r.stdout).trim();
     const pid = Number(String((await this.docker(['inspect', '--format', '{{.State.Pid}}', id])).stdout).trim());
     return { id, name, pid };
@@ -126,15 +145,21 @@ export class DedicatedEngine {
       // not running
     }
     const alive = await execa('docker', ['-H', `unix://${this.socket}`, 'ps', '-aq'], { reject: false, timeout: 10_000 });
-    const ids = String(alive.stdout ?? '').split('\n').filter(Boolean);
-    if (alive.exitCode === 0 && ids.length) await execa('docker', ['-H', `unix://${this.socket}`, 'rm', '-f', ...ids], { reject: false, timeout: 60_000 });
+    const ids = String(alive.stdout ?? '')
+      .split('\n')
+      .filter(Boolean);
+    if (alive.exitCode === 0 && ids.length)
+      await execa('docker', ['-H', `unix://${this.socket}`, 'rm', '-f', ...ids], { reject: false, timeout: 60_000 });
     if (this.daemon && this.daemon.exitCode === null) {
       this.daemon.kill('SIGTERM');
       await Promise.race([this.daemon.catch(() => undefined), sleep(20_000)]);
     }
     this.hardKill();
     await sleep(200);
-    const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
+    const mounts = (await readFile('/proc/mounts', 'utf8'))
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(this.dir));
     for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
     process.off('exit', this.killOnExit);

@@ -190,7 +190,10 @@ export class SshKeys {
     }
     // Readable by every login user of the container (the sshd reads it as the user logging in).
     await writeFile(k.path('authorized_keys'), await readFile(k.path('user_key.pub')), { mode: 0o644 });
-    await writeFile(k.clientConfig, ['Host *', `  IdentityFile ${k.path('user_key')}`, '  IdentitiesOnly yes', '  IdentityAgent none', ''].join('\n'));
+    await writeFile(
+      k.clientConfig,
+      ['Host *', `  IdentityFile ${k.path('user_key')}`, '  IdentitiesOnly yes', '  IdentityAgent none', ''].join('\n'),
+    );
     return k;
   }
 
@@ -237,7 +240,18 @@ export async function startSshdContainer(
   opts: { args?: string[]; cmd?: string[]; hostKey?: string } = {},
 ): Promise<TestContainer> {
   const name = uniqueName('cxssh');
-  const created = await execa('docker', ['create', '--name', name, '--label', 'cx-test=1', '--network', 'none', ...(opts.args ?? []), SSHD_IMAGE, ...(opts.cmd ?? [])]);
+  const created = await execa('docker', [
+    'create',
+    '--name',
+    name,
+    '--label',
+    'cx-test=1',
+    '--network',
+    'none',
+    ...(opts.args ?? []),
+    SSHD_IMAGE,
+    ...(opts.cmd ?? []),
+  ]);
   const id = created.stdout.trim();
   containers.adopt(id);
   await keys.install(name, opts.hostKey);

@@ -9,7 +9,10 @@ import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 
 async function processes(id: string): Promise<string[]> {
   const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout.split('\n').slice(1).map((l) => l.trim().replace(/^\d+\s+/, ''));
+  return r.stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/^\d+\s+/, ''));
 }
 
 describe('audit log (shared engine, cx as root)', () => {
@@ -20,7 +23,7 @@ describe('audit log (shared engine, cx as root)', () => {
 
   before(async () => {
     await requireEngine();
-    assert.equal(process.getuid?.(), 0, 'these tests run as root, as the audit log is root\'s');
+    assert.equal(process.getuid?.(), 0, "these tests run as root, as the audit log is root's");
     dir = await mkdtemp(path.join(os.tmpdir(), 'cx-audit-'));
     ({ id, name } = await containers.run({ name: uniqueName('au'), args: ['-e', 'CONTAINER_SECRET=cs-value-9d1'] }));
   });
@@ -32,14 +35,21 @@ describe('audit log (shared engine, cx as root)', () => {
   it('writes a start and an end line per session, in a private file it creates; never environment values', async () => {
     const log = path.join(dir, 'a', 'audit.jsonl');
     const env = { CX_AUDIT_LOG: log, SUDO_USER: 'alice' };
-    const r = await cx(['exec', '-e', 'MY_SECRET=ms-value-7f2', '-u', '1000', name, '--', 'sh', '-c', 'echo "$MY_SECRET $CONTAINER_SECRET"; exit 3'], { env });
+    const r = await cx(
+      ['exec', '-e', 'MY_SECRET=ms-value-7f2', '-u', '1000', name, '--', 'sh', '-c', 'echo "$MY_SECRET $CONTAINER_SECRET"; exit 3'],
+      { env },
+    );
     assert.equal(r.exitCode, 3, r.stderr);
     assert.match(stdoutOf(r), /ms-value-7f2 cs-value-9d1/);
     const text = await readFile(log, 'utf8');
-    for (const v of ['ms-value-7f2', 'cs-value-9d1', 'host-secret-must-not-leak']) assert.ok(!text.includes(v), `no environment value in the log (${v})`);
+    for (const v of ['ms-value-7f2', 'cs-value-9d1', 'host-secret-must-not-leak'])
+      assert.ok(!text.includes(v), `no environment value in the log (${v})`);
     assert.equal((await lstat(log)).mode & 0o777, 0o600);
     assert.equal((await lstat(path.dirname(log))).mode & 0o777, 0o700);
-    const [start, end, ...rest] = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [start, end, ...rest] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(rest.length, 0);
     assert.ok(start && end);
     assert.equal(start['event'], 'start');
@@ -85,7 +95,10 @@ describe('audit log (shared engine, cx as root)', () => {
     const before = await processes(id);
     const r = await cx(['exec', name, '--', 'touch', '/tmp/should-not-run'], { env: { CX_AUDIT_LOG: path.join(logs, 'audit.jsonl') } });
     assert.equal(r.exitCode, 1);
-    assert.equal(r.stderr.split('\n')[0], `cx: audit log ${path.join(logs, 'audit.jsonl')}: is a symlink, refusing to write through it; no session is started without its audit record`);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      `cx: audit log ${path.join(logs, 'audit.jsonl')}: is a symlink, refusing to write through it; no session is started without its audit record`,
+    );
     assert.equal(await readFile(target, 'utf8'), 'untouched\n');
     assert.deepEqual(await processes(id), before);
     const ran = await execa('docker', ['exec', id, 'ls', '/tmp/should-not-run'], { reject: false });

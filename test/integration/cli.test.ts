@@ -33,7 +33,10 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     assert.match(lines[0] ?? '', /^ID\s+NAME\s+IMAGE\s+STATE\s+PID\s+BACKENDS$/);
     const row = lines.find((l) => l.includes(web.name));
     assert.ok(row, text(r));
-    assert.match(row, new RegExp(`^${web.id.slice(0, 12)}\\s+${web.name}\\s+cx-test/busybox:1\\s+running \\d+[smhd]\\s+\\d+\\s+docker,runc,nsenter$`));
+    assert.match(
+      row,
+      new RegExp(`^${web.id.slice(0, 12)}\\s+${web.name}\\s+cx-test/busybox:1\\s+running \\d+[smhd]\\s+\\d+\\s+docker,runc,nsenter$`),
+    );
     assert.equal(lines[0]?.indexOf('NAME'), row.indexOf(web.name), 'columns are aligned');
     assert.ok(!text(r).includes(stopped.name), 'stopped containers only with --all');
   });
@@ -52,8 +55,25 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     const rec = list.find((x) => x['name'] === web.name);
     assert.ok(rec);
     assert.deepEqual(Object.keys(rec).sort(), [
-      'backends', 'command', 'createdAt', 'exitCode', 'finishedAt', 'id', 'image', 'k8s', 'labels', 'name', 'pid', 'runtime',
-      'shortId', 'source', 'sources', 'stale', 'startedAt', 'state', 'stuck',
+      'backends',
+      'command',
+      'createdAt',
+      'exitCode',
+      'finishedAt',
+      'id',
+      'image',
+      'k8s',
+      'labels',
+      'name',
+      'pid',
+      'runtime',
+      'shortId',
+      'source',
+      'sources',
+      'stale',
+      'startedAt',
+      'state',
+      'stuck',
     ]);
     assert.equal(rec['id'], web.id);
     assert.equal(rec['state'], 'running');
@@ -87,8 +107,22 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
       };
       const running = i.State.Status === 'running';
       assert.deepEqual(
-        { name: rec['name'], image: rec['image'], command: rec['command'], state: rec['state'], createdAt: rec['createdAt'], startedAt: rec['startedAt'] },
-        { name: i.Name.slice(1), image: i.Config.Image, command: [i.Path, ...i.Args].join(' '), state: i.State.Status, createdAt: i.Created, startedAt: i.State.StartedAt },
+        {
+          name: rec['name'],
+          image: rec['image'],
+          command: rec['command'],
+          state: rec['state'],
+          createdAt: rec['createdAt'],
+          startedAt: rec['startedAt'],
+        },
+        {
+          name: i.Name.slice(1),
+          image: i.Config.Image,
+          command: [i.Path, ...i.Args].join(' '),
+          state: i.State.Status,
+          createdAt: i.Created,
+          startedAt: i.State.StartedAt,
+        },
       );
       assert.equal(rec['finishedAt'], running ? null : i.State.FinishedAt);
       assert.equal(rec['pid'], running ? i.State.Pid : null);
@@ -220,11 +254,15 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
   });
 
   it('a signal to cx reaches the command (non-TTY) and cx exits 128+n', async () => {
-    const child = execa(CX_BIN, ['exec', web.name, '--', 'sh', '-c', 'trap "echo got-term; exit 143" TERM; echo ready; while :; do sleep 0.1; done'], {
-      reject: false,
-      stdin: 'ignore',
-      forceKillAfterDelay: false,
-    });
+    const child = execa(
+      CX_BIN,
+      ['exec', web.name, '--', 'sh', '-c', 'trap "echo got-term; exit 143" TERM; echo ready; while :; do sleep 0.1; done'],
+      {
+        reject: false,
+        stdin: 'ignore',
+        forceKillAfterDelay: false,
+      },
+    );
     await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
     child.kill('SIGTERM');
     const r = await child;

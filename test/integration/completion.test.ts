@@ -18,7 +18,13 @@ const script = (shell: string): string => {
 function bashComplete(words: string[]): string[] {
   const out = execFileSync(
     'bash',
-    ['-c', 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _cx; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', script('bash'), ...words],
+    [
+      '-c',
+      'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _cx; printf "%s\\n" "${COMPREPLY[@]}"',
+      'bash',
+      script('bash'),
+      ...words,
+    ],
     { encoding: 'utf8', timeout: 30_000 },
   );
   return out.split('\n').filter(Boolean);
@@ -28,7 +34,10 @@ function bashComplete(words: string[]): string[] {
 function fishComplete(line: string): string[] {
   const env = { ...process.env, PATH: `${path.dirname(CX_BIN)}:${process.env['PATH'] ?? ''}` };
   const out = execFileSync('fish', ['-c', `source ${script('fish')}; complete -C '${line}'`], { encoding: 'utf8', timeout: 30_000, env });
-  return out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!);
 }
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,10 +67,15 @@ describe('cx completion: generated from the command definition', () => {
   it('cx man prints a man page naming every command and option', () => {
     const page = execFileSync(CX_BIN, ['man'], { encoding: 'utf8', timeout: 30_000 });
     assert.match(page, /^\.TH CX 1 /);
-    for (const c of ['ls', 'exec', 'enter', 'env', 'doctor', 'ui', 'completion', 'man']) assert.match(page, new RegExp(`^\\.SS "cx ${c} `, 'm'), c);
+    for (const c of ['ls', 'exec', 'enter', 'env', 'doctor', 'ui', 'completion', 'man'])
+      assert.match(page, new RegExp(`^\\.SS "cx ${c} `, 'm'), c);
     assert.match(page, /^\.B \\-u, \\-\\-user \\fI<user\[:group\]>\\fR$/m);
     // groff accepts it without a warning.
-    const warnings = execFileSync('sh', ['-c', 'groff -man -Tutf8 -ww -z 2>&1 >/dev/null'], { input: page, encoding: 'utf8', timeout: 30_000 });
+    const warnings = execFileSync('sh', ['-c', 'groff -man -Tutf8 -ww -z 2>&1 >/dev/null'], {
+      input: page,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(warnings, '');
   });
 });

@@ -36,7 +36,10 @@ export function backendContract(backend: string, options: ContractOptions = {}):
   describe(`backend contract: ${backend}`, () => {
     const containers = new Containers();
     let c: TestContainer;
-    const withEnv = (opts: Parameters<typeof cx>[1] = {}): Parameters<typeof cx>[1] => ({ ...opts, env: { ...options.env?.(), ...opts?.env } });
+    const withEnv = (opts: Parameters<typeof cx>[1] = {}): Parameters<typeof cx>[1] => ({
+      ...opts,
+      env: { ...options.env?.(), ...opts?.env },
+    });
     const run = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', backend, ...args], withEnv(opts));
     const start = (opts: { args?: string[]; cmd?: string[] }) => (options.start ? options.start(containers, opts) : containers.run(opts));
 
@@ -166,13 +169,19 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       const r = await execa('bash', ['-c', script, CX_BIN], { reject: false, timeout: 30_000, env: options.env?.() ?? {} });
       assert.equal(r.stdout, 'y\nstatus=141', r.stderr);
       assert.equal(r.stderr, '', 'no stack trace, no MaxListenersExceededWarning');
-      await waitUntil(async () => !(await execa('docker', ['top', c.name, '-o', 'pid,args'])).stdout.includes(' yes'), 'yes is still running in the container');
+      await waitUntil(
+        async () => !(await execa('docker', ['top', c.name, '-o', 'pid,args'])).stdout.includes(' yes'),
+        'yes is still running in the container',
+      );
     });
 
-    it('-e NAME passes cx\'s own NAME as docker does; --unset-env NAME removes it', async () => {
-      const r = await run(['-e', 'FROM_CALLER', '-e', 'NOT_IN_CALLER', '--unset-env', 'CONFIGURED', c.name, '--', 'cat', '/proc/self/environ'], {
-        env: { FROM_CALLER: 'caller value' },
-      });
+    it("-e NAME passes cx's own NAME as docker does; --unset-env NAME removes it", async () => {
+      const r = await run(
+        ['-e', 'FROM_CALLER', '-e', 'NOT_IN_CALLER', '--unset-env', 'CONFIGURED', c.name, '--', 'cat', '/proc/self/environ'],
+        {
+          env: { FROM_CALLER: 'caller value' },
+        },
+      );
       assert.equal(r.exitCode, 0, r.stderr);
       const vars = text(r).split('\0');
       assert.ok(vars.includes('FROM_CALLER=caller value'), text(r));
@@ -199,9 +208,15 @@ export function backendContract(backend: string, options: ContractOptions = {}):
         const args = ['--env-file', file, c.name, '--', 'cat', '/proc/self/environ'];
         const r = await run(args, { env: { PASSED: 'from cx' } });
         assert.equal(r.exitCode, 0, r.stderr);
-        const mine = text(r).split('\0').filter((v) => /^(SPACED|QUOTED|PASSED|ABSENT|EQ)=/.test(v)).sort();
+        const mine = text(r)
+          .split('\0')
+          .filter((v) => /^(SPACED|QUOTED|PASSED|ABSENT|EQ)=/.test(v))
+          .sort();
         const d = await execa('docker', ['exec', ...args.slice(0, 2), c.name, 'cat', '/proc/self/environ'], { env: { PASSED: 'from cx' } });
-        const theirs = d.stdout.split('\0').filter((v) => /^(SPACED|QUOTED|PASSED|ABSENT|EQ)=/.test(v)).sort();
+        const theirs = d.stdout
+          .split('\0')
+          .filter((v) => /^(SPACED|QUOTED|PASSED|ABSENT|EQ)=/.test(v))
+          .sort();
         assert.deepEqual(mine, theirs);
         assert.deepEqual(mine, ['EQ=x=y', 'PASSED=from cx', 'QUOTED="q"', 'SPACED=a b  ']);
         const missing = await run(['--env-file', path.join(dir, 'missing'), c.name, '--', 'true']);
@@ -243,7 +258,7 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       const own = /CapBnd:\s+(\w+)/.exec(await readFile('/proc/self/status', 'utf8'))?.[1];
       for (const set of ['CapEff', 'CapPrm', 'CapBnd']) assert.match(text(r), new RegExp(`${set}:\\s+${own}\\n`), text(r));
       const plain = await run([c.name, '--', 'grep', '^CapEff', '/proc/self/status']);
-      assert.doesNotMatch(text(plain), new RegExp(`${own}`), 'without --privileged the container\'s own set');
+      assert.doesNotMatch(text(plain), new RegExp(`${own}`), "without --privileged the container's own set");
     });
 
     it("gets the container's CPUs whatever cx's caller was pinned to (taskset), as docker exec", async () => {
@@ -256,7 +271,9 @@ export function backendContract(backend: string, options: ContractOptions = {}):
 
     it("gives docker's umask 0022, not the caller's", async () => {
       const d = await execa('sh', ['-c', `umask 077; exec docker exec ${c.name} sh -c umask`]);
-      const r = await execa('sh', ['-c', `umask 077; exec "$0" exec --backend ${backend} ${c.name} -- sh -c umask`, CX_BIN], { reject: false });
+      const r = await execa('sh', ['-c', `umask 077; exec "$0" exec --backend ${backend} ${c.name} -- sh -c umask`, CX_BIN], {
+        reject: false,
+      });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(r.stdout, d.stdout);
       assert.equal(r.stdout, '0022');
@@ -266,7 +283,18 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       let limited: TestContainer;
       before(async () => {
         limited = await containers.run({
-          args: ['--ulimit', 'nofile=100:200', '--oom-score-adj', '300', '--group-add', '50', '--group-add', 'nogroup', '--group-add', '4242'],
+          args: [
+            '--ulimit',
+            'nofile=100:200',
+            '--oom-score-adj',
+            '300',
+            '--group-add',
+            '50',
+            '--group-add',
+            'nogroup',
+            '--group-add',
+            '4242',
+          ],
           // The init changes its own limits, umask and oom score afterwards: sessions must not inherit that.
           cmd: ['sh', '-c', 'ulimit -t 1; ulimit -n 50; umask 077; echo 500 > /proc/self/oom_score_adj; touch /ready; exec sleep 100000'],
         });
@@ -301,7 +329,11 @@ export function backendContract(backend: string, options: ContractOptions = {}):
     it("gives a TTY session the caller's TERM only when the container has its terminfo, else a fallback", async () => {
       const ti = await containers.run({
         // Only xterm entries, one in each layout (x/ and its hex form 78/); tmux-256color in the hex layout.
-        cmd: ['sh', '-c', 'mkdir -p /usr/share/terminfo/x /lib/terminfo/78 /etc/terminfo/74; echo > /usr/share/terminfo/x/xterm; echo > /lib/terminfo/78/xterm-256color; echo > /etc/terminfo/74/tmux-256color; touch /ready; exec sleep 100000'],
+        cmd: [
+          'sh',
+          '-c',
+          'mkdir -p /usr/share/terminfo/x /lib/terminfo/78 /etc/terminfo/74; echo > /usr/share/terminfo/x/xterm; echo > /lib/terminfo/78/xterm-256color; echo > /etc/terminfo/74/tmux-256color; touch /ready; exec sleep 100000',
+        ],
       });
       await waitForFile(ti.name, '/ready');
       const termIn = async (name: string, term: string): Promise<string> => {
@@ -328,8 +360,16 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       const fifo = await containers.run({ cmd: ['sh', '-c', 'rm /etc/passwd; mkfifo /etc/passwd; touch /ready; exec sleep 100000'] });
       // Not through docker exec: runc itself blocks on that FIFO (it reads /etc/passwd to set the user).
       const pid = await containerPid(fifo.id);
-      await waitUntil(() => access(`/proc/${pid}/root/ready`).then(() => true, () => false), 'the container did not set up its FIFO');
-      const onlyInit = async (): Promise<boolean> => (await execa('docker', ['top', fifo.name, '-o', 'pid,args'])).stdout.trim().split('\n').length === 2;
+      await waitUntil(
+        () =>
+          access(`/proc/${pid}/root/ready`).then(
+            () => true,
+            () => false,
+          ),
+        'the container did not set up its FIFO',
+      );
+      const onlyInit = async (): Promise<boolean> =>
+        (await execa('docker', ['top', fifo.name, '-o', 'pid,args'])).stdout.trim().split('\n').length === 2;
       const env = await cx(['env', '--backend', backend, fifo.name], { timeoutMs: 30_000 });
       assert.equal(env.exitCode, 0, env.stderr);
       assert.match(text(env), /^HOME=\/$/m);
@@ -343,9 +383,12 @@ export function backendContract(backend: string, options: ContractOptions = {}):
     });
 
     it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
-      const breakPasswd = 'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready';
+      const breakPasswd =
+        'rm /etc/passwd /etc/group; ln -s /etc/p2 /etc/passwd; ln -s /etc/passwd /etc/p2; ln -s /etc/hostname/x /etc/group; touch /ready';
       // An sshd needs its own passwd entry to start: it starts first and the files break after.
-      const cmd = options.needsPasswd ? `/usr/sbin/sshd -f /etc/cx-ssh/sshd_config; ${breakPasswd}; sleep 100000` : `${breakPasswd}; sleep 100000`;
+      const cmd = options.needsPasswd
+        ? `/usr/sbin/sshd -f /etc/cx-ssh/sshd_config; ${breakPasswd}; sleep 100000`
+        : `${breakPasswd}; sleep 100000`;
       const broken = await start({ cmd: ['sh', '-c', cmd] });
       await waitForFile(broken.name, '/ready');
       if (options.needsPasswd) {
@@ -376,6 +419,7 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
 
 /** Wait until the container's own setup has created `file`. */
 function waitForFile(container: string, file: string): Promise<void> {
-  const exists = async (): Promise<boolean> => (await execa('docker', ['exec', container, 'test', '-e', file], { reject: false })).exitCode === 0;
+  const exists = async (): Promise<boolean> =>
+    (await execa('docker', ['exec', container, 'test', '-e', file], { reject: false })).exitCode === 0;
   return waitUntil(exists, `${container}: ${file} did not appear`);
 }

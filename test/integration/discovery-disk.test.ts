@@ -31,7 +31,8 @@ describe('docker data-root reader: one bad entry never hides the rest', () => {
       const id = (await execa('docker', ['inspect', '--format', '{{.Id}}', c.id])).stdout.trim();
       c.id = id;
       await mkdir(path.join(root, id), { recursive: true });
-      for (const f of ['config.v2.json', 'hostconfig.json']) await copyFile(path.join('/var/lib/docker/containers', id, f), path.join(root, id, f));
+      for (const f of ['config.v2.json', 'hostconfig.json'])
+        await copyFile(path.join('/var/lib/docker/containers', id, f), path.join(root, id, f));
     }
     // Malformed JSON under a valid id.
     await mkdir(path.join(root, fakeId('a')));
@@ -46,7 +47,12 @@ describe('docker data-root reader: one bad entry never hides the rest', () => {
     await mkdir(path.join(root, ghost));
     await writeFile(
       path.join(root, ghost, 'config.v2.json'),
-      JSON.stringify({ ID: ghost, Name: '/ghost', State: { Running: true, Pid: process.pid, StartedAt: '2026-01-01T00:00:00Z' }, Config: { Image: 'x' } }),
+      JSON.stringify({
+        ID: ghost,
+        Name: '/ghost',
+        State: { Running: true, Pid: process.pid, StartedAt: '2026-01-01T00:00:00Z' },
+        Config: { Image: 'x' },
+      }),
     );
   });
   after(async () => {

@@ -37,7 +37,10 @@ describe('with a dead daemon (--live-restore, SIGKILL on a dedicated dockerd)', 
   it('cx doctor says dead: the socket refuses and the process is gone', async () => {
     const r = await cx(['doctor'], { env: engine.env });
     assert.match(text(r), /^FAIL\s+daemon\s+dead: .*refuses connections/m);
-    assert.match(text(r), new RegExp(`^ok\\s+state dirs\\s+data-root ${engine.dataRoot}, exec-root ${engine.execRoot} \\(no dockerd serves`, 'm'));
+    assert.match(
+      text(r),
+      new RegExp(`^ok\\s+state dirs\\s+data-root ${engine.dataRoot}, exec-root ${engine.execRoot} \\(no dockerd serves`, 'm'),
+    );
   });
 
   it('cx ls still lists the container, running, with its PID', async () => {

@@ -44,7 +44,9 @@ describe('containerd k8s.io task bundles (fixture tree around a real container)'
     dir = await mkdtemp(path.join(os.tmpdir(), 'cx-k8s-'));
     const tasks = path.join(dir, 'state', TASK_DIR, 'k8s.io');
     const runcRoot = path.join(dir, 'runc');
-    const real = JSON.parse(await readFile(path.join('/run/docker/containerd/daemon', TASK_DIR, 'moby', id, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const real = JSON.parse(
+      await readFile(path.join('/run/docker/containerd/daemon', TASK_DIR, 'moby', id, 'config.json'), 'utf8'),
+    ) as Record<string, unknown>;
     const cri = (type: string, extra: Record<string, string> = {}) => ({
       'io.kubernetes.cri.container-type': type,
       'io.kubernetes.cri.sandbox-name': 'web-7d9f',
@@ -59,7 +61,11 @@ describe('containerd k8s.io task bundles (fixture tree around a real container)'
       await writeFile(path.join(tasks, bid, 'options.json'), JSON.stringify({ binary_name: 'runc', root: runcRoot }));
     };
     await bundle(sandboxId, cri('sandbox'), pid);
-    await bundle(id, cri('container', { 'io.kubernetes.cri.container-name': 'nginx', 'io.kubernetes.cri.image-name': 'docker.io/library/nginx:1.25' }), pid);
+    await bundle(
+      id,
+      cri('container', { 'io.kubernetes.cri.container-name': 'nginx', 'io.kubernetes.cri.image-name': 'docker.io/library/nginx:1.25' }),
+      pid,
+    );
     await bundle(goneId, cri('container', { 'io.kubernetes.cri.container-name': 'gone' }), 999_999);
     // runc's state for the real container, copied under the k8s.io root (the container IS real).
     await mkdir(path.join(runcRoot, 'k8s.io', id), { recursive: true });
@@ -92,17 +98,37 @@ describe('containerd k8s.io task bundles (fixture tree around a real container)'
     const inv = new Inventory({
       docker,
       // No Docker engine in this picture (its API would name the real container by its docker name).
-      health: async () => ({ state: 'absent', socketPath: path.join(dir, 'none.sock'), pid: undefined, evidence: [], elapsedMs: 0, roots: { dataRoot: path.join(dir, 'none'), execRoot: path.join(dir, 'none'), pid: undefined, how: 'test' } }),
+      health: async () => ({
+        state: 'absent',
+        socketPath: path.join(dir, 'none.sock'),
+        pid: undefined,
+        evidence: [],
+        elapsedMs: 0,
+        roots: { dataRoot: path.join(dir, 'none'), execRoot: path.join(dir, 'none'), pid: undefined, how: 'test' },
+      }),
       warn: () => undefined,
       containerdStates: [path.join(dir, 'state')],
-      podman: { graphRoot: path.join(dir, 'none'), runRoot: path.join(dir, 'none'), runcRoot: path.join(dir, 'none'), crunRoot: path.join(dir, 'none') },
+      podman: {
+        graphRoot: path.join(dir, 'none'),
+        runRoot: path.join(dir, 'none'),
+        runcRoot: path.join(dir, 'none'),
+        crunRoot: path.join(dir, 'none'),
+      },
     });
     try {
       const c = await inv.resolve('shop/web-7d9f/nginx');
       assert.equal(c.id, id);
       const backend = new RuncBackend();
       assert.deepEqual(backend.canEnter(c), { ok: true, reason: `runc state in ${path.join(dir, 'runc', 'k8s.io')}` });
-      const s = await backend.open(c, { cmd: ['sh', '-c', 'echo $POD_ENV; cat /proc/self/cgroup | grep -c ' + id], tty: false, stdin: false, user: '', workdir: '', env: [], size: undefined });
+      const s = await backend.open(c, {
+        cmd: ['sh', '-c', 'echo $POD_ENV; cat /proc/self/cgroup | grep -c ' + id],
+        tty: false,
+        stdin: false,
+        user: '',
+        workdir: '',
+        env: [],
+        size: undefined,
+      });
       const r = await collect(s);
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, /^from-bundle\n[1-9]\d*\n$/);
@@ -127,9 +153,23 @@ describe('podman containers (real, podman 4.3 with --runtime runc)', () => {
     const img = await execa('podman', ['image', 'exists', `localhost/${TEST_IMAGE}`], { reject: false });
     if (img.exitCode !== 0) await execa('bash', ['-c', `docker save ${TEST_IMAGE} | podman load`]);
     const r = await execa('podman', [
-      'run', '-d', '--name', name, '--runtime', 'runc', '--network', 'none',
-      '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000', '-e', 'PODMAN_ENV=yes',
-      `localhost/${TEST_IMAGE}`, 'sleep', '100000',
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--runtime',
+      'runc',
+      '--network',
+      'none',
+      '--ulimit',
+      'nofile=1024:1024',
+      '--ulimit',
+      'nproc=1000:1000',
+      '-e',
+      'PODMAN_ENV=yes',
+      `localhost/${TEST_IMAGE}`,
+      'sleep',
+      '100000',
     ]);
     id = r.stdout.trim();
   });

@@ -32,14 +32,20 @@ describe('engine failures become one clear line, never a hang', () => {
   it('a daemon that accepts and never answers: error naming the hang, exit 1', async () => {
     const r = await cx(['ls'], { env: { DOCKER_HOST: `unix://${dir}/silent.sock` }, timeoutMs: 15_000 });
     assert.equal(r.exitCode, 1);
-    assert.match(r.stderr, /^cx: dockerd is frozen \(dockerd accepted the connection on .*silent\.sock but did not answer \/_ping within 2\.4 s \(a second chance included\)/m);
+    assert.match(
+      r.stderr,
+      /^cx: dockerd is frozen \(dockerd accepted the connection on .*silent\.sock but did not answer \/_ping within 2\.4 s \(a second chance included\)/m,
+    );
     assert.match(r.stderr, /cx cannot tell where that engine keeps its state$/m);
   });
 
   it('a socket file nobody listens on: the daemon is not running', async () => {
     const r = await cx(['ls'], { env: { DOCKER_HOST: `unix://${dir}/dead.sock` } });
     assert.equal(r.exitCode, 1);
-    assert.match(r.stderr, /^cx: dockerd is not running: .*dead\.sock refuses connections, and cx cannot tell where that engine keeps its state$/m);
+    assert.match(
+      r.stderr,
+      /^cx: dockerd is not running: .*dead\.sock refuses connections, and cx cannot tell where that engine keeps its state$/m,
+    );
   });
 
   it('no socket: error naming the path', async () => {

@@ -46,7 +46,13 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     const r = await cx(['doctor'], { env: engine.env, timeoutMs: 20_000 });
     const out = text(r);
     assert.match(out, new RegExp(`^FAIL\\s+daemon\\s+frozen: .*dockerd process ${engine.pid} state T \\(stopped\\)`, 'm'));
-    assert.match(out, new RegExp(`^ok\\s+state dirs\\s+data-root ${engine.dataRoot}, exec-root ${engine.execRoot} \\(from dockerd ${engine.pid}'s command line\\)`, 'm'));
+    assert.match(
+      out,
+      new RegExp(
+        `^ok\\s+state dirs\\s+data-root ${engine.dataRoot}, exec-root ${engine.execRoot} \\(from dockerd ${engine.pid}'s command line\\)`,
+        'm',
+      ),
+    );
   });
 
   it('cx ls lists the running containers with their names and PIDs, from disk', async () => {
@@ -65,7 +71,8 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     assert.ok(!row.backends.includes('docker'), 'docker cannot enter while the daemon is down');
     // Only this engine's containers: none of the shared engine's.
     const shared = await execa('docker', ['ps', '-q', '--no-trunc']);
-    for (const id of shared.stdout.split('\n').filter(Boolean)) assert.ok(!rows.some((x) => x.id === id), `shared engine container ${id} listed`);
+    for (const id of shared.stdout.split('\n').filter(Boolean))
+      assert.ok(!rows.some((x) => x.id === id), `shared engine container ${id} listed`);
   });
 
   it('the table marks rows that came from disk', async () => {
@@ -85,7 +92,10 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
   it('cx exec --backend nsenter|runc by name or full id asks the daemon nothing, not even a ping', async () => {
     for (const backend of ['nsenter', 'runc']) {
       for (const target of [web.name, web.id]) {
-        const r = await cx(['exec', '--debug', '--backend', backend, target, '--', 'sh', '-c', 'echo "$GREETING"'], { env: engine.env, timeoutMs: 20_000 });
+        const r = await cx(['exec', '--debug', '--backend', backend, target, '--', 'sh', '-c', 'echo "$GREETING"'], {
+          env: engine.env,
+          timeoutMs: 20_000,
+        });
         assert.equal(r.exitCode, 0, r.stderr);
         assert.equal(text(r), 'hello frozen\n');
         // --debug traces every Engine API request and the health check's ping: there must be none.
@@ -97,7 +107,9 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
   });
 
   it('cx exec is confined like docker exec (cgroup, capabilities, seccomp)', async () => {
-    const r = await cx(['exec', web.name, '--', 'sh', '-c', 'grep -E "^(CapBnd|Seccomp):" /proc/self/status; cat /proc/self/cgroup'], { env: engine.env });
+    const r = await cx(['exec', web.name, '--', 'sh', '-c', 'grep -E "^(CapBnd|Seccomp):" /proc/self/status; cat /proc/self/cgroup'], {
+      env: engine.env,
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(text(r), /^CapBnd:\s+00000000a80425fb$/m);
     assert.match(text(r), /^Seccomp:\s+2$/m);

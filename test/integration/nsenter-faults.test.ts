@@ -39,7 +39,8 @@ describe('nsenter helper: faults', () => {
   });
 
   it('a container with 100,000 files in /etc/container_environment still works: 4096 applied, one warning for the rest', async () => {
-    const setup = 'mkdir -p /etc/container_environment && cd /etc/container_environment && seq 1 100000 | sed "s/^/V/" | xargs touch && touch /ready && exec sleep 100000';
+    const setup =
+      'mkdir -p /etc/container_environment && cd /etc/container_environment && seq 1 100000 | sed "s/^/V/" | xargs touch && touch /ready && exec sleep 100000';
     const p = await containers.run({ cmd: ['sh', '-c', setup] });
     const deadline = Date.now() + 120_000;
     while ((await execa('docker', ['exec', p.name, 'test', '-e', '/ready'], { reject: false })).exitCode !== 0) {
@@ -49,14 +50,17 @@ describe('nsenter helper: faults', () => {
     const r = await cx(['exec', '--backend', 'nsenter', p.name, '--', 'sh', '-c', 'env | grep -c "^V[0-9]*="'], { timeoutMs: 120_000 });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(text(r), '4096\n');
-    assert.match(r.stderr, /^cx: warning: \/etc\/container_environment holds 100000 variables: only the first 4096 \(by name\) are applied, 95904 skipped/);
+    assert.match(
+      r.stderr,
+      /^cx: warning: \/etc\/container_environment holds 100000 variables: only the first 4096 \(by name\) are applied, 95904 skipped/,
+    );
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     const env = await cx(['env', '--backend', 'nsenter', p.name], { timeoutMs: 120_000 });
     assert.equal(env.exitCode, 0, env.stderr);
     assert.match(text(env), /^V1=$/m);
   });
 
-  it('refuses a container frozen behind the daemon\'s back (runc pause) with exit 126, and does not hang', async () => {
+  it("refuses a container frozen behind the daemon's back (runc pause) with exit 126, and does not hang", async () => {
     const p = await containers.run();
     const runc = ['--root', '/run/docker/runtime-runc/moby'];
     await execa('runc', [...runc, 'pause', p.id]);

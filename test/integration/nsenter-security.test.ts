@@ -136,7 +136,10 @@ describe('nsenter helper: container files are read inside the container, as the 
       'exec sleep 100000',
     ].join(' && ');
     name = (await containers.run({ args: ['--pid', 'host'], cmd: ['sh', '-c', setup] })).name;
-    await waitFor('the container to plant its links', async () => (await execa('docker', ['exec', name, 'test', '-e', '/ready'], { reject: false })).exitCode === 0);
+    await waitFor(
+      'the container to plant its links',
+      async () => (await execa('docker', ['exec', name, 'test', '-e', '/ready'], { reject: false })).exitCode === 0,
+    );
   });
   after(async () => {
     await containers.remove();

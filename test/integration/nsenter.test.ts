@@ -93,7 +93,11 @@ describe('nsenter backend: confinement parity with docker exec', () => {
 
   const cases: Array<{ what: string; args: string[]; expect?: RegExp }> = [
     { what: 'a default container', args: [], expect: /CapBnd:\s+00000000a80425fb/ },
-    { what: '--cap-drop ALL --cap-add NET_ADMIN', args: ['--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN'], expect: /CapBnd:\s+0000000000001000/ },
+    {
+      what: '--cap-drop ALL --cap-add NET_ADMIN',
+      args: ['--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN'],
+      expect: /CapBnd:\s+0000000000001000/,
+    },
     { what: '--security-opt no-new-privileges', args: ['--security-opt', 'no-new-privileges'], expect: /NoNewPrivs:\s+1/ },
     { what: '--pids-limit 50', args: ['--pids-limit', '50'], expect: /pids:\/docker\/[0-9a-f]{64}/ },
   ];
@@ -174,7 +178,10 @@ describe('nsenter backend: environment records', () => {
       'mkdir -p /etc/container_environment && printf "from the record" > /etc/container_environment/RECORDED && ' +
       'printf "record-value" > /etc/container_environment/SHARED && printf x > "/etc/container_environment/bad name" && exec sleep 100000';
     const c = await containers.run({ args: ['-e', 'SHARED=config-value', '-e', 'PLAIN=same'], cmd: ['sh', '-c', setup] });
-    await waitFor(async () => (await execa('docker', ['exec', c.name, 'test', '-f', '/etc/container_environment/SHARED'], { reject: false })).exitCode === 0);
+    await waitFor(
+      async () =>
+        (await execa('docker', ['exec', c.name, 'test', '-f', '/etc/container_environment/SHARED'], { reject: false })).exitCode === 0,
+    );
     const r = await nsenter([c.name, '--', 'cat', '/proc/self/environ']);
     const env = environ(text(r));
     assert.ok(env.includes('RECORDED=from the record'), env.join(' | '));
@@ -184,8 +191,14 @@ describe('nsenter backend: environment records', () => {
 
     const s = await cx(['env', '--backend', 'nsenter', '--sources', c.name]);
     assert.equal(s.exitCode, 0, s.stderr);
-    const line = (name: string): string => text(s).split('\n').find((l) => l.startsWith(`${name}=`)) ?? '';
-    assert.match(line('SHARED'), /\[container-environment\]\s+DIFFERS: .*container-config=config-value.*container-environment=record-value/);
+    const line = (name: string): string =>
+      text(s)
+        .split('\n')
+        .find((l) => l.startsWith(`${name}=`)) ?? '';
+    assert.match(
+      line('SHARED'),
+      /\[container-environment\]\s+DIFFERS: .*container-config=config-value.*container-environment=record-value/,
+    );
     assert.match(line('RECORDED'), /\[container-environment\]$/);
     assert.doesNotMatch(line('PLAIN'), /DIFFERS/);
     assert.match(line('HOME'), /\[passwd\]/);
@@ -218,7 +231,8 @@ describe('nsenter backend: hostile containers and stale targets', () => {
   });
 
   it("resolves the symlink inside the container: /etc/passwd -> /etc/shadow is the container's shadow", async () => {
-    const setup = 'printf "root:x:0:0:in-container:/container-home:/bin/sh\\n" > /etc/shadow && ln -sf /etc/shadow /etc/passwd && exec sleep 100000';
+    const setup =
+      'printf "root:x:0:0:in-container:/container-home:/bin/sh\\n" > /etc/shadow && ln -sf /etc/shadow /etc/passwd && exec sleep 100000';
     const c = await containers.run({ cmd: ['sh', '-c', setup] });
     await waitFor(async () => (await execa('docker', ['exec', c.name, 'test', '-L', '/etc/passwd'], { reject: false })).exitCode === 0);
     const r = await nsenter([c.name, '--', 'sh', '-c', 'echo "$HOME"']);
@@ -269,10 +283,27 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const c = await containers.run();
     const docker = (await execa('getent', ['group', 'docker'])).stdout.split(':')[2] ?? '';
     // In the docker group (so the target can be resolved), but not root.
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', `--groups=${docker}`, 'env', 'HOME=/tmp', 'bin/cx', 'exec', '--backend', 'nsenter', c.name, '--', 'true'], {
-      reject: false,
-      env: { [CANARY]: 'x' },
-    });
+    const r = await execa(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        `--groups=${docker}`,
+        'env',
+        'HOME=/tmp',
+        'bin/cx',
+        'exec',
+        '--backend',
+        'nsenter',
+        c.name,
+        '--',
+        'true',
+      ],
+      {
+        reject: false,
+        env: { [CANARY]: 'x' },
+      },
+    );
     assert.equal(r.exitCode, 1, r.stderr);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('cx: ') && !l.startsWith('cx: warning'));
     assert.equal(lines.length, 1, r.stderr);

@@ -14,7 +14,15 @@ describe('the npm package', () => {
   it('ships bin/cx, its bundle, the helper, the man page and the completions', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const f of ['bin/cx', 'dist/bundle/cx.js', 'native/build/cx-nsenter', 'dist/man/cx.1', 'dist/completions/cx.bash', 'dist/completions/_cx', 'dist/completions/cx.fish']) {
+    for (const f of [
+      'bin/cx',
+      'dist/bundle/cx.js',
+      'native/build/cx-nsenter',
+      'dist/man/cx.1',
+      'dist/completions/cx.bash',
+      'dist/completions/_cx',
+      'dist/completions/cx.fish',
+    ]) {
       assert.ok(files.includes(f), `${f} not in ${files.join(' ')}`);
     }
     assert.ok(files.some((f) => /^dist\/bundle\/chunks\/program-\w+\.js$/.test(f)));

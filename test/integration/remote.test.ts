@@ -97,7 +97,12 @@ describe('remote hosts over ssh (-H)', () => {
   it('CX_HOST selects the host like -H', async () => {
     const r = await cx(['ls'], { env: { ...sshd.env, CX_HOST: sshd.url } });
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.ok(text(r).split('\n').some((l) => l.startsWith(`${sshd.url} `) && l.includes(c.name)), text(r));
+    assert.ok(
+      text(r)
+        .split('\n')
+        .some((l) => l.startsWith(`${sshd.url} `) && l.includes(c.name)),
+      text(r),
+    );
   });
 
   it('ls over several hosts: every host’s rows, and a host that does not answer is one line of its own', async () => {

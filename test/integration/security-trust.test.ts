@@ -47,7 +47,7 @@ async function removeAccount(uid: number): Promise<void> {
         return false;
       }
     });
-  await until('the attacker\'s processes to end', () => !alive(), 15_000).catch(() => undefined);
+  await until("the attacker's processes to end", () => !alive(), 15_000).catch(() => undefined);
   const r = await execa('userdel', [ATTACKER], { reject: false });
   assert.equal(r.exitCode, 0, `userdel ${ATTACKER}: ${r.stderr}`);
 }
@@ -114,11 +114,17 @@ describe('a fake dockerd run by an unprivileged user', () => {
     // It blocks reading the (still open) pipe: no child processes outlive it.
     await writeFile(script, '#!/bin/sh\nread forever\n', { mode: 0o755 });
     await chown(script, acct.uid, acct.gid);
-    holder = asAttacker(['sh', '-c', 'read sock; exec "$0" -H "unix://$sock" --data-root "$1/data" --exec-root "$1/exec"', script, atk], true);
+    holder = asAttacker(
+      ['sh', '-c', 'read sock; exec "$0" -H "unix://$sock" --data-root "$1/data" --exec-root "$1/exec"', script, atk],
+      true,
+    );
     engine = await DedicatedEngine.start();
     web = await engine.run();
     holder.stdin?.write(`${engine.socket}\n`);
-    await until('the fake dockerd', () => holder?.pid !== undefined && readFileSync(`/proc/${holder.pid}/comm`, 'utf8').trim() === 'dockerd');
+    await until(
+      'the fake dockerd',
+      () => holder?.pid !== undefined && readFileSync(`/proc/${holder.pid}/comm`, 'utf8').trim() === 'dockerd',
+    );
 
     // The user's own process, in a cgroup whose path contains the fake id (what a user's
     // `systemd-run --user --scope --unit=...` gives), posing as the container's init.
@@ -155,7 +161,10 @@ describe('a fake dockerd run by an unprivileged user', () => {
       }),
     );
     const realState = await readFile(path.join(engine.execRoot, 'runtime-runc', 'moby', web.id, 'state.json'), 'utf8');
-    const realBundle = await readFile(path.join(engine.execRoot, 'containerd', 'daemon', 'io.containerd.runtime.v2.task', 'moby', web.id, 'config.json'), 'utf8');
+    const realBundle = await readFile(
+      path.join(engine.execRoot, 'containerd', 'daemon', 'io.containerd.runtime.v2.task', 'moby', web.id, 'config.json'),
+      'utf8',
+    );
     // The copy is made to name the user's process: its namespaces, its start time, its cgroup.
     const renamed = realState.split(web.id).join(fakeId).split(`/proc/${web.pid}/`).join(`/proc/${vpid}/`);
     const state = JSON.parse(renamed) as Record<string, unknown> & { config: { labels: string[] } };
@@ -194,7 +203,14 @@ describe('a fake dockerd run by an unprivileged user', () => {
   it('with the real daemon healthy, the fake (lower PID) is not taken as the daemon, nor cached', async () => {
     assert.ok((holder?.pid ?? 0) < engine.pid, 'the fake dockerd was started first');
     const r = await cx(['doctor'], { env: engine.env, timeoutMs: 30_000 });
-    assert.match(text(r), new RegExp(`^ok\\s+state dirs\\s+data-root ${engine.dataRoot}, exec-root ${engine.execRoot} \\(from dockerd ${engine.pid}'s command line\\)`, 'm'), text(r));
+    assert.match(
+      text(r),
+      new RegExp(
+        `^ok\\s+state dirs\\s+data-root ${engine.dataRoot}, exec-root ${engine.execRoot} \\(from dockerd ${engine.pid}'s command line\\)`,
+        'm',
+      ),
+      text(r),
+    );
     assert.deepEqual(cacheEntry(engine.socket), { dataRoot: engine.dataRoot, execRoot: engine.execRoot });
   });
 
@@ -211,7 +227,7 @@ describe('a fake dockerd run by an unprivileged user', () => {
     }
   });
 
-  it('a process in a cgroup whose path merely contains the id is not the container\'s init', async () => {
+  it("a process in a cgroup whose path merely contains the id is not the container's init", async () => {
     const vpid = victim?.pid as number;
     const check = await validatePid(vpid, fakeId, statField22(vpid));
     assert.equal(check.ok, false);
@@ -230,10 +246,13 @@ describe('a fake dockerd run by an unprivileged user', () => {
       const r = await cx(['ls', '--all', '--json'], { env: engine.env, timeoutMs: 30_000 });
       const rows = r.exitCode === 0 ? (JSON.parse(text(r)) as Row[]) : [];
       assert.ok(!rows.some((x) => x.id === fakeId || x.name === fakeName), text(r));
-      assert.ok(rows.some((x) => x.id === web.id), `${text(r)}\n${r.stderr}`);
+      assert.ok(
+        rows.some((x) => x.id === web.id),
+        `${text(r)}\n${r.stderr}`,
+      );
     });
 
-    it('engines.json keeps the real daemon\'s dirs, never the attacker\'s', async () => {
+    it("engines.json keeps the real daemon's dirs, never the attacker's", async () => {
       await cx(['ls', '--all', '--json'], { env: engine.env, timeoutMs: 30_000 });
       const entry = cacheEntry(engine.socket);
       assert.deepEqual(entry, { dataRoot: engine.dataRoot, execRoot: engine.execRoot });
@@ -352,7 +371,10 @@ describe('state dirs and the roots cache an unprivileged user controls', () => {
     assert.equal(self.ok, false);
     const shared = await execa('pgrep', ['-x', 'dockerd']);
     const pids = shared.stdout.split('\n').map(Number);
-    assert.ok(pids.some((p) => trustedDaemonPid(p, '/var/run/docker.sock').ok), 'the shared engine\'s dockerd is trusted');
+    assert.ok(
+      pids.some((p) => trustedDaemonPid(p, '/var/run/docker.sock').ok),
+      "the shared engine's dockerd is trusted",
+    );
   });
 });
 
@@ -392,7 +414,13 @@ describe('runc scratch files', () => {
       for (const fd of readdirSync(`/proc/${cxPid}/fd`)) {
         try {
           const target = readlinkSync(`/proc/${cxPid}/fd/${fd}`);
-          if (target.startsWith('/') && !target.endsWith(' (deleted)') && statSync(target).isFile() && readFileSync(target, 'utf8').includes(secret)) found.push(target);
+          if (
+            target.startsWith('/') &&
+            !target.endsWith(' (deleted)') &&
+            statSync(target).isFile() &&
+            readFileSync(target, 'utf8').includes(secret)
+          )
+            found.push(target);
         } catch {
           // closed meanwhile
         }

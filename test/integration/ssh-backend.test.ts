@@ -36,7 +36,13 @@ function startSshd(containers: Containers, opts: { args?: string[]; cmd?: string
 
 const env = (): Record<string, string> => ({ CX_SSH_CONFIG: keys!.clientConfig });
 
-backendContract('ssh', { start: (containers, opts) => startSshd(containers, opts), env, loginEnvironment: true, loginUserOnly: true, needsPasswd: true });
+backendContract('ssh', {
+  start: (containers, opts) => startSshd(containers, opts),
+  env,
+  loginEnvironment: true,
+  loginUserOnly: true,
+  needsPasswd: true,
+});
 
 describe('--backend ssh: detection, identity, host keys', () => {
   const containers = new Containers();

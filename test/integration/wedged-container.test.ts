@@ -68,7 +68,7 @@ describe('one container wedged in a live dockerd', () => {
     await engine?.stop();
   });
 
-  it('cx ls (root) lists every container from the daemon\'s list without asking about each one, the wedged one included', async () => {
+  it("cx ls (root) lists every container from the daemon's list without asking about each one, the wedged one included", async () => {
     // The list answers for a wedged container; only an inspect would hang, and cx ls makes none:
     // what the list lacks comes from the records dockerd keeps in its data-root.
     const r = await cx(['ls', '--json', '--debug'], { env: engine.env, timeoutMs: 30_000 });

@@ -60,11 +60,18 @@ describe('start failures', () => {
     );
     assert.equal(nf.exitCode, 127);
     assert.equal(nf.message, "nope: command not found in the container's PATH");
-    const crash = classifyStartFailure('runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\nPC=0x7f m=3 sigcode=18446744073709551610\n\ngoroutine 0 [idle]:\n');
-    assert.equal(crash.message, 'the command could not be started: runtime/cgo: pthread_create failed: Resource temporarily unavailable (and 3 more lines from the runtime)');
+    const crash = classifyStartFailure(
+      'runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\nPC=0x7f m=3 sigcode=18446744073709551610\n\ngoroutine 0 [idle]:\n',
+    );
+    assert.equal(
+      crash.message,
+      'the command could not be started: runtime/cgo: pthread_create failed: Resource temporarily unavailable (and 3 more lines from the runtime)',
+    );
     const perm = classifyStartFailure('OCI runtime exec failed: exec failed: ...: exec: "/etc/passwd": permission denied: unknown');
     assert.equal(perm.exitCode, 126);
-    const cwd = classifyStartFailure('OCI runtime exec failed: ... chdir to cwd ("/nope") set in config.json failed: no such file or directory: unknown');
+    const cwd = classifyStartFailure(
+      'OCI runtime exec failed: ... chdir to cwd ("/nope") set in config.json failed: no such file or directory: unknown',
+    );
     assert.equal(cwd.message, 'working directory /nope does not exist in the container');
     const odd = classifyStartFailure('OCI runtime exec failed: \x1b[2Jweird');
     assert.equal(odd.exitCode, 126);
@@ -74,7 +81,13 @@ describe('start failures', () => {
 
 describe('composeExecEnv (docker exec semantics)', () => {
   it('layers default PATH, HOSTNAME, TERM, config env, -e, then HOME from passwd', () => {
-    const env = composeExecEnv({ hostname: 'h1', containerEnv: ['A=1', 'PATH=/x', 'B=2'], tty: true, overrides: ['A=9', 'B'], home: '/root' });
+    const env = composeExecEnv({
+      hostname: 'h1',
+      containerEnv: ['A=1', 'PATH=/x', 'B=2'],
+      tty: true,
+      overrides: ['A=9', 'B'],
+      home: '/root',
+    });
     assert.deepEqual(
       env.map((e) => `${e.name}=${e.value}:${e.source}`),
       ['PATH=/x:container-config', 'HOSTNAME=h1:hostname', 'TERM=xterm:tty', 'A=9:exec-option', 'HOME=/root:passwd'],
@@ -84,7 +97,10 @@ describe('composeExecEnv (docker exec semantics)', () => {
     const env = composeExecEnv({ hostname: 'h', containerEnv: [], tty: false, overrides: [], home: undefined });
     assert.equal(env.find((e) => e.name === 'PATH')?.value, DEFAULT_PATH);
     assert.equal(env.find((e) => e.name === 'HOME')?.value, '/');
-    assert.equal(env.find((e) => e.name === 'TERM'), undefined);
+    assert.equal(
+      env.find((e) => e.name === 'TERM'),
+      undefined,
+    );
   });
 });
 
@@ -109,7 +125,13 @@ describe('firstTarFile', () => {
     };
     const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
     const pax = Buffer.from('30 mtime=1700000000.123456789\n');
-    const tar = Buffer.concat([header('PaxHeader', pax.length, 'x'), pad(pax), header('passwd', 5, '0'), pad(Buffer.from('hello')), Buffer.alloc(1024)]);
+    const tar = Buffer.concat([
+      header('PaxHeader', pax.length, 'x'),
+      pad(pax),
+      header('passwd', 5, '0'),
+      pad(Buffer.from('hello')),
+      Buffer.alloc(1024),
+    ]);
     assert.equal(firstTarFile(tar)?.toString(), 'hello');
     assert.equal(firstTarFile(Buffer.alloc(1024)), undefined);
   });
@@ -126,11 +148,20 @@ describe('resolveTarget', () => {
     assert.equal(resolveTarget('abd', [a, b, c]), b);
   });
   it('says which containers an ambiguous prefix matches', () => {
-    assert.throws(() => resolveTarget('ab', [a, b]), (e: Error) => e instanceof AmbiguousTargetError && /abc111111111 \(web\), abd222222222 \(db\)/.test(e.message));
+    assert.throws(
+      () => resolveTarget('ab', [a, b]),
+      (e: Error) => e instanceof AmbiguousTargetError && /abc111111111 \(web\), abd222222222 \(db\)/.test(e.message),
+    );
   });
   it('suggests close names and sanitizes what it echoes', () => {
-    assert.throws(() => resolveTarget('wbe', [a, b]), (e: Error) => e instanceof NotFoundError && /did you mean 'web'/.test(e.message));
-    assert.throws(() => resolveTarget('x\x1b[2J', [a]), (e: Error) => !e.message.includes('\x1b'));
+    assert.throws(
+      () => resolveTarget('wbe', [a, b]),
+      (e: Error) => e instanceof NotFoundError && /did you mean 'web'/.test(e.message),
+    );
+    assert.throws(
+      () => resolveTarget('x\x1b[2J', [a]),
+      (e: Error) => !e.message.includes('\x1b'),
+    );
     assert.throws(() => resolveTarget('  ', [a]), UsageError);
   });
   it('distance is Levenshtein', () => {
@@ -142,7 +173,10 @@ describe('assertRunning', () => {
   it('says what state a stopped container is in and since when', () => {
     const now = Date.parse('2026-01-01T01:00:00Z');
     const stopped = container({ state: 'exited', exitCode: 3, finishedAt: '2026-01-01T00:55:00Z' });
-    assert.throws(() => assertRunning(stopped, now), (e: Error) => e instanceof NotRunningError && e.message === 'container web is not running (exited with code 3 5m ago)');
+    assert.throws(
+      () => assertRunning(stopped, now),
+      (e: Error) => e instanceof NotRunningError && e.message === 'container web is not running (exited with code 3 5m ago)',
+    );
     assert.throws(() => assertRunning(container({ state: 'paused' })), /is paused/);
     assert.doesNotThrow(() => assertRunning(container({})));
   });
@@ -159,12 +193,24 @@ describe('presentation', () => {
     assert.equal(sanitize('caf\u00e9 \u4e2d'), 'caf\u00e9 \u4e2d');
   });
   it('renderTable aligns columns and sanitizes cells', () => {
-    assert.equal(renderTable(['A', 'B'], [['x\x1b', 'y'], ['long', 'z']]), 'A      B\nx\\x1b  y\nlong   z\n');
+    assert.equal(
+      renderTable(
+        ['A', 'B'],
+        [
+          ['x\x1b', 'y'],
+          ['long', 'z'],
+        ],
+      ),
+      'A      B\nx\\x1b  y\nlong   z\n',
+    );
   });
   it('stateText shows uptime or exit code and age', () => {
     const now = Date.parse('2026-01-01T02:00:00Z');
     assert.equal(stateText({ state: 'running', startedAt: '2026-01-01T00:00:00Z', finishedAt: null, exitCode: null }, now), 'running 2h');
-    assert.equal(stateText({ state: 'exited', startedAt: null, finishedAt: '2026-01-01T01:59:30Z', exitCode: 0 }, now), 'exited (0) 30s ago');
+    assert.equal(
+      stateText({ state: 'exited', startedAt: null, finishedAt: '2026-01-01T01:59:30Z', exitCode: 0 }, now),
+      'exited (0) 30s ago',
+    );
   });
 });
 

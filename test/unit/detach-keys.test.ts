@@ -13,7 +13,11 @@ describe('detach keys (docker syntax)', () => {
 
   it('refuses what docker refuses, with one line saying what to give', () => {
     for (const bad of ['', 'ctrl-', 'ctrl-A', 'ctrl-1', 'ctrl-pp', 'shift-a', 'ab', 'é', 'ctrl-x,,x']) {
-      assert.throws(() => parseDetachKeys(bad), (e: Error) => !e.message.includes('\n') && /ctrl-|detach keys/.test(e.message), bad);
+      assert.throws(
+        () => parseDetachKeys(bad),
+        (e: Error) => !e.message.includes('\n') && /ctrl-|detach keys/.test(e.message),
+        bad,
+      );
     }
   });
 });

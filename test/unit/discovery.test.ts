@@ -29,12 +29,15 @@ describe('/proc parsing', () => {
     assert.deepEqual(containerOfCgroup(`12:pids:/docker/${ID}\n`), { id: ID, runtime: 'docker' });
     assert.deepEqual(containerOfCgroup(`0::/system.slice/docker-${ID}.scope\n`), { id: ID, runtime: 'docker' });
     assert.deepEqual(containerOfCgroup(`1:name=systemd:/machine.slice/libpod-${ID}.scope/container\n`), { id: ID, runtime: 'podman' });
-    assert.deepEqual(containerOfCgroup(`0::/kubepods.slice/kubepods-besteffort.slice/kubepods-pod1.slice/cri-containerd-${ID}.scope\n`), { id: ID, runtime: 'containerd' });
+    assert.deepEqual(containerOfCgroup(`0::/kubepods.slice/kubepods-besteffort.slice/kubepods-pod1.slice/cri-containerd-${ID}.scope\n`), {
+      id: ID,
+      runtime: 'containerd',
+    });
     assert.deepEqual(containerOfCgroup(`4:memory:/kubepods/burstable/pod4f1a-22/${ID}\n`), { id: ID, runtime: 'containerd' });
     assert.equal(containerOfCgroup('0::/user.slice/user-0.slice/session-1.scope\n'), undefined);
   });
 
-  it('a cgroup that merely contains the id is not the container\'s (a user scope named after it)', () => {
+  it("a cgroup that merely contains the id is not the container's (a user scope named after it)", () => {
     const userScope = `/user.slice/user-1000.slice/user@1000.service/app.slice/run-docker-${ID}.scope`;
     assert.equal(containerOfCgroup(`0::${userScope}\n`), undefined);
     assert.equal(containerOfCgroup(`4:pids:/cxtest/docker/${ID}\n`), undefined);
@@ -104,7 +107,13 @@ describe('runc state.json', () => {
   const id = 'ab'.repeat(32);
   const fast = `{"id":"${id}","init_process_pid":4242,"init_process_start":590732,"created":"2026-11-23T11:05:57.6Z","config":{"labels":["bundle=/run/b/${id}","x=y"]},"cgroup_paths":{"pids":"/sys/fs/cgroup/pids/docker/${id}"}}`;
   it('picks the top-level fields runc writes first, and the bundle label', () => {
-    assert.deepEqual(parseRuncState(fast), { pid: 4242, pidStart: 590732, bundle: `/run/b/${id}`, created: '2026-11-23T11:05:57.6Z', cgroupPaths: [`/sys/fs/cgroup/pids/docker/${id}`] });
+    assert.deepEqual(parseRuncState(fast), {
+      pid: 4242,
+      pidStart: 590732,
+      bundle: `/run/b/${id}`,
+      created: '2026-11-23T11:05:57.6Z',
+      cgroupPaths: [`/sys/fs/cgroup/pids/docker/${id}`],
+    });
   });
   it('falls back to a full parse when the layout differs, and a malformed file still throws', () => {
     const reordered = JSON.stringify({ created: 'c', init_process_pid: 7, init_process_start: '9', config: { labels: ['bundle=/b'] } });

@@ -15,7 +15,8 @@ import { parseStatus } from '../../src/backends/nsenter/caps.js';
 import { resolveUser } from '../../src/backends/exec-user.js';
 import { formatEnv } from '../../src/cli/commands/env.js';
 
-const PASSWD = 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000:app user:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
+const PASSWD =
+  'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000:app user:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
 const GROUP = 'root:x:0:\napp:x:1000:\nstaff:x:50:app\nnogroup:x:65534:\n';
 
 describe('resolveUser (docker exec -u semantics, checked against docker exec on this engine)', () => {
@@ -47,7 +48,13 @@ describe('helper protocol', () => {
     const buf = Buffer.concat([Buffer.from(`F ${bytes.length}\n`), bytes, Buffer.from('N\nD 6\na\0bcd\0S f\nO\nB\n')]);
     const r = parseQuery(buf, 6);
     assert.deepEqual(r[0], { kind: 'file', data: bytes });
-    assert.deepEqual(r.slice(1), [{ kind: 'missing' }, { kind: 'dir', names: ['a', 'bcd'] }, { kind: 'stat', type: 'f' }, { kind: 'other' }, { kind: 'too-big' }]);
+    assert.deepEqual(r.slice(1), [
+      { kind: 'missing' },
+      { kind: 'dir', names: ['a', 'bcd'] },
+      { kind: 'stat', type: 'f' },
+      { kind: 'other' },
+      { kind: 'too-big' },
+    ]);
     assert.throws(() => parseQuery(Buffer.from('N\n'), 2), /incompletely/);
   });
   it('turns status lines into the same one-line errors as the docker backend', () => {
@@ -56,10 +63,16 @@ describe('helper protocol', () => {
     const e = failureToError(f, { container: 'web', cmd: 'nosuch' });
     assert.equal(e.exitCode, 127);
     assert.match(e.message, /nosuch: command not found/);
-    const perm = failureToError({ kind: 'noexec', errno: os.constants.errno.EACCES, text: '/etc/passwd' }, { container: 'web', cmd: '/etc/passwd' });
+    const perm = failureToError(
+      { kind: 'noexec', errno: os.constants.errno.EACCES, text: '/etc/passwd' },
+      { container: 'web', cmd: '/etc/passwd' },
+    );
     assert.equal(perm.exitCode, 126);
     assert.match(perm.message, /permission denied/);
-    const gone = failureToError({ kind: 'reused', errno: 0, text: 'process 5 is not the container\'s init any more' }, { container: 'web', cmd: 'sh' });
+    const gone = failureToError(
+      { kind: 'reused', errno: 0, text: "process 5 is not the container's init any more" },
+      { container: 'web', cmd: 'sh' },
+    );
     assert.equal(gone.name, 'NotRunningError');
     assert.match(failureToError({ kind: 'x', errno: 0, text: 'evil\x1b[2J' }, { container: 'c', cmd: 'sh' }).message, /evil\\x1b\[2J/);
   });
@@ -90,7 +103,14 @@ describe('environment sources', () => {
     });
     assert.deepEqual(
       env.map((e) => `${e.name}=${e.value}:${e.source}`),
-      ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:default', 'HOSTNAME=h:hostname', 'A=config:bundle', 'B=record:container-environment', 'C=option:exec-option', 'HOME=/root:passwd'],
+      [
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:default',
+        'HOSTNAME=h:hostname',
+        'A=config:bundle',
+        'B=record:container-environment',
+        'C=option:exec-option',
+        'HOME=/root:passwd',
+      ],
     );
   });
   it('marks only variables whose sources disagree', () => {
@@ -99,7 +119,14 @@ describe('environment sources', () => {
       { source: 'proc-environ', entries: ['SAME=1', 'DIFF=b'] },
     ]);
     assert.deepEqual([...d.keys()], ['DIFF']);
-    const out = formatEnv([{ name: 'DIFF', value: 'a', source: 'container-config' }, { name: 'SAME', value: '1', source: 'container-config' }], { json: false, sources: true }, d);
+    const out = formatEnv(
+      [
+        { name: 'DIFF', value: 'a', source: 'container-config' },
+        { name: 'SAME', value: '1', source: 'container-config' },
+      ],
+      { json: false, sources: true },
+      d,
+    );
     assert.match(out, /^DIFF=a\s+\[container-config\]\s+DIFFERS: container-config=a, proc-environ=b$/m);
     assert.match(out, /^SAME=1\s+\[container-config\]$/m);
   });
@@ -133,19 +160,44 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
     return Buffer.concat([Buffer.from(`${list.length}\n`), list]);
   };
   const cases: Array<[string, string[], Buffer, RegExp]> = [
-    ['query without an identity', ['query', ...pin], paths('r:/etc/passwd'), /query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm/],
+    [
+      'query without an identity',
+      ['query', ...pin],
+      paths('r:/etc/passwd'),
+      /query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm/,
+    ],
     ['query without capability masks', ['query', ...pin, '--uid', '0', '--gid', '0'], paths('r:/etc/passwd'), /query needs/],
-    ['query with effective outside permitted', ['query', ...pin, '--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', '100', '--cap-prm', 'ff'], paths('r:/x'), /inconsistent capability masks/],
+    [
+      'query with effective outside permitted',
+      ['query', ...pin, '--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', '100', '--cap-prm', 'ff'],
+      paths('r:/x'),
+      /inconsistent capability masks/,
+    ],
     ['query with an exec-only option', ['query', ...pin, ...identity, '--cwd', '/'], paths('r:/x'), /option not valid for query/],
     ['query with --tty', ['query', ...pin, ...identity, '--tty'], paths('r:/x'), /option not valid for query/],
-    ['query with paths as arguments', ['query', ...pin, ...identity, '--', 'r:/etc/passwd'], paths('r:/x'), /query takes its paths on fd 3/],
+    [
+      'query with paths as arguments',
+      ['query', ...pin, ...identity, '--', 'r:/etc/passwd'],
+      paths('r:/x'),
+      /query takes its paths on fd 3/,
+    ],
     ['query with a relative path', ['query', ...pin, ...identity], paths('r:/etc/passwd', 'r:etc/passwd'), /invalid query path/],
     ['query with an unknown kind', ['query', ...pin, ...identity], paths('w:/etc/passwd'), /invalid query path/],
     ['query with no paths', ['query', ...pin, ...identity], paths(), /no paths to query/],
     ['query with a path list cut short', ['query', ...pin, ...identity], Buffer.from('100\nr:/x\0'), /short path list/],
-    ['query with more than 65536 paths', ['query', ...pin, ...identity], paths(...Array.from({ length: 65537 }, () => 's:/x')), /too many paths/],
+    [
+      'query with more than 65536 paths',
+      ['query', ...pin, ...identity],
+      paths(...Array.from({ length: 65537 }, () => 's:/x')),
+      /too many paths/,
+    ],
     ['a non-numeric uid', ['query', ...pin, ...identity, '--uid', 'root'], paths('r:/x'), /invalid --uid/],
-    ['exec without capability masks', ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'], Buffer.alloc(0), /exec needs --uid, --gid, --cwd and all five/],
+    [
+      'exec without capability masks',
+      ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'],
+      Buffer.alloc(0),
+      /exec needs --uid, --gid, --cwd and all five/,
+    ],
   ];
   for (const [what, args, fd3, want] of cases) {
     it(`refuses ${what}`, async () => {
@@ -161,20 +213,35 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
   it("cx asks for files as the container's root with its capability sets, never more", () => {
     const caps = { bounding: 0xa80425fbn, effective: 0xffffffffn, permitted: 0xa80425fbn, inheritable: 0n, ambient: 0n };
     const t = { id: ID, pid: 1, startTime: 1, caps, noNewPrivs: false, seccomp: 2, privileged: false, bundle: undefined } satisfies Target;
-    assert.deepEqual(queryIdentityArgs(t), ['--uid', '0', '--gid', '0', '--cap-bnd', 'a80425fb', '--cap-eff', 'a80425fb', '--cap-prm', 'a80425fb']);
+    assert.deepEqual(queryIdentityArgs(t), [
+      '--uid',
+      '0',
+      '--gid',
+      '0',
+      '--cap-bnd',
+      'a80425fb',
+      '--cap-eff',
+      'a80425fb',
+      '--cap-prm',
+      'a80425fb',
+    ]);
   });
 });
 
 describe('capabilities without a bundle', () => {
   it('a non-root init gives the session its own (empty) sets, never its full bounding set', () => {
-    const st = parseStatus('Uid:\t1000\t1000\t1000\t1000\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n');
+    const st = parseStatus(
+      'Uid:\t1000\t1000\t1000\t1000\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n',
+    );
     const caps = capsFromStatus(st);
     assert.equal(caps.effective, 0n);
     assert.equal(caps.permitted, 0n);
     assert.equal(caps.ambient, 0n);
   });
   it('a root init keeps what it holds', () => {
-    const st = parseStatus('Uid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n');
+    const st = parseStatus(
+      'Uid:\t0\t0\t0\t0\nCapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n',
+    );
     const caps = capsFromStatus(st);
     assert.equal(caps.effective, 0xa80425fbn);
     assert.equal(caps.bounding, 0xa80425fbn);

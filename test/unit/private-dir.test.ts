@@ -21,7 +21,9 @@ describe('ensurePrivateDir: a directory only this user can touch, or a clear ref
     const dir = path.join(base, 'open');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
-    assert.throws(() => ensurePrivateDir(dir), { message: `${dir} has mode 755, expected 700: remove it (or chmod 700 it if you made it) and run again` });
+    assert.throws(() => ensurePrivateDir(dir), {
+      message: `${dir} has mode 755, expected 700: remove it (or chmod 700 it if you made it) and run again`,
+    });
     assert.equal(mode(dir), 0o755);
   });
 
@@ -29,7 +31,9 @@ describe('ensurePrivateDir: a directory only this user can touch, or a clear ref
     const dir = path.join(base, 'theirs');
     mkdirSync(dir, { mode: 0o700 });
     chownSync(dir, 65534, 65534);
-    assert.throws(() => ensurePrivateDir(dir), { message: `${dir} is owned by uid 65534, not ${process.getuid?.()}: remove it and run again` });
+    assert.throws(() => ensurePrivateDir(dir), {
+      message: `${dir} is owned by uid 65534, not ${process.getuid?.()}: remove it and run again`,
+    });
     assert.equal(lstatSync(dir).uid, 65534);
   });
 

@@ -27,10 +27,13 @@ describe('asciicast v2 recording', () => {
     assert.equal(header['height'], 30);
     assert.equal(typeof header['timestamp'], 'number');
     const { events } = parseCast(readFileSync(file, 'utf8'));
-    assert.deepEqual(events.map((e) => [e.kind, e.data]), [
-      ['o', '€ ok\x1b[31m'],
-      ['r', '120x40'],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.data]),
+      [
+        ['o', '€ ok\x1b[31m'],
+        ['r', '120x40'],
+      ],
+    );
     assert.ok(events.every((e, i) => e.time >= (events[i - 1]?.time ?? 0)));
   });
 
@@ -40,10 +43,13 @@ describe('asciicast v2 recording', () => {
     r.input?.(Buffer.from('ls\r'));
     r.output(Buffer.from('ls\r\n'));
     r.close();
-    assert.deepEqual(parseCast(readFileSync(file, 'utf8')).events.map((e) => [e.kind, e.data]), [
-      ['i', 'ls\r'],
-      ['o', 'ls\r\n'],
-    ]);
+    assert.deepEqual(
+      parseCast(readFileSync(file, 'utf8')).events.map((e) => [e.kind, e.data]),
+      [
+        ['i', 'ls\r'],
+        ['o', 'ls\r\n'],
+      ],
+    );
   });
 
   it('never writes through a symlink in place of the file', () => {

@@ -20,7 +20,10 @@ describe('remote host selection', () => {
   });
 
   it('takes -H/--host from the options, never from the command after --', () => {
-    assert.deepEqual(takeHostArgs(['-H', 'ssh://a', 'ls', '--host=ssh://b', '-Hssh://c']), { hosts: ['ssh://a', 'ssh://b', 'ssh://c'], rest: ['ls'] });
+    assert.deepEqual(takeHostArgs(['-H', 'ssh://a', 'ls', '--host=ssh://b', '-Hssh://c']), {
+      hosts: ['ssh://a', 'ssh://b', 'ssh://c'],
+      rest: ['ls'],
+    });
     assert.deepEqual(takeHostArgs(['exec', 'web', '--', 'grep', '-H', 'x']), { hosts: [], rest: ['exec', 'web', '--', 'grep', '-H', 'x'] });
     assert.throws(() => takeHostArgs(['ls', '-H']), UsageError);
   });
@@ -28,23 +31,47 @@ describe('remote host selection', () => {
   it('reads CX_HOST, then DOCKER_HOST=ssh://, then an ssh docker context; a unix DOCKER_HOST is local', async () => {
     const home = await mkdtemp('/tmp/cx-unit-');
     try {
-      assert.deepEqual(selectHosts([], { CX_HOST: 'ssh://a, ssh://b:22', HOME: home }).map((h) => h.label), ['ssh://a', 'ssh://b:22']);
-      assert.deepEqual(selectHosts([], { DOCKER_HOST: 'ssh://u@d', HOME: home }).map((h) => h.label), ['ssh://u@d']);
+      assert.deepEqual(
+        selectHosts([], { CX_HOST: 'ssh://a, ssh://b:22', HOME: home }).map((h) => h.label),
+        ['ssh://a', 'ssh://b:22'],
+      );
+      assert.deepEqual(
+        selectHosts([], { DOCKER_HOST: 'ssh://u@d', HOME: home }).map((h) => h.label),
+        ['ssh://u@d'],
+      );
       assert.deepEqual(selectHosts([], { DOCKER_HOST: 'unix:///run/docker.sock', HOME: home }), []);
       assert.deepEqual(selectHosts([], { HOME: home }), []);
       const meta = path.join(home, '.docker', 'contexts', 'meta', createHash('sha256').update('fleet').digest('hex'));
       await mkdir(meta, { recursive: true });
       await writeFile(path.join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: 'fleet' }));
-      await writeFile(path.join(meta, 'meta.json'), JSON.stringify({ Name: 'fleet', Endpoints: { docker: { Host: 'ssh://root@ctx-host' } } }));
-      assert.deepEqual(selectHosts([], { HOME: home }).map((h) => h.label), ['ssh://root@ctx-host']);
-      assert.deepEqual(selectHosts(['ssh://x'], { HOME: home, CX_HOST: 'ssh://y' }).map((h) => h.label), ['ssh://x']);
+      await writeFile(
+        path.join(meta, 'meta.json'),
+        JSON.stringify({ Name: 'fleet', Endpoints: { docker: { Host: 'ssh://root@ctx-host' } } }),
+      );
+      assert.deepEqual(
+        selectHosts([], { HOME: home }).map((h) => h.label),
+        ['ssh://root@ctx-host'],
+      );
+      assert.deepEqual(
+        selectHosts(['ssh://x'], { HOME: home, CX_HOST: 'ssh://y' }).map((h) => h.label),
+        ['ssh://x'],
+      );
     } finally {
       await rm(home, { recursive: true, force: true });
     }
   });
 
   it('forwards cx settings only, never the local environment or the local side’s own settings', () => {
-    const env = { PATH: '/x', HOME: '/root', SSH_AUTH_SOCK: '/s', DOCKER_HOST: 'unix:///local', CX_HOST: 'ssh://a', CX_SSH_CONFIG: '/c', CX_API_TIMEOUT_MS: '500', CX_REMOTE_DOCKER_HOST: 'unix:///r' };
+    const env = {
+      PATH: '/x',
+      HOME: '/root',
+      SSH_AUTH_SOCK: '/s',
+      DOCKER_HOST: 'unix:///local',
+      CX_HOST: 'ssh://a',
+      CX_SSH_CONFIG: '/c',
+      CX_API_TIMEOUT_MS: '500',
+      CX_REMOTE_DOCKER_HOST: 'unix:///r',
+    };
     assert.deepEqual(forwardedEnv(env), ['CX_API_TIMEOUT_MS=500', 'DOCKER_HOST=unix:///r']);
   });
 
@@ -56,7 +83,16 @@ describe('remote host selection', () => {
 });
 
 describe('ssh backend: the command line its sshd runs', () => {
-  const req = (over: Partial<ExecRequest>): ExecRequest => ({ cmd: ['sh'], tty: true, stdin: true, user: '', workdir: '', env: [], size: undefined, ...over });
+  const req = (over: Partial<ExecRequest>): ExecRequest => ({
+    cmd: ['sh'],
+    tty: true,
+    stdin: true,
+    user: '',
+    workdir: '',
+    env: [],
+    size: undefined,
+    ...over,
+  });
 
   it('is no command at all for the automatic login shell, so the sshd starts the login', () => {
     assert.equal(remoteCommand(req({ login: true, env: ['TERM=xterm'] })), undefined);

@@ -20,7 +20,15 @@ interface Harness {
 
 function mount(w: World, initial?: Partial<UiSnapshot>, sessions?: SessionsSource): Harness {
   const exits: Harness['exits'] = [];
-  const r = render(<App sources={w.sources} size={SIZE} initial={initial} sessions={sessions} onExit={(result, snapshot) => exits.push({ result, snapshot })} />);
+  const r = render(
+    <App
+      sources={w.sources}
+      size={SIZE}
+      initial={initial}
+      sessions={sessions}
+      onExit={(result, snapshot) => exits.push({ result, snapshot })}
+    />,
+  );
   const frame = (): string => strip(r.lastFrame() ?? '');
   return {
     frame,
@@ -56,7 +64,8 @@ describe('TUI app (in-memory backend)', () => {
   it('lists running containers with id, image, state, pid and backend; stopped ones only with a', async () => {
     const h = mount(threeContainers());
     const f = await h.until((x) => x.includes('web'), 'the list');
-    for (const text of ['NAME', 'IMAGE', 'STATE', 'BACKEND', 'cache', 'db', 'nginx:1.25', 'postgres:16', 'running', '4242', 'docker']) assert.ok(f.includes(text), `missing ${text}:\n${f}`);
+    for (const text of ['NAME', 'IMAGE', 'STATE', 'BACKEND', 'cache', 'db', 'nginx:1.25', 'postgres:16', 'running', '4242', 'docker'])
+      assert.ok(f.includes(text), `missing ${text}:\n${f}`);
     assert.ok(!f.includes('old-job'), 'stopped containers are hidden by default');
     assert.match(selectedLine(f), /› cache/, 'sorted by name, first selected');
     h.type('a');
@@ -98,7 +107,11 @@ describe('TUI app (in-memory backend)', () => {
     await h.until((x) => x.includes('old-job'), 'all');
     h.type('s');
     let f = await h.until((x) => x.includes('sort age'), 'sort by age');
-    const order = (frame: string): string[] => frame.split('\n').map((l) => /^[› ] (\S+)/.exec(l)?.[1] ?? '').filter((n) => ['web', 'db', 'cache', 'old-job'].includes(n));
+    const order = (frame: string): string[] =>
+      frame
+        .split('\n')
+        .map((l) => /^[› ] (\S+)/.exec(l)?.[1] ?? '')
+        .filter((n) => ['web', 'db', 'cache', 'old-job'].includes(n));
     assert.deepEqual(order(f), ['web', 'cache', 'db', 'old-job']);
     h.type('s');
     f = await h.until((x) => x.includes('sort state'), 'sort by state');
@@ -162,7 +175,12 @@ describe('TUI app (in-memory backend)', () => {
   it('comes back from a session with the selection, filter and status it left with', async () => {
     const w = threeContainers();
     const db = w.containers[1];
-    const h = mount(w, { filter: '', selectedId: db?.id, selectedIndex: 1, message: { text: 'db: shell exited with status 3', tone: 'error' } });
+    const h = mount(w, {
+      filter: '',
+      selectedId: db?.id,
+      selectedIndex: 1,
+      message: { text: 'db: shell exited with status 3', tone: 'error' },
+    });
     const f = await h.until((x) => x.includes('web'), 'the list');
     assert.match(selectedLine(f), /› db/);
     assert.ok(f.includes('db: shell exited with status 3'), f);
@@ -182,7 +200,8 @@ describe('TUI app (in-memory backend)', () => {
   it('? shows help generated from the keymap; the footer shows the main keys', async () => {
     const h = mount(threeContainers());
     const list = await h.until((x) => x.includes('web'), 'the list');
-    for (const b of KEYMAP.filter((x) => x.scopes.includes('list') && x.footer)) assert.ok(list.includes(b.footer ?? ''), `footer lacks ${b.footer}`);
+    for (const b of KEYMAP.filter((x) => x.scopes.includes('list') && x.footer))
+      assert.ok(list.includes(b.footer ?? ''), `footer lacks ${b.footer}`);
     h.type('?');
     let f = await h.until((x) => x.includes('keys (esc'), 'help');
     const seen = new Set<string>();
@@ -201,13 +220,19 @@ describe('TUI app (in-memory backend)', () => {
   });
 
   it('never draws a container-controlled escape sequence raw', async () => {
-    const evil = container({ name: 'evil\x1b[2J\x1b[31mred\x1b]0;pwned\x07', image: 'img\x1b[1A', labels: { x: '\x1b[5m' }, config: { user: '', env: ['SECRET=a\x1b[2Kb\u202egnp.exe'], workingDir: '/', hostname: 'h', tty: false } });
+    const evil = container({
+      name: 'evil\x1b[2J\x1b[31mred\x1b]0;pwned\x07',
+      image: 'img\x1b[1A',
+      labels: { x: '\x1b[5m' },
+      config: { user: '', env: ['SECRET=a\x1b[2Kb\u202egnp.exe'], workingDir: '/', hostname: 'h', tty: false },
+    });
     const w = world([evil], [new MemoryBackend('docker', () => ({ output: 'out\x1b[2J\x1b[Hdone\n', exitCode: 0 }))]);
     const h = mount(w);
     await h.until((x) => x.includes('evil'), 'the list');
     const checkRaw = (what: string): void => {
       const raw = h.raw();
-      for (const seq of ['\x1b[2J', '\x1b[31m', '\x1b]0;', '\x07', '\x1b[1A', '\x1b[2K', '\x1b[H', '\u202e']) assert.ok(!raw.includes(seq), `${what}: raw ${JSON.stringify(seq)} reached the screen`);
+      for (const seq of ['\x1b[2J', '\x1b[31m', '\x1b]0;', '\x07', '\x1b[1A', '\x1b[2K', '\x1b[H', '\u202e'])
+        assert.ok(!raw.includes(seq), `${what}: raw ${JSON.stringify(seq)} reached the screen`);
     };
     checkRaw('list');
     assert.ok(h.frame().includes('evil\\x1b[2J\\x1b[31mred'), h.frame());
@@ -225,7 +250,7 @@ describe('TUI app (in-memory backend)', () => {
     assert.ok(h.frame().includes('out\\x1b[2J\\x1b[Hdone'), h.frame());
   });
 
-  it('e shows the session environment with each variable\'s source, for the chosen user and backend', async () => {
+  it("e shows the session environment with each variable's source, for the chosen user and backend", async () => {
     const w = world([container({ name: 'web' })], [new MemoryBackend('docker'), new MemoryBackend('nsenter')]);
     const h = mount(w);
     await h.until((x) => x.includes('web'), 'the list');
@@ -280,7 +305,12 @@ describe('TUI app (in-memory backend)', () => {
     const h = mount(w);
     await h.until((x) => x.includes('web'), 'the list');
     assert.ok(!h.frame().includes('!'), 'no banner while events flow');
-    w.feed.setMode({ kind: 'polling', reason: 'dockerd accepted the connection on /var/run/docker.sock but did not answer GET /_ping within 1.5 s', daemon: 'frozen', everyMs: 3000 });
+    w.feed.setMode({
+      kind: 'polling',
+      reason: 'dockerd accepted the connection on /var/run/docker.sock but did not answer GET /_ping within 1.5 s',
+      daemon: 'frozen',
+      everyMs: 3000,
+    });
     const f = await h.until((x) => x.includes('not responding'), 'the banner');
     assert.match(f, /dockerd is not responding: listing from disk, refreshing every 3 s; entering via docker/);
   });
@@ -292,8 +322,30 @@ describe('TUI app (in-memory backend)', () => {
     const db = listed.find((c) => c.name === 'db');
     assert.ok(web && db);
     let rows: SessionRow[] = [
-      { id: 1, containerId: web.id, containerName: 'web', backend: 'docker', user: '', command: '/bin/ash', started: Date.now(), lastOutput: Date.now(), running: true, exitCode: undefined },
-      { id: 2, containerId: db.id, containerName: 'db', backend: 'runc', user: 'app', command: '/bin/sh', started: Date.now(), lastOutput: Date.now(), running: false, exitCode: 5 },
+      {
+        id: 1,
+        containerId: web.id,
+        containerName: 'web',
+        backend: 'docker',
+        user: '',
+        command: '/bin/ash',
+        started: Date.now(),
+        lastOutput: Date.now(),
+        running: true,
+        exitCode: undefined,
+      },
+      {
+        id: 2,
+        containerId: db.id,
+        containerName: 'db',
+        backend: 'runc',
+        user: 'app',
+        command: '/bin/sh',
+        started: Date.now(),
+        lastOutput: Date.now(),
+        running: false,
+        exitCode: 5,
+      },
     ];
     const listeners: Array<() => void> = [];
     const source: SessionsSource = {
@@ -328,7 +380,18 @@ describe('TUI app (in-memory backend)', () => {
   it('asks before quitting with live sessions: n stays, y quits', async () => {
     const w = threeContainers();
     const rows: SessionRow[] = [
-      { id: 1, containerId: 'x', containerName: 'web', backend: 'docker', user: '', command: 'sh', started: 0, lastOutput: 0, running: true, exitCode: undefined },
+      {
+        id: 1,
+        containerId: 'x',
+        containerName: 'web',
+        backend: 'docker',
+        user: '',
+        command: 'sh',
+        started: 0,
+        lastOutput: 0,
+        running: true,
+        exitCode: undefined,
+      },
     ];
     const h = mount(w, undefined, { rows: () => rows, onChange: () => ({ dispose: () => undefined }) });
     await h.until((x) => x.includes('web'), 'the list');

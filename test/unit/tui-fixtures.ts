@@ -8,7 +8,16 @@ import { createHash } from 'node:crypto';
 import type { BackendChoice, Selection } from '../../src/backends/registry.js';
 import { composeExecEnv } from '../../src/backends/exec-env.js';
 import { BaseSession } from '../../src/backends/session-base.js';
-import type { Availability, Backend, BackendName, ContainerFiles, Disposable, EnvEntry, ExecRequest, Session } from '../../src/backends/types.js';
+import type {
+  Availability,
+  Backend,
+  BackendName,
+  ContainerFiles,
+  Disposable,
+  EnvEntry,
+  ExecRequest,
+  Session,
+} from '../../src/backends/types.js';
 import { isUp } from '../../src/discovery/container-state.js';
 import type { ContainerLookup } from '../../src/discovery/inventory.js';
 import { resolveTarget } from '../../src/discovery/resolve.js';
@@ -71,8 +80,15 @@ export class MemoryBackend implements Backend {
   readonly opened: Array<{ container: string; request: ExecRequest }> = [];
   constructor(
     readonly name: BackendName,
-    private readonly reply: (cmd: string[]) => { output: string; exitCode: number } = (cmd) => ({ output: `ran: ${cmd.join(' ')}\n`, exitCode: 0 }),
-    private readonly files_: Record<string, string> = { '/etc/passwd': 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000::/home/app:/bin/sh\n', '/bin/ash': '', '/bin/sh': '' },
+    private readonly reply: (cmd: string[]) => { output: string; exitCode: number } = (cmd) => ({
+      output: `ran: ${cmd.join(' ')}\n`,
+      exitCode: 0,
+    }),
+    private readonly files_: Record<string, string> = {
+      '/etc/passwd': 'root:x:0:0:root:/root:/bin/ash\napp:x:1000:1000::/home/app:/bin/sh\n',
+      '/bin/ash': '',
+      '/bin/sh': '',
+    },
   ) {}
   async probe(): Promise<Availability> {
     return { ok: true, reason: 'always' };
@@ -103,7 +119,10 @@ export class MemoryBackend implements Backend {
 }
 
 /** The registry's selection rules over in-memory backends (auto: the first that can enter). */
-export function memoryRegistry(backends: Backend[]): { usableFor(c: Container): BackendName[]; select(choice: BackendChoice, c: Container): Selection } {
+export function memoryRegistry(backends: Backend[]): {
+  usableFor(c: Container): BackendName[];
+  select(choice: BackendChoice, c: Container): Selection;
+} {
   return {
     usableFor: (c) => backends.filter((b) => b.canEnter(c).ok).map((b) => b.name),
     select(choice, c) {
@@ -154,8 +173,18 @@ export function world(containers: Container[], backends: MemoryBackend[] = [new 
       },
       registry: memoryRegistry(backends),
       backendNames: backends.map((b) => b.name),
-      inspect: async (c) => ({ fields: [{ label: 'image', values: [c.image] }, { label: 'mounts', values: ['bind /srv -> /data', 'volume logs -> /logs (ro)'] }], unavailable: undefined }),
-      processes: async () => ({ processes: [{ pid: 4242, ppid: 1, user: '0', state: 'S', rssKiB: 512, cmd: 'sleep 100000' }], from: 'proc', note: undefined }),
+      inspect: async (c) => ({
+        fields: [
+          { label: 'image', values: [c.image] },
+          { label: 'mounts', values: ['bind /srv -> /data', 'volume logs -> /logs (ro)'] },
+        ],
+        unavailable: undefined,
+      }),
+      processes: async () => ({
+        processes: [{ pid: 4242, ppid: 1, user: '0', state: 'S', rssKiB: 512, cmd: 'sleep 100000' }],
+        from: 'proc',
+        note: undefined,
+      }),
       live: feed,
       env: { TERM: 'xterm-256color' },
     },

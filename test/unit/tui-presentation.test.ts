@@ -4,7 +4,16 @@ import { parseEvent } from '../../src/engine/events.js';
 import { bytes, summarizeInspect } from '../../src/tui/data/inspect.js';
 import { changesList } from '../../src/tui/data/live.js';
 import { actionFor, keyName, KEYMAP, splitBurst, type KeyInfo } from '../../src/tui/keymap.js';
-import { headerLine, layoutColumns, matchesFilter, rowCells, scrollTop, sortContainers, statusText, toRow } from '../../src/tui/presentation/containers.js';
+import {
+  headerLine,
+  layoutColumns,
+  matchesFilter,
+  rowCells,
+  scrollTop,
+  sortContainers,
+  statusText,
+  toRow,
+} from '../../src/tui/presentation/containers.js';
 import { envLines, outputLines, processLines } from '../../src/tui/presentation/details.js';
 import { footerText, helpLines } from '../../src/tui/presentation/help.js';
 import { bannerText, engineTrouble, headerText } from '../../src/tui/presentation/status.js';
@@ -12,7 +21,22 @@ import { clean, displayWidth, fit, truncate } from '../../src/tui/presentation/t
 import { initialState, reduce, selectedOf } from '../../src/tui/state.js';
 import { container } from './tui-fixtures.js';
 
-const NO: KeyInfo = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false, return: false, escape: false, ctrl: false, tab: false, backspace: false, delete: false };
+const NO: KeyInfo = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+};
 const NOW = Date.parse('2026-01-01T01:00:00Z');
 
 describe('tui text', () => {
@@ -45,7 +69,10 @@ describe('tui container presentation', () => {
     assert.equal(row.pid, '4242');
     assert.equal(row.backend, 'docker');
     assert.equal(toRow(container({ name: 'x' }), [], NOW).backend, '-');
-    assert.equal(statusText({ state: 'exited', exitCode: 3, startedAt: undefined, finishedAt: '2026-01-01T00:00:00Z' }, NOW), 'exited (3) 1h ago');
+    assert.equal(
+      statusText({ state: 'exited', exitCode: 3, startedAt: undefined, finishedAt: '2026-01-01T00:00:00Z' }, NOW),
+      'exited (3) 1h ago',
+    );
     assert.equal(statusText({ state: 'created', exitCode: undefined, startedAt: undefined, finishedAt: undefined }, NOW), 'created');
   });
 
@@ -101,20 +128,54 @@ describe('tui detail presentation', () => {
   });
 
   it('every environment source has a short label that fits the column whole', () => {
-    const sources = ['default', 'hostname', 'container-config', 'bundle', 'proc-environ', 'container-environment', 'passwd', 'tty', 'exec-option'] as const;
+    const sources = [
+      'default',
+      'hostname',
+      'container-config',
+      'bundle',
+      'proc-environ',
+      'container-environment',
+      'passwd',
+      'tty',
+      'exec-option',
+    ] as const;
     const lines = envLines(sources.map((source) => ({ name: 'V', value: '1', source })));
     const labels = lines.slice(1).map((l) => l.text.slice(0, 17).trim());
-    assert.deepEqual(labels, ['docker default', 'hostname', 'container config', 'runtime bundle', 'init environ', 'container_env dir', "user's passwd", 'tty', 'cx option']);
+    assert.deepEqual(labels, [
+      'docker default',
+      'hostname',
+      'container config',
+      'runtime bundle',
+      'init environ',
+      'container_env dir',
+      "user's passwd",
+      'tty',
+      'cx option',
+    ]);
     for (const l of lines) assert.ok(!l.text.includes('…'), l.text);
-    assert.match(envLines([{ name: 'TERM', value: 'xterm', source: 'tty', note: 'fallback: the container has no terminfo for xterm-kitty' }])[1]?.text ?? '', /^tty fallback +TERM +xterm$/);
-    assert.match(envLines([{ name: 'TERM', value: 'xterm-kitty', source: 'tty', note: "caller's TERM" }])[1]?.text ?? '', /^your terminal +TERM +xterm-kitty$/);
+    assert.match(
+      envLines([{ name: 'TERM', value: 'xterm', source: 'tty', note: 'fallback: the container has no terminfo for xterm-kitty' }])[1]
+        ?.text ?? '',
+      /^tty fallback +TERM +xterm$/,
+    );
+    assert.match(
+      envLines([{ name: 'TERM', value: 'xterm-kitty', source: 'tty', note: "caller's TERM" }])[1]?.text ?? '',
+      /^your terminal +TERM +xterm-kitty$/,
+    );
   });
 
   it('process lines and command output', () => {
-    const p = processLines({ processes: [{ pid: 7, ppid: 1, user: '1000', state: 'S', rssKiB: 20480, cmd: 'sh -c x\x1b[2J' }], from: 'proc', note: undefined });
+    const p = processLines({
+      processes: [{ pid: 7, ppid: 1, user: '1000', state: 'S', rssKiB: 20480, cmd: 'sh -c x\x1b[2J' }],
+      from: 'proc',
+      note: undefined,
+    });
     assert.match(p[1]?.text ?? '', /7 +1 +1000 +S +20M +sh -c x\\x1b\[2J/);
     const out = outputLines('ls', { output: 'a\tb\r\nc\n', exitCode: 2, truncated: true, error: undefined, backend: 'docker' });
-    assert.deepEqual(out.map((l) => l.text), ['$ ls', 'a       b', 'c', '(output cut: use `cx exec` for more)', 'exit status 2 (via docker)']);
+    assert.deepEqual(
+      out.map((l) => l.text),
+      ['$ ls', 'a       b', 'c', '(output cut: use `cx exec` for more)', 'exit status 2 (via docker)'],
+    );
     assert.equal(out.at(-1)?.tone, 'error');
   });
 
@@ -169,7 +230,9 @@ describe('tui keymap', () => {
   });
 
   it('help and footer come from the keymap', () => {
-    const help = helpLines().map((l) => l.text).join('\n');
+    const help = helpLines()
+      .map((l) => l.text)
+      .join('\n');
     for (const b of KEYMAP) assert.ok(help.includes(b.description), b.description);
     assert.match(footerText('list', 200), /^enter shell +\/ filter/);
     assert.ok(footerText('list', 30).length <= 30);
@@ -177,7 +240,10 @@ describe('tui keymap', () => {
 
   it('splits a burst into keypresses', () => {
     const keys = splitBurst('/a\r\x7f');
-    assert.deepEqual(keys.map((k) => keyName(k.input, k.key)), ['/', 'a', 'enter', 'delete']);
+    assert.deepEqual(
+      keys.map((k) => keyName(k.input, k.key)),
+      ['/', 'a', 'enter', 'delete'],
+    );
   });
 });
 
@@ -231,7 +297,12 @@ describe('tui status and events', () => {
     assert.equal(bannerText({ kind: 'events' }, undefined, 'docker'), undefined);
     assert.equal(
       bannerText(
-        { kind: 'polling', reason: 'dockerd accepted the connection on /s but did not answer GET /_ping within 1.5 s', daemon: 'frozen', everyMs: 3000 },
+        {
+          kind: 'polling',
+          reason: 'dockerd accepted the connection on /s but did not answer GET /_ping within 1.5 s',
+          daemon: 'frozen',
+          everyMs: 3000,
+        },
         undefined,
         'runc',
       ),
@@ -239,7 +310,18 @@ describe('tui status and events', () => {
     );
     assert.equal(engineTrouble('dead', 'dockerd is not running: /s refuses connections'), 'dockerd is not running');
     assert.match(bannerText({ kind: 'events' }, 'boom\x1b[2J', undefined) ?? '', /cannot list containers: boom\\x1b\[2J/);
-    assert.match(headerText({ total: 5, shown: 2, all: false, filter: 'w', sort: 'name', choice: { backend: 'auto', user: '' }, live: { kind: 'events' } }), /2 of 5 running match "w"/);
+    assert.match(
+      headerText({
+        total: 5,
+        shown: 2,
+        all: false,
+        filter: 'w',
+        sort: 'name',
+        choice: { backend: 'auto', user: '' },
+        live: { kind: 'events' },
+      }),
+      /2 of 5 running match "w"/,
+    );
   });
 
   it('parses NDJSON events and refreshes only on list-changing actions', () => {

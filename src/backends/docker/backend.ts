@@ -69,16 +69,16 @@ export class DockerBackend implements Backend {
     // ConsoleSize exists from API 1.42; older daemons start at 0x0 until the first resize.
     if (req.tty && req.size && compareApiVersions(version, '1.42') >= 0) body['ConsoleSize'] = [req.size.rows, req.size.cols];
 
-    const created = await this.client
-      .json<{ Id: string }>('POST', `/containers/${c.id}/exec`, { body })
-      .catch((err: unknown) => {
-        throw explainCreateError(err, c);
-      });
+    const created = await this.client.json<{ Id: string }>('POST', `/containers/${c.id}/exec`, { body }).catch((err: unknown) => {
+      throw explainCreateError(err, c);
+    });
     if (req.detach) {
       // The daemon starts it and answers at once; the process is the daemon's to keep, not cx's.
       // A start failure comes back as the call's error: worded and coded as an attached start's is.
       await this.client.call('POST', `/exec/${created.Id}/start`, { body: { Detach: true, Tty: req.tty } }).catch((err: unknown) => {
-        throw err instanceof EngineError && err.statusCode !== 404 && err.statusCode !== 409 ? classifyStartFailure(err.message.replace(/^dockerd: /, '')) : explainCreateError(err, c);
+        throw err instanceof EngineError && err.statusCode !== 404 && err.statusCode !== 409
+          ? classifyStartFailure(err.message.replace(/^dockerd: /, ''))
+          : explainCreateError(err, c);
       });
       return new StartedSession();
     }

@@ -61,14 +61,20 @@ export class NsenterBackend implements Backend, EnvironmentSources {
   async open(c: Container, req: ExecRequest): Promise<Session> {
     const helper = requireHelper();
     const missing = missingPrivilege();
-    if (missing) throw new BackendUnavailableError(`the nsenter backend cannot work: ${missing}`, { hint: 'use --backend docker, or run cx as root' });
+    if (missing)
+      throw new BackendUnavailableError(`the nsenter backend cannot work: ${missing}`, { hint: 'use --backend docker, or run cx as root' });
     const t = await this.target(c);
-    if (t.seccomp === 1) throw new CxError(`container ${sanitize(c.name)} runs in strict seccomp mode: nothing can be entered there`, { hint: 'use --backend docker' });
+    if (t.seccomp === 1)
+      throw new CxError(`container ${sanitize(c.name)} runs in strict seccomp mode: nothing can be entered there`, {
+        hint: 'use --backend docker',
+      });
     const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
     const notes: string[] = [];
     if (req.debug?.privileged) {
-      notes.push(`cx: note: --privileged: this debug session keeps host root's capabilities, without the container's seccomp filter and no_new_privs`);
+      notes.push(
+        `cx: note: --privileged: this debug session keeps host root's capabilities, without the container's seccomp filter and no_new_privs`,
+      );
     } else if (t.privileged) {
       notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);
     }
@@ -95,15 +101,24 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const args = [
       'exec',
       ...targetArgs(t),
-      '--uid', String(plan.user.uid),
-      '--gid', String(plan.user.gid),
-      '--groups', plan.user.groups.join(','),
-      '--cwd', cwd,
-      '--cap-bnd', hex(caps.bounding),
-      '--cap-eff', hex(caps.effective & caps.permitted),
-      '--cap-prm', hex(caps.permitted),
-      '--cap-inh', hex(caps.inheritable),
-      '--cap-amb', hex(caps.ambient & caps.permitted & caps.inheritable),
+      '--uid',
+      String(plan.user.uid),
+      '--gid',
+      String(plan.user.gid),
+      '--groups',
+      plan.user.groups.join(','),
+      '--cwd',
+      cwd,
+      '--cap-bnd',
+      hex(caps.bounding),
+      '--cap-eff',
+      hex(caps.effective & caps.permitted),
+      '--cap-prm',
+      hex(caps.permitted),
+      '--cap-inh',
+      hex(caps.inheritable),
+      '--cap-amb',
+      hex(caps.ambient & caps.permitted & caps.inheritable),
       ...(t.noNewPrivs && confined ? ['--nnp'] : []),
       ...(t.seccomp === 2 && confined ? ['--seccomp'] : []),
       ...(req.tty ? ['--tty', ...(req.size ? ['--rows', String(req.size.rows), '--cols', String(req.size.cols)] : [])] : []),
@@ -116,7 +131,11 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     // The helper's own environment is empty; the session's arrives on fd 3, never on the command line.
     // Detached, the command gets no stdio of cx's (it would keep cx waiting for them to close); without
     // a TTY, cx's own pipes may be handed to it directly (no copy through cx).
-    const [stdin, stdout] = req.tty ? (['pipe', 'pipe'] as const) : req.detach ? (['ignore', 'ignore'] as const) : directSlots(req.direct, req.stdin);
+    const [stdin, stdout] = req.tty
+      ? (['pipe', 'pipe'] as const)
+      : req.detach
+        ? (['ignore', 'ignore'] as const)
+        : directSlots(req.direct, req.stdin);
     const child = spawn(helper, args, { stdio: [stdin, stdout, req.detach ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: {} });
     if (!req.tty && !req.detach) startFeeder(req.direct, child);
     const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
@@ -160,7 +179,22 @@ export function withToolboxPath(entries: EnvEntry[], dirs: string[]): EnvEntry[]
 
 /** Linux RLIMIT_* numbers, for the names an OCI config uses. */
 const RLIMITS = [
-  'CPU', 'FSIZE', 'DATA', 'STACK', 'CORE', 'RSS', 'NPROC', 'NOFILE', 'MEMLOCK', 'AS', 'LOCKS', 'SIGPENDING', 'MSGQUEUE', 'NICE', 'RTPRIO', 'RTTIME',
+  'CPU',
+  'FSIZE',
+  'DATA',
+  'STACK',
+  'CORE',
+  'RSS',
+  'NPROC',
+  'NOFILE',
+  'MEMLOCK',
+  'AS',
+  'LOCKS',
+  'SIGPENDING',
+  'MSGQUEUE',
+  'NICE',
+  'RTPRIO',
+  'RTTIME',
 ];
 
 /**

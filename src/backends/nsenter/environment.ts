@@ -42,9 +42,11 @@ export async function planSession(
   const recordEnv = record?.kind === 'dir' ? await readRecord(files, record.names, warn) : [];
   const configEnv = c.config.env;
   const primary: { source: EnvSource; entries: string[] } =
-    configEnv.length > 0 ? { source: 'container-config', entries: configEnv }
-    : bundleEnv ? { source: 'bundle', entries: bundleEnv }
-    : { source: 'proc-environ', entries: procEnv ?? [] };
+    configEnv.length > 0
+      ? { source: 'container-config', entries: configEnv }
+      : bundleEnv
+        ? { source: 'bundle', entries: bundleEnv }
+        : { source: 'proc-environ', entries: procEnv ?? [] };
 
   const entries = composeExecEnv({
     hostname: c.config.hostname || t.bundle?.hostname || '',
@@ -65,7 +67,13 @@ export async function planSession(
 }
 
 /** The container's configured user (no -u) is in the bundle exactly, --group-add included. */
-function execUser(spec: string, fromBundle: Target | undefined, passwd: string | undefined, group: string | undefined, groupAdd: string[]): ExecUser {
+function execUser(
+  spec: string,
+  fromBundle: Target | undefined,
+  passwd: string | undefined,
+  group: string | undefined,
+  groupAdd: string[],
+): ExecUser {
   const resolved = resolveUser(spec, passwd, group, groupAdd);
   const u = fromBundle?.bundle?.process?.user;
   if (!u || u.uid === undefined || u.gid === undefined) return resolved;
@@ -84,7 +92,10 @@ function bundleProcessEnv(t: Target): string[] | undefined {
 export async function readEnviron(pid: number): Promise<string[] | undefined> {
   try {
     const raw = await readFile(`/proc/${pid}/environ`);
-    return raw.toString('utf8').split('\0').filter((e) => e.indexOf('=') > 0);
+    return raw
+      .toString('utf8')
+      .split('\0')
+      .filter((e) => e.indexOf('=') > 0);
   } catch {
     return undefined;
   }

@@ -37,7 +37,10 @@ export function failureToError(f: HelperFailure, ctx: { container: string; cmd: 
   switch (f.kind) {
     case 'notfound':
       return ctx.cmd.includes('/')
-        ? new ExecStartError(`${sanitize(ctx.cmd)}: no such file in the container`, { exitCode: 127, hint: 'check the path of the program' })
+        ? new ExecStartError(`${sanitize(ctx.cmd)}: no such file in the container`, {
+            exitCode: 127,
+            hint: 'check the path of the program',
+          })
         : new ExecStartError(`${sanitize(ctx.cmd)}: command not found in the container's PATH`, {
             exitCode: 127,
             hint: 'check the name, or give the full path of the program',
@@ -45,11 +48,16 @@ export function failureToError(f: HelperFailure, ctx: { container: string; cmd: 
     case 'noexec':
       return new ExecStartError(`${sanitize(ctx.cmd)}${why || ': cannot be executed'}`, {
         exitCode: 126,
-        hint: f.errno === os.constants.errno.EACCES ? 'check the file mode, or run as another user with -u' : 'is it a program for this machine?',
+        hint:
+          f.errno === os.constants.errno.EACCES
+            ? 'check the file mode, or run as another user with -u'
+            : 'is it a program for this machine?',
       });
     case 'chdir':
       return new ExecStartError(
-        f.errno === os.constants.errno.ENOENT ? `working directory ${text} does not exist in the container` : `cannot enter working directory ${text}${why}`,
+        f.errno === os.constants.errno.ENOENT
+          ? `working directory ${text} does not exist in the container`
+          : `cannot enter working directory ${text}${why}`,
         { exitCode: 126, hint: 'pick an existing directory with -w' },
       );
     case 'user':

@@ -26,11 +26,16 @@ export function targetArgs(t: Target): string[] {
 export function queryIdentityArgs(t: Target): string[] {
   const hex = (v: bigint): string => v.toString(16);
   return [
-    '--uid', '0',
-    '--gid', '0',
-    '--cap-bnd', hex(t.caps.bounding),
-    '--cap-eff', hex(t.caps.effective & t.caps.permitted),
-    '--cap-prm', hex(t.caps.permitted),
+    '--uid',
+    '0',
+    '--gid',
+    '0',
+    '--cap-bnd',
+    hex(t.caps.bounding),
+    '--cap-eff',
+    hex(t.caps.effective & t.caps.permitted),
+    '--cap-prm',
+    hex(t.caps.permitted),
   ];
 }
 
@@ -53,7 +58,10 @@ export async function query(t: Target, containerName: string, specs: readonly st
   const helper = requireHelper();
   const out: Buffer[] = [];
   let status = '';
-  const child = spawn(helper, ['query', ...targetArgs(t), ...queryIdentityArgs(t)], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  const child = spawn(helper, ['query', ...targetArgs(t), ...queryIdentityArgs(t)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    env: {},
+  });
   // The paths go on fd 3, not argv: the container decides how many there are (argv has a limit).
   const list = Buffer.from(specs.map((s) => `${s}\0`).join(''), 'utf8');
   const control = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', l: () => void): unknown };
@@ -86,7 +94,11 @@ export function parseQuery(buf: Buffer, count: number): QueryResult[] {
       const len = Number(arg);
       const data = buf.subarray(off, off + len);
       off += len;
-      results.push(kind === 'F' ? { kind: 'file', data: Buffer.from(data) } : { kind: 'dir', names: data.toString('utf8').split('\0').filter(Boolean) });
+      results.push(
+        kind === 'F'
+          ? { kind: 'file', data: Buffer.from(data) }
+          : { kind: 'dir', names: data.toString('utf8').split('\0').filter(Boolean) },
+      );
     } else if (kind === 'S') results.push({ kind: 'stat', type: arg === 'f' || arg === 'd' ? arg : 'o' });
     else if (kind === 'N') results.push({ kind: 'missing' });
     else if (kind === 'B') results.push({ kind: 'too-big' });

@@ -88,7 +88,14 @@ export class RuncBackend implements Backend {
 
   async environment(c: Container, req: ExecRequest): Promise<EnvEntry[]> {
     const user = await this.user(c, req);
-    return composeExecEnv({ hostname: c.config.hostname, containerEnv: c.config.env, tty: req.tty, overrides: req.env, home: user.home, term: req.term });
+    return composeExecEnv({
+      hostname: c.config.hostname,
+      containerEnv: c.config.env,
+      tty: req.tty,
+      overrides: req.env,
+      home: user.home,
+      term: req.term,
+    });
   }
 
   async open(c: Container, req: ExecRequest): Promise<Session> {
@@ -108,7 +115,14 @@ export class RuncBackend implements Backend {
     const [file, args] = fullAffinity(binary, runcExecArgs(c, scratch, req.detach === true), this.binary('taskset'));
     // node-pty (and its native addon) only for a TTY session: a plain exec never loads it.
     const pty = req.tty ? await import('node-pty') : undefined;
-    const opts = { stdin: req.stdin, size: req.size, detach: req.detach === true, umask: proc.user.umask, direct: req.tty ? undefined : req.direct, ...(pty ? { pty } : {}) };
+    const opts = {
+      stdin: req.stdin,
+      size: req.size,
+      detach: req.detach === true,
+      umask: proc.user.umask,
+      direct: req.tty ? undefined : req.direct,
+      ...(pty ? { pty } : {}),
+    };
     return new RuncSession(req.tty, file, args, scratch, opts, (err) => diagnoseStartFailure(err, c));
   }
 

@@ -65,7 +65,12 @@ function killGroup(pgid: number): void {
  * deadline. runc runs in a process group of its own, so that the whole call (runc, its `runc init`
  * in the container, the program) is killed together on timeout or when cx exits, and reaped.
  */
-async function runInside(binary: string, c: Container, args: string[], deadlineMs = RUNTIME_FILE_DEADLINE_MS): Promise<{ code: number; stdout: Buffer }> {
+async function runInside(
+  binary: string,
+  c: Container,
+  args: string[],
+  deadlineMs = RUNTIME_FILE_DEADLINE_MS,
+): Promise<{ code: number; stdout: Buffer }> {
   const base = await loadBundleProcess(c);
   const proc = execProcess(base, {
     args,
@@ -138,7 +143,10 @@ export function runcFiles(binary: string, c: Container): ContainerFiles & { pass
     passwdAndGroup() {
       accounts ??= accountsThroughHelper(c).then(
         (text) => text,
-        () => runInside(binary, c, ['cat', '/etc/passwd', '/etc/group']).then((r) => (r.code <= 1 && r.stdout.length > 0 ? r.stdout.toString('utf8') : undefined)),
+        () =>
+          runInside(binary, c, ['cat', '/etc/passwd', '/etc/group']).then((r) =>
+            r.code <= 1 && r.stdout.length > 0 ? r.stdout.toString('utf8') : undefined,
+          ),
       );
       return accounts;
     },

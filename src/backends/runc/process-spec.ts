@@ -64,7 +64,13 @@ export function execProcess(
     env: opts.env,
     cwd: opts.cwd,
     // runc leaves the umask it inherited when the spec has none: cx's caller's would leak in.
-    user: { ...base.user, uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.groups, umask: base.user.umask ?? DEFAULT_UMASK },
+    user: {
+      ...base.user,
+      uid: opts.user.uid,
+      gid: opts.user.gid,
+      additionalGids: opts.user.groups,
+      umask: base.user.umask ?? DEFAULT_UMASK,
+    },
     terminal: opts.tty,
   };
   delete proc.consoleSize;

@@ -73,7 +73,10 @@ export class SshBackend implements Backend {
       child.on('close', (code) => resolve({ code: code ?? 255, out, err }));
     });
     if (r.code === 255) throw sshStartError(r.err, sanitize(c.name));
-    if (r.code !== 0) throw new CxError(`env failed in ${sanitize(c.name)} over ssh (exit ${r.code})`, { hint: 'is there an env program in the container?' });
+    if (r.code !== 0)
+      throw new CxError(`env failed in ${sanitize(c.name)} over ssh (exit ${r.code})`, {
+        hint: 'is there an env program in the container?',
+      });
     const entries = new Map<string, EnvEntry>();
     for (const line of r.out.split('\n')) {
       const eq = line.indexOf('=');
@@ -90,7 +93,10 @@ export class SshBackend implements Backend {
   async open(c: Container, req: ExecRequest): Promise<Session> {
     const args = await this.sshArgs(c, req, req.tty);
     const command = remoteCommand(req);
-    const term = req.env.filter((e) => e.startsWith('TERM=')).pop()?.slice(5);
+    const term = req.env
+      .filter((e) => e.startsWith('TERM='))
+      .pop()
+      ?.slice(5);
     return new SshSession(req.tty, command === undefined ? args : [...args, command], {
       container: sanitize(c.name),
       cmd: req.cmd[0] ?? '',
@@ -105,8 +111,10 @@ export class SshBackend implements Backend {
   private async sshArgs(c: Container, req: ExecRequest, tty: boolean): Promise<string[]> {
     const helper = requireHelper();
     const missing = missingPrivilege();
-    if (missing) throw new BackendUnavailableError(`the ssh backend cannot reach the container's sshd: ${missing}`, { hint: 'run cx as root' });
-    if (req.user.includes(':')) throw new UsageError(`the ssh backend logs in a user, not user:group ('${sanitize(req.user)}')`, 'give a user name: --ssh-user NAME');
+    if (missing)
+      throw new BackendUnavailableError(`the ssh backend cannot reach the container's sshd: ${missing}`, { hint: 'run cx as root' });
+    if (req.user.includes(':'))
+      throw new UsageError(`the ssh backend logs in a user, not user:group ('${sanitize(req.user)}')`, 'give a user name: --ssh-user NAME');
     const t = await this.target(c);
     const known = knownHostsFile(c.id);
     const proxy = [helper, 'connect', ...targetArgs(t), '--port', String(sshdPort())].map(shQuote).join(' ');
@@ -114,20 +122,33 @@ export class SshBackend implements Backend {
     return [
       tty ? '-tt' : '-T',
       ...(config && path.isAbsolute(config) ? ['-F', config] : []),
-      '-o', `ProxyCommand=${proxy}`,
-      '-o', `UserKnownHostsFile=${known}`,
-      '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'StrictHostKeyChecking=accept-new',
-      '-o', 'UpdateHostKeys=no',
-      '-o', `HostKeyAlias=${c.id}`,
-      '-o', 'CheckHostIP=no',
-      '-o', 'ControlMaster=no',
-      '-o', 'ControlPath=none',
-      '-o', 'LogLevel=ERROR',
+      '-o',
+      `ProxyCommand=${proxy}`,
+      '-o',
+      `UserKnownHostsFile=${known}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-o',
+      'UpdateHostKeys=no',
+      '-o',
+      `HostKeyAlias=${c.id}`,
+      '-o',
+      'CheckHostIP=no',
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ControlPath=none',
+      '-o',
+      'LogLevel=ERROR',
       // cx owns the terminal while a session runs: no password prompt can be asked on it.
-      '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=10',
-      '-l', req.user || 'root',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-l',
+      req.user || 'root',
       destination(c),
     ];
   }
@@ -158,7 +179,10 @@ export function remoteCommand(req: ExecRequest): string | undefined {
   const unsets = env.filter((e) => !e.includes('='));
   const envPart = sets.length || unsets.length ? ['env', ...unsets.flatMap((u) => ['-u', u]), ...sets].map(shQuote) : [];
   const lines: string[] = [];
-  if (req.workdir) lines.push(`cd ${shQuote(req.workdir)} 2>/dev/null || { echo "cx-ssh: chdir ${req.workdir.replace(/[^A-Za-z0-9_./-]/g, '?')}" >&2; exit 126; }`);
+  if (req.workdir)
+    lines.push(
+      `cd ${shQuote(req.workdir)} 2>/dev/null || { echo "cx-ssh: chdir ${req.workdir.replace(/[^A-Za-z0-9_./-]/g, '?')}" >&2; exit 126; }`,
+    );
   if (req.login) {
     lines.push(['exec', ...envPart, '"${SHELL:-/bin/sh}"', '-l'].join(' '));
     return lines.join('\n');
@@ -183,7 +207,10 @@ function shQuote(word: string): string {
 }
 
 function sshEnv(): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env['HOME'] ?? '/root' };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: process.env['HOME'] ?? '/root',
+  };
   if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
   return env;
 }

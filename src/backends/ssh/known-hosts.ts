@@ -13,7 +13,8 @@ import { ensurePrivateDir } from '../../util/private-dir.js';
 export const KNOWN_HOSTS_DIR = '/var/lib/cx/known_hosts';
 
 export function knownHostsFile(containerId: string): string {
-  if (!/^[0-9a-f]{12,128}$/.test(containerId)) throw new BackendUnavailableError('the ssh backend needs the container id (hex) to keep its host key');
+  if (!/^[0-9a-f]{12,128}$/.test(containerId))
+    throw new BackendUnavailableError('the ssh backend needs the container id (hex) to keep its host key');
   try {
     mkdirSync(path.dirname(KNOWN_HOSTS_DIR), { recursive: true, mode: 0o700 });
     ensurePrivateDir(path.dirname(KNOWN_HOSTS_DIR));

@@ -56,9 +56,17 @@ export class SshSession extends BaseSession {
   ) {
     super(tty);
     // ssh needs PATH for its ProxyCommand shell and HOME for ~/.ssh; nothing else of cx's goes along.
-    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env['HOME'] ?? '/root' };
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: process.env['HOME'] ?? '/root',
+    };
     if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
-    this.sniffer = new StartFailureSniffer(tty ? 'stdout' : 'stderr', [...SSH_START_FAILURE, `${ctx.destination}: `], 32 + ctx.destination.length, (d, s) => this.emitData(d, s));
+    this.sniffer = new StartFailureSniffer(
+      tty ? 'stdout' : 'stderr',
+      [...SSH_START_FAILURE, `${ctx.destination}: `],
+      32 + ctx.destination.length,
+      (d, s) => this.emitData(d, s),
+    );
     if (tty) {
       this.term = pty.spawn('ssh', args, {
         name: ctx.term ?? 'xterm',
@@ -151,9 +159,17 @@ export class SshSession extends BaseSession {
 function commandError(text: string, ctx: { container: string; cmd: string; workdir: string }): CxError {
   const what = text.slice('cx-ssh: '.length).split(/\s/)[0];
   const cmd = sanitize(ctx.cmd);
-  if (what === 'notfound') return new CxError(`${cmd}: command not found in the container's PATH`, { exitCode: 127, hint: 'check the name, or give the full path' });
-  if (what === 'noexec') return new CxError(`${cmd}: permission denied (not an executable file)`, { exitCode: 126, hint: 'give a program the user may run' });
-  return new CxError(`working directory ${sanitize(ctx.workdir)} does not exist in the container`, { exitCode: 126, hint: 'give an existing directory to -w' });
+  if (what === 'notfound')
+    return new CxError(`${cmd}: command not found in the container's PATH`, {
+      exitCode: 127,
+      hint: 'check the name, or give the full path',
+    });
+  if (what === 'noexec')
+    return new CxError(`${cmd}: permission denied (not an executable file)`, { exitCode: 126, hint: 'give a program the user may run' });
+  return new CxError(`working directory ${sanitize(ctx.workdir)} does not exist in the container`, {
+    exitCode: 126,
+    hint: 'give an existing directory to -w',
+  });
 }
 
 /** ssh's (or the helper's) failure text as one line for the user. */
@@ -170,7 +186,13 @@ export function sshStartError(text: string, container: string): CxError {
     });
   }
   if (/Permission denied/i.test(text)) {
-    return new CxError(`the sshd of ${container} refused the login (ssh: ${said})`, { exitCode: 255, hint: 'check --ssh-user and that your key is in its authorized_keys' });
+    return new CxError(`the sshd of ${container} refused the login (ssh: ${said})`, {
+      exitCode: 255,
+      hint: 'check --ssh-user and that your key is in its authorized_keys',
+    });
   }
-  return new CxError(`cannot open an ssh session in ${container} (ssh: ${said})`, { exitCode: 255, hint: 'see `cx doctor <target>`: is its sshd listening?' });
+  return new CxError(`cannot open an ssh session in ${container} (ssh: ${said})`, {
+    exitCode: 255,
+    hint: 'see `cx doctor <target>`: is its sshd listening?',
+  });
 }

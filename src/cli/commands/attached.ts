@@ -43,7 +43,13 @@ export async function runAttached(
       observers.push(
         (recorder = new CastRecorder(
           live.record,
-          { width: size.cols, height: size.rows, command: opened.request.cmd.join(' '), title: container.name, env: { TERM: ctx.io.env['TERM'] ?? '' } },
+          {
+            width: size.cols,
+            height: size.rows,
+            command: opened.request.cmd.join(' '),
+            title: container.name,
+            env: { TERM: ctx.io.env['TERM'] ?? '' },
+          },
           { input: live.recordInput },
         )),
       );

@@ -34,7 +34,10 @@ export function auditCommand(ctx: Context, done: Done): Command {
 export function runAudit(ctx: Context, opts: { file?: string; json: boolean }): number {
   const file = opts.file ?? auditLogPath(ctx.io.env)?.path;
   if (file === undefined) {
-    throw new CxError('no audit log: cx writes one only as root, or where CX_AUDIT_LOG says', { exitCode: 1, hint: 'give one with --file PATH' });
+    throw new CxError('no audit log: cx writes one only as root, or where CX_AUDIT_LOG says', {
+      exitCode: 1,
+      hint: 'give one with --file PATH',
+    });
   }
   const sessions = readAudit(path.resolve(file));
   if (opts.json) {
@@ -42,8 +45,16 @@ export function runAudit(ctx: Context, opts: { file?: string; json: boolean }): 
     return 0;
   }
   const rows = sessions.map(({ start, end }) => {
-    const by = start?.by ? `${start.by.sudoUser ?? start.by.user}${start.by.loginUid !== null ? ` (login uid ${start.by.loginUid})` : ''}` : '?';
-    const exit = !end ? 'running?' : end.detached ? 'detached' : end.error ? `${end.exitCode ?? '?'} (${ellipsize(sanitize(end.error), 30)})` : String(end.exitCode ?? '?');
+    const by = start?.by
+      ? `${start.by.sudoUser ?? start.by.user}${start.by.loginUid !== null ? ` (login uid ${start.by.loginUid})` : ''}`
+      : '?';
+    const exit = !end
+      ? 'running?'
+      : end.detached
+        ? 'detached'
+        : end.error
+          ? `${end.exitCode ?? '?'} (${ellipsize(sanitize(end.error), 30)})`
+          : String(end.exitCode ?? '?');
     return [
       start?.time?.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '?',
       sanitize(by),

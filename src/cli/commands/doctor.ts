@@ -37,14 +37,17 @@ export async function runDoctor(opts: { json: boolean; target?: string | undefin
   let engineDetail = `${endpoint.socketPath} (${endpoint.origin}): ${describeHealth(health)}`;
   if (health.state === 'ok') {
     const ping = await docker.ping().catch(() => undefined);
-    if (ping) engineDetail = `${endpoint.socketPath} (${endpoint.origin}) answers: API ${ping.serverApiVersion}, cx uses ${ping.apiVersion}`;
+    if (ping)
+      engineDetail = `${endpoint.socketPath} (${endpoint.origin}) answers: API ${ping.serverApiVersion}, cx uses ${ping.apiVersion}`;
   }
   checks.push({ name: 'engine', ok: health.state === 'ok', detail: engineDetail });
   checks.push({ name: 'daemon', ok: health.state === 'ok', detail: `${health.state}: ${health.evidence.join('; ')}` });
   checks.push({
     name: 'state dirs',
     ok: health.roots !== undefined,
-    detail: health.roots ? `data-root ${health.roots.dataRoot}, exec-root ${health.roots.execRoot} (${health.roots.how})` : 'unknown: no dockerd serves this socket and cx has not seen one there',
+    detail: health.roots
+      ? `data-root ${health.roots.dataRoot}, exec-root ${health.roots.execRoot} (${health.roots.how})`
+      : 'unknown: no dockerd serves this socket and cx has not seen one there',
   });
   for (const backend of ctx.registry().all()) {
     // The docker backend's probe would wait out the API deadline on a frozen daemon: health already knows.
@@ -85,7 +88,8 @@ async function explainTarget(target: string, ctx: Context): Promise<DoctorCheck[
   for (const b of registry.all()) {
     const can = registry.canEnter(b, c);
     out.push({ name: `enter ${b.name}`, ok: can.ok, detail: can.reason });
-    if (can.ok && choice === undefined) choice = `--backend auto uses ${b.name}: ${can.reason}${refused.length ? ` (not ${refused.join('; not ')})` : ''}`;
+    if (can.ok && choice === undefined)
+      choice = `--backend auto uses ${b.name}: ${can.reason}${refused.length ? ` (not ${refused.join('; not ')})` : ''}`;
     if (!can.ok && choice === undefined) refused.push(`${b.name}: ${can.reason}`);
   }
   out.push({ name: 'choice', ok: choice !== undefined, detail: choice ?? `no backend can enter it (${refused.join('; ')})` });

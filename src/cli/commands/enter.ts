@@ -21,7 +21,7 @@ export function enterCommand(ctx: Context, done: Done): Command {
     .description(
       "Open an interactive shell in a running container, on a real terminal: the user's login shell from\n" +
         "the container's /etc/passwd when it exists there, else bash, else ash, else sh. The shell's exit\n" +
-        'code becomes cx\'s.',
+        "code becomes cx's.",
     )
     .argument('<target>', 'container name, id or unique id prefix')
     .addOption(new Option('-s, --shell <path>', 'the shell to run instead of the automatic choice').default(''));
@@ -35,7 +35,9 @@ Examples:
   );
   cmd.addOption(new Option('--debug').hideHelp());
   cmd.action(async (target: string, raw: Record<string, unknown>) => {
-    done(await runEnter({ ...parseSessionFlags(raw, ctx.io.env), target, shell: String(raw['shell'] ?? ''), live: parseLiveFlags(raw) }, ctx));
+    done(
+      await runEnter({ ...parseSessionFlags(raw, ctx.io.env), target, shell: String(raw['shell'] ?? ''), live: parseLiveFlags(raw) }, ctx),
+    );
   });
   return cmd;
 }
@@ -43,13 +45,16 @@ Examples:
 export async function runEnter(opts: EnterOptions, ctx: Context): Promise<number> {
   const io = ctx.io;
   if (!io.stdinIsTTY || !io.stdoutIsTTY) {
-    throw new UsageError('cx enter needs a terminal on stdin and stdout', "for pipes and scripts use: cx exec -i <target> -- sh");
+    throw new UsageError('cx enter needs a terminal on stdin and stdout', 'for pipes and scripts use: cx exec -i <target> -- sh');
   }
   if (opts.shell !== '' && !opts.shell.startsWith('/')) {
     throw new UsageError(`invalid --shell '${opts.shell}': give an absolute path`, 'e.g. --shell /bin/sh');
   }
-  return runAttached(ctx, opts.target, opts, (container, backend) =>
-    enterRequest(backend, container, opts, { env: io.env, size: () => io.size(), trace: (l) => ctx.trace(l) }),
+  return runAttached(
+    ctx,
+    opts.target,
+    opts,
+    (container, backend) => enterRequest(backend, container, opts, { env: io.env, size: () => io.size(), trace: (l) => ctx.trace(l) }),
     opts.live,
   );
 }

@@ -54,7 +54,12 @@ export async function runEnv(opts: EnvOptions, ctx: Context): Promise<number> {
   const container = await ctx.inventory().resolve(opts.target, apiUseFor(opts.backend));
   // With -t, the TERM a session from this terminal would get (yours, if the container has its terminfo).
   const request = execRequest(opts, { cmd: [], tty: opts.tty, stdin: false, callerEnv: ctx.io.env });
-  const env = await sessionEnvironment(ctx.registry(), container, { backend: opts.backend, request, sources: opts.sources, trace: (l) => ctx.trace(l) });
+  const env = await sessionEnvironment(ctx.registry(), container, {
+    backend: opts.backend,
+    request,
+    sources: opts.sources,
+    trace: (l) => ctx.trace(l),
+  });
   ctx.io.stdout.write(formatEnv(env.entries, opts, env.differing));
   return 0;
 }

@@ -25,7 +25,7 @@ export function execCommand(ctx: Context, done: Done): Command {
     .description(
       'Run a command in a running container, like docker exec. A TTY is allocated when stdin and stdout are\n' +
         'terminals (-t/-T force it on/off); stdin is attached with -i, or whenever the session has a TTY\n' +
-        'and stdin is a terminal. The exit code is the command\'s: 126 when it cannot be executed, 127\n' +
+        "and stdin is a terminal. The exit code is the command's: 126 when it cannot be executed, 127\n" +
         'when it is not found, 128+n when killed by signal n.',
     )
     .argument('<target>', 'container name, id or unique id prefix')
@@ -76,7 +76,8 @@ export async function runExec(opts: ExecOptions, ctx: Context): Promise<number> 
   if (!tty && (opts.live?.detachKeys !== undefined || opts.live?.record !== undefined)) {
     throw new UsageError('--detach-keys and --record need a TTY', 'add -t (cx exec -t <target> -- cmd)');
   }
-  if (opts.privileged) io.stderr.write('cx: note: --privileged: the command runs with every capability (as with docker exec --privileged)\n');
+  if (opts.privileged)
+    io.stderr.write('cx: note: --privileged: the command runs with every capability (as with docker exec --privileged)\n');
   return runAttached(
     ctx,
     opts.target,

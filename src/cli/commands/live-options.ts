@@ -14,7 +14,10 @@ export interface LiveFlags {
 export function addLiveOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--detach-keys <keys>', 'keys that end cx and leave the process running, docker backend only (docker syntax: ctrl-p,ctrl-q)'),
+      new Option(
+        '--detach-keys <keys>',
+        'keys that end cx and leave the process running, docker backend only (docker syntax: ctrl-p,ctrl-q)',
+      ),
     )
     .addOption(new Option('--record <file>', 'write the session to an asciicast v2 file (play it with cx replay)'))
     .addOption(new Option('--record-input', 'with --record: keep the keys typed too (they may hold passwords)'));
@@ -27,13 +30,17 @@ export function parseLiveFlags(raw: Record<string, unknown>): LiveFlags {
     try {
       detachKeys = parseDetachKeys(spec);
     } catch (err) {
-      throw new UsageError(`--detach-keys: ${sanitize((err as Error).message)}`, 'e.g. --detach-keys ctrl-p,ctrl-q or --detach-keys ctrl-x,x');
+      throw new UsageError(
+        `--detach-keys: ${sanitize((err as Error).message)}`,
+        'e.g. --detach-keys ctrl-p,ctrl-q or --detach-keys ctrl-x,x',
+      );
     }
   }
   const record = raw['record'] as string | undefined;
   if (record === '') throw new UsageError('--record needs a file name', 'e.g. --record session.cast');
   const recordInput = raw['recordInput'] === true;
-  if (recordInput && record === undefined) throw new UsageError('--record-input only goes with --record FILE', 'e.g. --record session.cast --record-input');
+  if (recordInput && record === undefined)
+    throw new UsageError('--record-input only goes with --record FILE', 'e.g. --record session.cast --record-input');
   return { detachKeys, record, recordInput };
 }
 

@@ -76,7 +76,12 @@ export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
   if (opts.quiet) {
     // Shell completion reads this: only names a shell word can hold as is (a container picks its name).
     const shown = containers.filter((c) => opts.all || isRunning(c)).map((c) => (PLAIN_NAME.test(c.name) ? c.name : shortId(c.id)));
-    ctx.io.stdout.write(shown.sort().map((n) => `${n}\n`).join(''));
+    ctx.io.stdout.write(
+      shown
+        .sort()
+        .map((n) => `${n}\n`)
+        .join(''),
+    );
     return 0;
   }
   const registry = ctx.registry();

@@ -18,7 +18,8 @@ export function replayCommand(ctx: Context, done: Done): Command {
     .option('--idle-limit <seconds>', 'cut any pause longer than this', '');
   cmd.action(async (file: string, raw: { speed: string; idleLimit: string }) => {
     const speed = Number(raw.speed);
-    if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`invalid --speed '${sanitize(raw.speed)}': give a number above 0`, 'e.g. --speed 2');
+    if (!Number.isFinite(speed) || speed <= 0)
+      throw new UsageError(`invalid --speed '${sanitize(raw.speed)}': give a number above 0`, 'e.g. --speed 2');
     const idle = raw.idleLimit === '' ? Infinity : Number(raw.idleLimit);
     if (!(idle > 0)) throw new UsageError(`invalid --idle-limit '${sanitize(raw.idleLimit)}': give seconds above 0`, 'e.g. --idle-limit 2');
     done(await runReplay(ctx, file, { speed, idleLimit: idle }));
@@ -32,13 +33,19 @@ export async function runReplay(ctx: Context, file: string, opts: { speed: numbe
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CxError(`cannot read ${sanitize(file)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { exitCode: 1, hint: 'give a file written by cx --record' });
+    throw new CxError(`cannot read ${sanitize(file)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      exitCode: 1,
+      hint: 'give a file written by cx --record',
+    });
   }
   let cast: ReturnType<typeof parseCast>;
   try {
     cast = parseCast(text);
   } catch (err) {
-    throw new CxError(`${sanitize(file)}: ${(err as Error).message}`, { exitCode: 1, hint: 'give a file written by cx --record (asciicast v2)' });
+    throw new CxError(`${sanitize(file)}: ${(err as Error).message}`, {
+      exitCode: 1,
+      hint: 'give a file written by cx --record (asciicast v2)',
+    });
   }
   const out = ctx.io.stdout;
   const started = performance.now();

@@ -11,18 +11,33 @@ export interface SessionFlags extends SessionSpec {
 }
 
 export function addSessionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('-u, --user <user[:group]>', 'run as this user (name or uid, optional group)').default(''))
-    .addOption(new Option('-w, --workdir <dir>', 'working directory inside the container (absolute)').default(''))
-    .addOption(
-      new Option('-e, --env <K=V>', "set an environment variable; K alone passes cx's own K, as docker does (repeatable)").argParser(collect).default([]),
-    )
-    .addOption(new Option('--env-file <file>', "read variables from a file in docker's format: K=V lines, K alone passes cx's K, # comments").argParser(collect).default([]))
-    // What bin/cx turns --env-file into (Node 20 would take --env-file as its own option).
-    .addOption(new Option('--cx-env-file <file>').argParser(collect).default([]).hideHelp())
-    .addOption(new Option('--unset-env <K>', 'remove a variable from the session environment (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('--backend <name>', "how to enter: auto, docker, runc, nsenter, or ssh (the container's own sshd; see cx doctor)").default('auto'))
-    .addOption(new Option('--ssh-user <name>', 'with --backend ssh: the user to log in as (default root; same as -u there)'));
+  return (
+    cmd
+      .addOption(new Option('-u, --user <user[:group]>', 'run as this user (name or uid, optional group)').default(''))
+      .addOption(new Option('-w, --workdir <dir>', 'working directory inside the container (absolute)').default(''))
+      .addOption(
+        new Option('-e, --env <K=V>', "set an environment variable; K alone passes cx's own K, as docker does (repeatable)")
+          .argParser(collect)
+          .default([]),
+      )
+      .addOption(
+        new Option('--env-file <file>', "read variables from a file in docker's format: K=V lines, K alone passes cx's K, # comments")
+          .argParser(collect)
+          .default([]),
+      )
+      // What bin/cx turns --env-file into (Node 20 would take --env-file as its own option).
+      .addOption(new Option('--cx-env-file <file>').argParser(collect).default([]).hideHelp())
+      .addOption(
+        new Option('--unset-env <K>', 'remove a variable from the session environment (repeatable)').argParser(collect).default([]),
+      )
+      .addOption(
+        new Option(
+          '--backend <name>',
+          "how to enter: auto, docker, runc, nsenter, or ssh (the container's own sshd; see cx doctor)",
+        ).default('auto'),
+      )
+      .addOption(new Option('--ssh-user <name>', 'with --backend ssh: the user to log in as (default root; same as -u there)'))
+  );
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -65,7 +80,8 @@ export function parseSessionFlags(raw: Record<string, unknown>, callerEnv: NodeJ
   const sshUser = raw['sshUser'] === undefined ? '' : String(raw['sshUser']);
   if (sshUser !== '') {
     if (backend !== 'ssh') throw new UsageError('--ssh-user goes with --backend ssh', 'cx enter --backend ssh --ssh-user NAME <target>');
-    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(sshUser)) throw new UsageError(`invalid --ssh-user '${sanitize(sshUser)}'`, 'give a user name');
+    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/.test(sshUser))
+      throw new UsageError(`invalid --ssh-user '${sanitize(sshUser)}'`, 'give a user name');
     if (user !== '' && user !== sshUser) throw new UsageError('-u and --ssh-user name different users', 'give one of them');
   }
   return { user: sshUser || user, workdir, env, backend };
@@ -83,7 +99,8 @@ function readEnvFile(file: string, callerEnv: NodeJS.ProcessEnv): string[] {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
     throw new UsageError(`cannot read --env-file '${sanitize(file)}': ${why}`, 'give a readable file of NAME=value lines');
   }
   return parseEnvFile(text, callerEnv, sanitize(file));

@@ -24,7 +24,10 @@ export function uiCommand(ctx: Context, done: Done): Command {
 export async function runUi(ctx: Context, opts: { detachKeys?: string } = {}): Promise<number> {
   if (opts.detachKeys !== undefined) checkDetachKeys(opts.detachKeys);
   if (!ctx.io.stdinIsTTY || !ctx.io.stdoutIsTTY) {
-    throw new UsageError('the cx TUI needs a terminal on stdin and stdout', 'for scripts use `cx ls` and `cx exec`; `cx --help` lists the commands');
+    throw new UsageError(
+      'the cx TUI needs a terminal on stdin and stdout',
+      'for scripts use `cx ls` and `cx exec`; `cx --help` lists the commands',
+    );
   }
   const { startTui } = await import('../../tui/entry.js');
   return startTui(ctx, opts);

@@ -18,7 +18,17 @@ export interface ContainerListProps {
   live?: ReadonlyMap<string, 'running' | 'exited'>;
 }
 
-function Row({ row, width, selected, live }: { row: ContainerRow; width: number; selected: boolean; live: 'running' | 'exited' | undefined }) {
+function Row({
+  row,
+  width,
+  selected,
+  live,
+}: {
+  row: ContainerRow;
+  width: number;
+  selected: boolean;
+  live: 'running' | 'exited' | undefined;
+}) {
   const cells = rowCells(row, layoutColumns(width));
   const color = STATE_COLOR[row.state];
   return (
@@ -26,7 +36,11 @@ function Row({ row, width, selected, live }: { row: ContainerRow; width: number;
       {selected ? '›' : ' '}
       {live === 'running' ? '●' : live === 'exited' ? '○' : ' '}
       {cells.map((cell, i) => (
-        <Text key={cell.column} color={cell.column === 'status' ? color : undefined} dimColor={cell.column === 'status' && color === undefined}>
+        <Text
+          key={cell.column}
+          color={cell.column === 'status' ? color : undefined}
+          dimColor={cell.column === 'status' && color === undefined}
+        >
           {i > 0 ? COLUMN_GAP : ''}
           {cell.text}
         </Text>
@@ -44,7 +58,15 @@ export function ContainerList(p: ContainerListProps) {
       {shown.length === 0 ? (
         <Text dimColor>{`  ${p.empty}`}</Text>
       ) : (
-        shown.map((c, i) => <Row key={c.id} row={toRow(c, p.backendsFor(c), p.now)} width={p.width} selected={p.top + i === p.selectedIndex} live={p.live?.get(c.id)} />)
+        shown.map((c, i) => (
+          <Row
+            key={c.id}
+            row={toRow(c, p.backendsFor(c), p.now)}
+            width={p.width}
+            selected={p.top + i === p.selectedIndex}
+            live={p.live?.get(c.id)}
+          />
+        ))
       )}
     </Box>
   );

@@ -4,11 +4,31 @@ import type { SessionRow } from '../data/sessions.js';
 import { clean, fit, truncate } from '../presentation/text.js';
 
 /** The sessions view: one row per live session, the selected one marked. */
-export function SessionsView({ rows, selectedIndex, height, width, now }: { rows: readonly SessionRow[]; selectedIndex: number; height: number; width: number; now: number }) {
+export function SessionsView({
+  rows,
+  selectedIndex,
+  height,
+  width,
+  now,
+}: {
+  rows: readonly SessionRow[];
+  selectedIndex: number;
+  height: number;
+  width: number;
+  now: number;
+}) {
   const top = Math.max(0, Math.min(selectedIndex - height + 1, rows.length - height));
   const shown = rows.slice(Math.max(0, top), Math.max(0, top) + height);
   const line = (cells: string[]): string => cells.join('  ');
-  const header = line([fit('CONTAINER', 20), fit('BACKEND', 8), fit('USER', 10), fit('STARTED', 8), fit('OUTPUT', 8), fit('STATE', 12), 'COMMAND']);
+  const header = line([
+    fit('CONTAINER', 20),
+    fit('BACKEND', 8),
+    fit('USER', 10),
+    fit('STARTED', 8),
+    fit('OUTPUT', 8),
+    fit('STATE', 12),
+    'COMMAND',
+  ]);
   return (
     <Box flexDirection="column" height={height + 1}>
       <Text dimColor>{truncate(`  ${header}`, width)}</Text>

@@ -2,10 +2,24 @@ import { Text } from 'ink';
 import type { Message, Prompt } from '../state.js';
 import { clean, truncate } from '../presentation/text.js';
 
-const PROMPT_LABEL: Record<Prompt['kind'], string> = { filter: '/', user: 'enter as user (empty: the container\'s): ', command: 'run in the container: ' };
+const PROMPT_LABEL: Record<Prompt['kind'], string> = {
+  filter: '/',
+  user: "enter as user (empty: the container's): ",
+  command: 'run in the container: ',
+};
 
 /** The line above the footer: the prompt being typed, else the last message, else the active filter. */
-export function StatusLine({ prompt, message, filter, width }: { prompt: Prompt | undefined; message: Message | undefined; filter: string; width: number }) {
+export function StatusLine({
+  prompt,
+  message,
+  filter,
+  width,
+}: {
+  prompt: Prompt | undefined;
+  message: Message | undefined;
+  filter: string;
+  width: number;
+}) {
   if (prompt) {
     return (
       <Text>

@@ -58,13 +58,18 @@ export function bytes(n: number): string {
 }
 
 const list = (xs: readonly string[] | null | undefined, none: string): string[] => (xs && xs.length > 0 ? [...xs] : [none]);
-const field = (label: string, values: string | string[]): InspectField => ({ label, values: typeof values === 'string' ? [values] : values });
+const field = (label: string, values: string | string[]): InspectField => ({
+  label,
+  values: typeof values === 'string' ? [values] : values,
+});
 
 /** The summary lines for an Engine API inspect answer. */
 export function summarizeInspect(b: FullInspect, cgroupLine: string | undefined): InspectField[] {
   const hc = b.HostConfig ?? {};
   const cfg = b.Config ?? {};
-  const mounts = (b.Mounts ?? []).map((m) => `${m.Type ?? '?'} ${m.Name ?? m.Source ?? '?'} -> ${m.Destination ?? '?'}${m.RW === false ? ' (ro)' : ''}`);
+  const mounts = (b.Mounts ?? []).map(
+    (m) => `${m.Type ?? '?'} ${m.Name ?? m.Source ?? '?'} -> ${m.Destination ?? '?'}${m.RW === false ? ' (ro)' : ''}`,
+  );
   const ports = Object.entries(b.NetworkSettings?.Ports ?? {}).map(([port, binds]) =>
     binds && binds.length > 0 ? binds.map((x) => `${x.HostIp || '0.0.0.0'}:${x.HostPort ?? '?'}->${port}`).join(', ') : port,
   );
@@ -72,7 +77,8 @@ export function summarizeInspect(b: FullInspect, cgroupLine: string | undefined)
     ? 'privileged: every capability, no seccomp, all devices'
     : `default set; add: ${list(hc.CapAdd, 'none').join(', ')}; drop: ${list(hc.CapDrop, 'none').join(', ')}`;
   const limits: string[] = [];
-  if (hc.Memory) limits.push(`memory ${bytes(hc.Memory)}${hc.MemorySwap && hc.MemorySwap > 0 ? ` (+swap to ${bytes(hc.MemorySwap)})` : ''}`);
+  if (hc.Memory)
+    limits.push(`memory ${bytes(hc.Memory)}${hc.MemorySwap && hc.MemorySwap > 0 ? ` (+swap to ${bytes(hc.MemorySwap)})` : ''}`);
   if (hc.NanoCpus) limits.push(`cpus ${hc.NanoCpus / 1e9}`);
   else if (hc.CpuQuota && hc.CpuQuota > 0) limits.push(`cpus ${(hc.CpuQuota / (hc.CpuPeriod || 100_000)).toFixed(2)}`);
   if (hc.CpuShares) limits.push(`cpu-shares ${hc.CpuShares}`);
@@ -92,7 +98,12 @@ export function summarizeInspect(b: FullInspect, cgroupLine: string | undefined)
     field('namespaces', `pid ${hc.PidMode || 'private'}, network ${hc.NetworkMode || 'default'}, cgroupns ${hc.CgroupnsMode || 'default'}`),
     field('cgroup', cgroupLine ?? (hc.CgroupParent ? `parent ${hc.CgroupParent}` : 'unknown')),
     field('limits', list(limits, 'none')),
-    field('restart', hc.RestartPolicy?.Name ? `${hc.RestartPolicy.Name}${hc.RestartPolicy.MaximumRetryCount ? ` (max ${hc.RestartPolicy.MaximumRetryCount})` : ''}` : 'no'),
+    field(
+      'restart',
+      hc.RestartPolicy?.Name
+        ? `${hc.RestartPolicy.Name}${hc.RestartPolicy.MaximumRetryCount ? ` (max ${hc.RestartPolicy.MaximumRetryCount})` : ''}`
+        : 'no',
+    ),
   ];
 }
 

@@ -17,7 +17,20 @@ export interface LiveFeed {
 }
 
 /** Container actions that change what the list shows (exec_* and health checks do not). */
-const LIST_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'stop', 'destroy', 'pause', 'unpause', 'rename', 'update', 'oom', 'kill']);
+const LIST_ACTIONS = new Set([
+  'create',
+  'start',
+  'restart',
+  'die',
+  'stop',
+  'destroy',
+  'pause',
+  'unpause',
+  'rename',
+  'update',
+  'oom',
+  'kill',
+]);
 
 export function changesList(e: EngineEvent): boolean {
   return e.type === 'container' && LIST_ACTIONS.has(e.action.split(':')[0] ?? '');

@@ -62,7 +62,11 @@ export async function sessionEnvironment(
  * The shell Enter would start in `c` (what `cx enter` picks), null when the image has none (only a
  * debug session, `d`, has a shell there), undefined when it cannot be told (no backend can look).
  */
-export async function shellOf(sources: Pick<TuiSources, 'registry'>, c: Container, choice: EnterChoice): Promise<string | null | undefined> {
+export async function shellOf(
+  sources: Pick<TuiSources, 'registry'>,
+  c: Container,
+  choice: EnterChoice,
+): Promise<string | null | undefined> {
   let backend;
   try {
     backend = sources.registry.select(choice.backend, c).backend;

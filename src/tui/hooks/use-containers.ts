@@ -23,17 +23,20 @@ export function useContainers(sources: TuiSources, dispatch: Dispatch<UiEvent>):
       return;
     }
     running.current = true;
-    sources.list().then(
-      ({ containers, warnings, engine }) => alive.current && dispatch({ type: 'listed', containers, warnings, engine }),
-      (err: unknown) => alive.current && dispatch({ type: 'listFailed', error: err instanceof Error ? err.message : String(err) }),
-    ).finally(() => {
-      running.current = false;
-      if (alive.current) setNow(Date.now());
-      if (again.current && alive.current) {
-        again.current = false;
-        refreshRef.current();
-      }
-    });
+    sources
+      .list()
+      .then(
+        ({ containers, warnings, engine }) => alive.current && dispatch({ type: 'listed', containers, warnings, engine }),
+        (err: unknown) => alive.current && dispatch({ type: 'listFailed', error: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => {
+        running.current = false;
+        if (alive.current) setNow(Date.now());
+        if (again.current && alive.current) {
+          again.current = false;
+          refreshRef.current();
+        }
+      });
   };
 
   useEffect(() => {

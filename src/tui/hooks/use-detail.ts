@@ -25,14 +25,27 @@ function titleOf(tab: DetailTab, c: Container, command: string | undefined): str
   }
 }
 
-async function load(sources: TuiSources, tab: DetailTab, c: Container, choice: EnterChoice, command: string | undefined, signal: AbortSignal): Promise<Line[]> {
+async function load(
+  sources: TuiSources,
+  tab: DetailTab,
+  c: Container,
+  choice: EnterChoice,
+  command: string | undefined,
+  signal: AbortSignal,
+): Promise<Line[]> {
   switch (tab) {
     case 'env': {
       const env = await sessionEnvironment(sources, c, choice);
-      return [{ text: `as ${clean(choice.user || c.config.user || 'root')} via ${env.backend} (${clean(env.why)})`, tone: 'dim' }, ...envLines(env.entries)];
+      return [
+        { text: `as ${clean(choice.user || c.config.user || 'root')} via ${env.backend} (${clean(env.why)})`, tone: 'dim' },
+        ...envLines(env.entries),
+      ];
     }
     case 'inspect': {
-      const [summary, shell] = await Promise.all([sources.inspect(c), c.state === 'running' ? shellOf(sources, c, choice) : Promise.resolve(undefined)]);
+      const [summary, shell] = await Promise.all([
+        sources.inspect(c),
+        c.state === 'running' ? shellOf(sources, c, choice) : Promise.resolve(undefined),
+      ]);
       const line = shellLine(shell);
       return [...(line ? [line] : []), ...inspectLines(summary)];
     }
@@ -68,7 +81,8 @@ export function useDetail(
     load(sources, tab, c, choice, command, abort.signal).then(
       (lines) => !abort.signal.aborted && setContent({ title, lines, loading: false }),
       (err: unknown) =>
-        !abort.signal.aborted && setContent({ title, lines: [{ text: clean(err instanceof Error ? err.message : String(err)), tone: 'error' }], loading: false }),
+        !abort.signal.aborted &&
+        setContent({ title, lines: [{ text: clean(err instanceof Error ? err.message : String(err)), tone: 'error' }], loading: false }),
     );
     return () => abort.abort();
     // The container record changes on every refresh; the view depends on which container, not the record.

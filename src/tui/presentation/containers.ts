@@ -41,7 +41,10 @@ export { statusText };
  * (case-insensitive) in the name, image, id or a label ("key=value").
  */
 export function matchesFilter(c: Container, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   if (words.length === 0) return true;
   const haystack = [c.name, c.image, c.id, ...Object.entries(c.labels).map(([k, v]) => `${k}=${v}`)].map((s) => s.toLowerCase());
   return words.every((w) => haystack.some((h) => h.includes(w)));

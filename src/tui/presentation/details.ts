@@ -53,15 +53,20 @@ export function inspectLines(s: InspectSummary): Line[] {
 /** What the inspect view says about the shell: which one Enter starts, or that only `d` has one. */
 export function shellLine(shell: string | null | undefined): Line | undefined {
   if (shell === undefined) return undefined;
-  if (shell === null) return { text: 'shell: none in this image (Enter cannot open one): press d for a toolbox shell (cx debug)', tone: 'error' };
+  if (shell === null)
+    return { text: 'shell: none in this image (Enter cannot open one): press d for a toolbox shell (cx debug)', tone: 'error' };
   return { text: `shell: ${clean(shell)}`, tone: 'dim' };
 }
 
 export function processLines(p: ProcessList): Line[] {
-  const lines: Line[] = [{ text: `${fit('PID', 8, true)} ${fit('PPID', 8, true)} ${fit('UID', 6)} S ${fit('RSS', 9, true)}  COMMAND`, tone: 'heading' }];
+  const lines: Line[] = [
+    { text: `${fit('PID', 8, true)} ${fit('PPID', 8, true)} ${fit('UID', 6)} S ${fit('RSS', 9, true)}  COMMAND`, tone: 'heading' },
+  ];
   for (const x of p.processes) {
     const rss = x.rssKiB === undefined ? '-' : x.rssKiB >= 10240 ? `${Math.round(x.rssKiB / 1024)}M` : `${x.rssKiB}K`;
-    lines.push({ text: `${fit(String(x.pid), 8, true)} ${fit(String(x.ppid), 8, true)} ${fit(clean(x.user), 6)} ${fit(clean(x.state), 1)} ${fit(rss, 9, true)}  ${clean(x.cmd)}` });
+    lines.push({
+      text: `${fit(String(x.pid), 8, true)} ${fit(String(x.ppid), 8, true)} ${fit(clean(x.user), 6)} ${fit(clean(x.state), 1)} ${fit(rss, 9, true)}  ${clean(x.cmd)}`,
+    });
   }
   if (p.note) lines.push({ text: clean(p.note), tone: 'dim' });
   return lines;

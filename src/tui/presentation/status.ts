@@ -17,7 +17,12 @@ export function engineTrouble(daemon: DaemonTrouble | undefined, reason = ''): s
  * health when the listing learned it, else from why the event stream failed), where the list comes
  * from, how often it refreshes, and how cx would enter the selected container.
  */
-export function bannerText(live: LiveMode, listError: string | undefined, enterVia: string | undefined, engine?: EngineState): string | undefined {
+export function bannerText(
+  live: LiveMode,
+  listError: string | undefined,
+  enterVia: string | undefined,
+  engine?: EngineState,
+): string | undefined {
   const via = enterVia && enterVia !== '-' ? `; entering via ${enterVia}` : '';
   const every = live.kind === 'polling' ? `, refreshing every ${Math.round(live.everyMs / 1000)} s` : '';
   const from = listError ? `cannot list (${clean(listError)})` : 'listing from disk';
