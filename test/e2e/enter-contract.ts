@@ -97,6 +97,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
         const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', backend, c.name, '--', 'sh', '-c', 'stty size; echo done'], {
           cols: 80,
           rows: 24,
+          env: env(),
         });
         try {
           // While cx is still starting the session: resizes land before, during and after the start.
@@ -158,8 +159,8 @@ export function enterContract(backend: string, via?: EnterVia): void {
       const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
       try {
         await p.expect(/# $/m);
-        // The whole command line: a remote cx on this same machine runs it without the -H part.
-        const pgrep = await execa('pgrep', ['-f', `${CX_BIN} ${argv().join(' ')}$`], { reject: false });
+        // The shell's one child is cx (bin/cx execs Node in place): never a remote cx on this same machine.
+        const pgrep = await execa('pgrep', ['-P', String(p.pid)], { reject: false });
         const pid = Number(pgrep.stdout.trim().split('\n')[0]);
         assert.ok(pid > 0, `cx not found: ${pgrep.stdout}`);
         process.kill(pid, 'SIGTERM');

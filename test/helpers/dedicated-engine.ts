@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_IMAGE, uniqueName } from './engine.js';
@@ -16,6 +16,7 @@ export class DedicatedEngine {
   readonly execRoot: string;
   readonly pidfile: string;
   private daemon: ReturnType<typeof execa> | undefined;
+  private addedRemapUser = false;
   private readonly killOnExit = (): void => this.hardKill();
 
   private constructor(
@@ -34,6 +35,9 @@ export class DedicatedEngine {
   static async start(opts: { liveRestore?: boolean; usernsRemap?: boolean } = {}): Promise<DedicatedEngine> {
     const dir = await mkdtemp('/tmp/cxd-');
     const e = new DedicatedEngine(dir, opts.liveRestore ?? false, opts.usernsRemap ?? false);
+    // dockerd adds the dockremap user (and its /etc/subuid, /etc/subgid ranges) for --userns-remap:
+    // the machine is left as it was found, so they go again in stop() unless they were there before.
+    e.addedRemapUser = opts.usernsRemap === true && (await execa('getent', ['passwd', 'dockremap'], { reject: false })).exitCode !== 0;
     // The remapped root must be able to pass through the data-root's parents.
     if (opts.usernsRemap) await chmod(dir, 0o711);
     process.once('exit', e.killOnExit);
@@ -162,6 +166,7 @@ export class DedicatedEngine {
       .filter((m) => m.startsWith(this.dir));
     for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    if (this.addedRemapUser) await removeRemapUser();
     process.off('exit', this.killOnExit);
   }
 
@@ -200,5 +205,22 @@ function safeReaddir(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+/** Remove the dockremap user dockerd created, and its subordinate id ranges. */
+async function removeRemapUser(): Promise<void> {
+  await execa('userdel', ['dockremap'], { reject: false });
+  await execa('groupdel', ['dockremap'], { reject: false });
+  for (const f of ['/etc/subuid', '/etc/subgid']) {
+    const text = await readFile(f, 'utf8').catch(() => undefined);
+    if (text !== undefined)
+      await writeFile(
+        f,
+        text
+          .split('\n')
+          .filter((l) => !l.startsWith('dockremap:'))
+          .join('\n'),
+      );
   }
 }

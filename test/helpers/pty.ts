@@ -30,6 +30,11 @@ export class PtyRun {
     });
   }
 
+  /** The process the pty runs. */
+  get pid(): number {
+    return this.proc.pid;
+  }
+
   /** Everything shown so far, escapes removed. */
   get screen(): string {
     return stripAnsi(this.output);

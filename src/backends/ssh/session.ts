@@ -95,7 +95,7 @@ export class SshSession extends BaseSession {
 
   write(data: Buffer | string, written?: () => void): boolean {
     if (this.term) {
-      if (!this.ended) this.term.write(typeof data === 'string' ? data : data.toString('latin1'));
+      if (!this.ended) this.term.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       if (written) setImmediate(written);
       return true;
     }
