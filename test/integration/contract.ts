@@ -195,6 +195,11 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       assert.equal(env.exitCode, 0, env.stderr);
       assert.ok(text(env).split('\0').includes('A B=1'), text(env));
       const r = await run(['-u', ':', c.name, '--', 'id']);
+      if (options.loginUserOnly) {
+        // A login is a user name: ':' is refused in one line, as -u uid:gid is.
+        assert.equal(r.exitCode, 2, r.stderr);
+        return;
+      }
       const d = await execa('docker', ['exec', '-u', ':', c.name, 'id']);
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(text(r), `${d.stdout}\n`);
@@ -229,6 +234,12 @@ export function backendContract(backend: string, options: ContractOptions = {}):
     });
 
     it('-d starts the command and returns at once; it keeps running without cx', async () => {
+      if (options.loginEnvironment) {
+        const refused = await run(['-d', c.name, '--', 'true']);
+        assert.equal(refused.exitCode, 2, refused.stderr);
+        assert.match(refused.stderr, /^cx: the ssh backend cannot run a command detached \(-d\)/m);
+        return;
+      }
       const marker = `/tmp/detached-${backend}-${Date.now()}`;
       const r = await run(['-d', c.name, '--', 'sh', '-c', `echo started > ${marker}; exec sleep 31`]);
       assert.equal(r.exitCode, 0, r.stderr);
@@ -244,6 +255,12 @@ export function backendContract(backend: string, options: ContractOptions = {}):
     });
 
     it('--privileged gives the command every capability, as docker exec --privileged, and says so', async () => {
+      if (options.loginEnvironment) {
+        const refused = await run(['--privileged', c.name, '--', 'true']);
+        assert.equal(refused.exitCode, 2, refused.stderr);
+        assert.match(refused.stderr, /^cx: the ssh backend cannot give a login --privileged/m);
+        return;
+      }
       const args = [c.name, 'grep', '^Cap', '/proc/self/status'];
       const d = await execa('docker', ['exec', '--privileged', ...args], { reject: false });
       const r = await run(['--privileged', c.name, '--', 'grep', '^Cap', '/proc/self/status']);
@@ -261,126 +278,133 @@ export function backendContract(backend: string, options: ContractOptions = {}):
       assert.doesNotMatch(text(plain), new RegExp(`${own}`), "without --privileged the container's own set");
     });
 
-    it("gets the container's CPUs whatever cx's caller was pinned to (taskset), as docker exec", async () => {
-      const cmd = [c.name, 'grep', 'Cpus_allowed_list', '/proc/self/status'];
-      const d = await execa('taskset', ['-c', '0', 'docker', 'exec', ...cmd]);
-      const r = await execa('taskset', ['-c', '0', CX_BIN, 'exec', '--backend', backend, c.name, '--', ...cmd.slice(1)], { reject: false });
-      assert.equal(r.exitCode, 0, r.stderr);
-      assert.equal(r.stdout, d.stdout);
-    });
-
-    it("gives docker's umask 0022, not the caller's", async () => {
-      const d = await execa('sh', ['-c', `umask 077; exec docker exec ${c.name} sh -c umask`]);
-      const r = await execa('sh', ['-c', `umask 077; exec "$0" exec --backend ${backend} ${c.name} -- sh -c umask`, CX_BIN], {
-        reject: false,
-      });
-      assert.equal(r.exitCode, 0, r.stderr);
-      assert.equal(r.stdout, d.stdout);
-      assert.equal(r.stdout, '0022');
-    });
-
-    describe('configured limits, oom score, umask and added groups', () => {
-      let limited: TestContainer;
-      before(async () => {
-        limited = await containers.run({
-          args: [
-            '--ulimit',
-            'nofile=100:200',
-            '--oom-score-adj',
-            '300',
-            '--group-add',
-            '50',
-            '--group-add',
-            'nogroup',
-            '--group-add',
-            '4242',
-          ],
-          // The init changes its own limits, umask and oom score afterwards: sessions must not inherit that.
-          cmd: ['sh', '-c', 'ulimit -t 1; ulimit -n 50; umask 077; echo 500 > /proc/self/oom_score_adj; touch /ready; exec sleep 100000'],
+    // What docker exec gives beyond a login (its CPUs, umask, configured limits and groups, TERM
+    // fallback, reading passwd itself): a login backend (ssh) gets what the container's sshd and its
+    // PAM set up instead, by design; those backends are held to the rest of the contract.
+    if (!options.loginEnvironment) {
+      it("gets the container's CPUs whatever cx's caller was pinned to (taskset), as docker exec", async () => {
+        const cmd = [c.name, 'grep', 'Cpus_allowed_list', '/proc/self/status'];
+        const d = await execa('taskset', ['-c', '0', 'docker', 'exec', ...cmd]);
+        const r = await execa('taskset', ['-c', '0', CX_BIN, 'exec', '--backend', backend, c.name, '--', ...cmd.slice(1)], {
+          reject: false,
         });
-        await waitForFile(limited.name, '/ready');
-      });
-
-      it("applies the container's configured ulimits, umask and oom_score_adj, not the init's current ones", async () => {
-        const script = 'echo "$(ulimit -Hn) $(ulimit -t) $(umask) $(cat /proc/self/oom_score_adj)"; ulimit -Sn';
-        const d = await execa('docker', ['exec', limited.name, 'sh', '-c', script]);
-        const r = await run([limited.name, '--', 'sh', '-c', script]);
         assert.equal(r.exitCode, 0, r.stderr);
-        const [mine = '', soft = ''] = text(r).split('\n');
-        assert.equal(mine, d.stdout.split('\n')[0]);
-        assert.equal(mine, '200 unlimited 0022 300');
-        // The soft nofile: the configured 100 (runc 1.1 applies it racing its own Go runtime, which
-        // raises it to the hard limit: docker exec itself gets 100 or 200), never the init's 50.
-        assert.match(soft, /^(100|200)$/);
+        assert.equal(r.stdout, d.stdout);
       });
 
-      for (const user of ['', 'app', '1000:50', '1000:1000']) {
-        it(`applies --group-add to every exec (-u '${user}'), as docker exec does`, async () => {
-          const u = user ? ['-u', user] : [];
-          const d = await execa('docker', ['exec', ...u, limited.name, 'id', '-G']);
-          const r = await run([...u, limited.name, '--', 'id', '-G']);
+      it("gives docker's umask 0022, not the caller's", async () => {
+        const d = await execa('sh', ['-c', `umask 077; exec docker exec ${c.name} sh -c umask`]);
+        const r = await execa('sh', ['-c', `umask 077; exec "$0" exec --backend ${backend} ${c.name} -- sh -c umask`, CX_BIN], {
+          reject: false,
+        });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.equal(r.stdout, d.stdout);
+        assert.equal(r.stdout, '0022');
+      });
+
+      describe('configured limits, oom score, umask and added groups', () => {
+        let limited: TestContainer;
+        before(async () => {
+          limited = await containers.run({
+            args: [
+              '--ulimit',
+              'nofile=100:200',
+              '--oom-score-adj',
+              '300',
+              '--group-add',
+              '50',
+              '--group-add',
+              'nogroup',
+              '--group-add',
+              '4242',
+            ],
+            // The init changes its own limits, umask and oom score afterwards: sessions must not inherit that.
+            cmd: ['sh', '-c', 'ulimit -t 1; ulimit -n 50; umask 077; echo 500 > /proc/self/oom_score_adj; touch /ready; exec sleep 100000'],
+          });
+          await waitForFile(limited.name, '/ready');
+        });
+
+        it("applies the container's configured ulimits, umask and oom_score_adj, not the init's current ones", async () => {
+          const script = 'echo "$(ulimit -Hn) $(ulimit -t) $(umask) $(cat /proc/self/oom_score_adj)"; ulimit -Sn';
+          const d = await execa('docker', ['exec', limited.name, 'sh', '-c', script]);
+          const r = await run([limited.name, '--', 'sh', '-c', script]);
           assert.equal(r.exitCode, 0, r.stderr);
-          assert.equal(text(r), `${d.stdout}\n`);
-          assert.match(d.stdout, /\b4242\b/);
+          const [mine = '', soft = ''] = text(r).split('\n');
+          assert.equal(mine, d.stdout.split('\n')[0]);
+          assert.equal(mine, '200 unlimited 0022 300');
+          // The soft nofile: the configured 100 (runc 1.1 applies it racing its own Go runtime, which
+          // raises it to the hard limit: docker exec itself gets 100 or 200), never the init's 50.
+          assert.match(soft, /^(100|200)$/);
         });
-      }
-    });
 
-    it("gives a TTY session the caller's TERM only when the container has its terminfo, else a fallback", async () => {
-      const ti = await containers.run({
-        // Only xterm entries, one in each layout (x/ and its hex form 78/); tmux-256color in the hex layout.
-        cmd: [
-          'sh',
-          '-c',
-          'mkdir -p /usr/share/terminfo/x /lib/terminfo/78 /etc/terminfo/74; echo > /usr/share/terminfo/x/xterm; echo > /lib/terminfo/78/xterm-256color; echo > /etc/terminfo/74/tmux-256color; touch /ready; exec sleep 100000',
-        ],
+        for (const user of ['', 'app', '1000:50', '1000:1000']) {
+          it(`applies --group-add to every exec (-u '${user}'), as docker exec does`, async () => {
+            const u = user ? ['-u', user] : [];
+            const d = await execa('docker', ['exec', ...u, limited.name, 'id', '-G']);
+            const r = await run([...u, limited.name, '--', 'id', '-G']);
+            assert.equal(r.exitCode, 0, r.stderr);
+            assert.equal(text(r), `${d.stdout}\n`);
+            assert.match(d.stdout, /\b4242\b/);
+          });
+        }
       });
-      await waitForFile(ti.name, '/ready');
-      const termIn = async (name: string, term: string): Promise<string> => {
-        const r = await run(['-t', name, '--', 'sh', '-c', 'echo "$TERM"'], { env: { TERM: term } });
-        assert.equal(r.exitCode, 0, r.stderr);
-        return text(r).trim();
-      };
-      assert.equal(await termIn(ti.name, 'xterm-kitty'), 'xterm-256color');
-      assert.equal(await termIn(ti.name, 'tmux-256color'), 'tmux-256color');
-      assert.equal(await termIn(ti.name, 'xterm'), 'xterm');
-      // No terminfo database at all (busybox): nothing to check against, the caller's TERM stays.
-      assert.equal(await termIn(c.name, 'xterm-kitty'), 'xterm-kitty');
-      // -e TERM=... is the user's word: never second-guessed.
-      const forced = await run(['-t', '-e', 'TERM=alacritty', ti.name, '--', 'sh', '-c', 'echo "$TERM"'], { env: { TERM: 'xterm' } });
-      assert.equal(text(forced).trim(), 'alacritty');
-      const env = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'xterm-kitty' } });
-      assert.equal(env.exitCode, 0, env.stderr);
-      assert.match(text(env), /^TERM=xterm-256color +\[tty \(fallback: the container has no terminfo for xterm-kitty\)\]$/m);
-      const own = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'tmux-256color' } });
-      assert.match(text(own), /^TERM=tmux-256color +\[tty \(caller's TERM\)\]$/m);
-    });
 
-    it('a FIFO for /etc/passwd never hangs cx, and leaves nothing running in the container, even when cx is stopped', async () => {
-      const fifo = await containers.run({ cmd: ['sh', '-c', 'rm /etc/passwd; mkfifo /etc/passwd; touch /ready; exec sleep 100000'] });
-      // Not through docker exec: runc itself blocks on that FIFO (it reads /etc/passwd to set the user).
-      const pid = await containerPid(fifo.id);
-      await waitUntil(
-        () =>
-          access(`/proc/${pid}/root/ready`).then(
-            () => true,
-            () => false,
-          ),
-        'the container did not set up its FIFO',
-      );
-      const onlyInit = async (): Promise<boolean> =>
-        (await execa('docker', ['top', fifo.name, '-o', 'pid,args'])).stdout.trim().split('\n').length === 2;
-      const env = await cx(['env', '--backend', backend, fifo.name], { timeoutMs: 30_000 });
-      assert.equal(env.exitCode, 0, env.stderr);
-      assert.match(text(env), /^HOME=\/$/m);
-      await waitUntil(onlyInit, 'a runtime call is still running in the container');
-      // cx stopped while it waits on the FIFO: what it started goes with it.
-      const child = execa(CX_BIN, ['env', '--backend', backend, fifo.name], { reject: false, timeout: 30_000 });
-      await new Promise((r) => setTimeout(r, 1000));
-      child.kill('SIGTERM');
-      await child;
-      await waitUntil(onlyInit, 'cx was stopped, but what it started still runs in the container');
-    });
+      it("gives a TTY session the caller's TERM only when the container has its terminfo, else a fallback", async () => {
+        const ti = await containers.run({
+          // Only xterm entries, one in each layout (x/ and its hex form 78/); tmux-256color in the hex layout.
+          cmd: [
+            'sh',
+            '-c',
+            'mkdir -p /usr/share/terminfo/x /lib/terminfo/78 /etc/terminfo/74; echo > /usr/share/terminfo/x/xterm; echo > /lib/terminfo/78/xterm-256color; echo > /etc/terminfo/74/tmux-256color; touch /ready; exec sleep 100000',
+          ],
+        });
+        await waitForFile(ti.name, '/ready');
+        const termIn = async (name: string, term: string): Promise<string> => {
+          const r = await run(['-t', name, '--', 'sh', '-c', 'echo "$TERM"'], { env: { TERM: term } });
+          assert.equal(r.exitCode, 0, r.stderr);
+          return text(r).trim();
+        };
+        assert.equal(await termIn(ti.name, 'xterm-kitty'), 'xterm-256color');
+        assert.equal(await termIn(ti.name, 'tmux-256color'), 'tmux-256color');
+        assert.equal(await termIn(ti.name, 'xterm'), 'xterm');
+        // No terminfo database at all (busybox): nothing to check against, the caller's TERM stays.
+        assert.equal(await termIn(c.name, 'xterm-kitty'), 'xterm-kitty');
+        // -e TERM=... is the user's word: never second-guessed.
+        const forced = await run(['-t', '-e', 'TERM=alacritty', ti.name, '--', 'sh', '-c', 'echo "$TERM"'], { env: { TERM: 'xterm' } });
+        assert.equal(text(forced).trim(), 'alacritty');
+        const env = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'xterm-kitty' } });
+        assert.equal(env.exitCode, 0, env.stderr);
+        assert.match(text(env), /^TERM=xterm-256color +\[tty \(fallback: the container has no terminfo for xterm-kitty\)\]$/m);
+        const own = await cx(['env', '--backend', backend, '-t', '--sources', ti.name], { env: { TERM: 'tmux-256color' } });
+        assert.match(text(own), /^TERM=tmux-256color +\[tty \(caller's TERM\)\]$/m);
+      });
+
+      it('a FIFO for /etc/passwd never hangs cx, and leaves nothing running in the container, even when cx is stopped', async () => {
+        const fifo = await containers.run({ cmd: ['sh', '-c', 'rm /etc/passwd; mkfifo /etc/passwd; touch /ready; exec sleep 100000'] });
+        // Not through docker exec: runc itself blocks on that FIFO (it reads /etc/passwd to set the user).
+        const pid = await containerPid(fifo.id);
+        await waitUntil(
+          () =>
+            access(`/proc/${pid}/root/ready`).then(
+              () => true,
+              () => false,
+            ),
+          'the container did not set up its FIFO',
+        );
+        const onlyInit = async (): Promise<boolean> =>
+          (await execa('docker', ['top', fifo.name, '-o', 'pid,args'])).stdout.trim().split('\n').length === 2;
+        const env = await cx(['env', '--backend', backend, fifo.name], { timeoutMs: 30_000 });
+        assert.equal(env.exitCode, 0, env.stderr);
+        assert.match(text(env), /^HOME=\/$/m);
+        await waitUntil(onlyInit, 'a runtime call is still running in the container');
+        // cx stopped while it waits on the FIFO: what it started goes with it.
+        const child = execa(CX_BIN, ['env', '--backend', backend, fifo.name], { reject: false, timeout: 30_000 });
+        await new Promise((r) => setTimeout(r, 1000));
+        child.kill('SIGTERM');
+        await child;
+        await waitUntil(onlyInit, 'cx was stopped, but what it started still runs in the container');
+      });
+    }
 
     it('treats a looping or ENOTDIR /etc/passwd and /etc/group as absent, as docker exec does', async () => {
       const breakPasswd =

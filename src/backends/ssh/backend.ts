@@ -91,6 +91,12 @@ export class SshBackend implements Backend {
   }
 
   async open(c: Container, req: ExecRequest): Promise<Session> {
+    // A login has no way to outlive its connection or to be given capabilities its sshd does not grant.
+    if (req.detach)
+      throw new UsageError('the ssh backend cannot run a command detached (-d)', 'use --backend docker, runc or nsenter for -d');
+    if (req.privileged) {
+      throw new UsageError('the ssh backend cannot give a login --privileged', 'use --backend docker, runc or nsenter for --privileged');
+    }
     const args = await this.sshArgs(c, req, req.tty);
     const command = remoteCommand(req);
     const term = req.env

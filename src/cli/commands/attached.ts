@@ -19,6 +19,8 @@ export async function runAttached(
   flags: SessionFlags,
   request: (container: Container, backend: Backend) => Promise<ExecRequest> | ExecRequest,
   live: LiveFlags = { detachKeys: undefined, record: undefined, recordInput: false },
+  /** A line for stderr once the session is open (before any of its output). */
+  notice?: string,
 ): Promise<number> {
   await checkNamedBackend(ctx.registry(), flags.backend);
   const container = await ctx.inventory().resolve(target, apiUseFor(flags.backend));
@@ -34,6 +36,7 @@ export async function runAttached(
     return direct ? { ...req, direct } : req;
   };
   const opened = await openSession(ctx.registry(), container, { backend: flags.backend, request: build, trace: (l) => ctx.trace(l) });
+  if (notice) ctx.io.stderr.write(`${notice}\n`);
   const handed = opened.request.direct?.stdin !== undefined || opened.request.direct?.feedStdin !== undefined;
   const observers: SessionObserver[] = [];
   let recorder: CastRecorder | undefined;

@@ -76,13 +76,12 @@ export async function runExec(opts: ExecOptions, ctx: Context): Promise<number> 
   if (!tty && (opts.live?.detachKeys !== undefined || opts.live?.record !== undefined)) {
     throw new UsageError('--detach-keys and --record need a TTY', 'add -t (cx exec -t <target> -- cmd)');
   }
-  if (opts.privileged)
-    io.stderr.write('cx: note: --privileged: the command runs with every capability (as with docker exec --privileged)\n');
   return runAttached(
     ctx,
     opts.target,
     opts,
     () => execRequest(opts, { cmd: opts.cmd, tty, stdin, callerEnv: io.env, size: io.size(), detach: opts.detach }),
     opts.live,
+    opts.privileged ? 'cx: note: --privileged: the command runs with every capability (as with docker exec --privileged)' : undefined,
   );
 }
