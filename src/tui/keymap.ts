@@ -147,13 +147,13 @@ export const KEYMAP: readonly Binding[] = [
     footer: 'user',
     doc: "choose the user (`name`, `uid`, `name:group`, `uid:gid`; empty = the container's configured user)",
   },
-  { action: 'toggleAll', keys: ['a'], description: 'show or hide stopped containers', scopes: ['list'], footer: 'all' },
+  // a and s are in help (?) only: the footer keeps to the keys that act on a container.
+  { action: 'toggleAll', keys: ['a'], description: 'show or hide stopped containers', scopes: ['list'] },
   {
     action: 'sort',
     keys: ['s'],
     description: 'sort by name, age or state',
     scopes: ['list'],
-    footer: 'sort',
     doc: 'sort by name, age (newest first) or state (running first)',
   },
   {

@@ -31,16 +31,21 @@ export function footerItems(scope: Scope, keymap: readonly Binding[] = KEYMAP): 
     .map((b) => ({ key: keyLabel(b.keys.slice(0, 1)), label: b.footer ?? '' }));
 }
 
-/** The footer as one string that fits `width` (items that do not fit are left out; ? help stays). */
+/**
+ * The footer as one string that fits `width`: the last two items (? help, q quit) always stay; the
+ * others are kept from the first while they fit.
+ */
 export function footerText(scope: Scope, width: number, keymap: readonly Binding[] = KEYMAP): string {
   const items = footerItems(scope, keymap).map((i) => `${i.key} ${i.label}`);
-  let out = '';
-  for (const item of items) {
-    const next = out === '' ? item : `${out}  ${item}`;
-    if (next.length > width) break;
-    out = next;
+  const tail = items.slice(-2);
+  const head = items.slice(0, -2);
+  const join = (parts: string[]): string => parts.join('  ');
+  const kept: string[] = [];
+  for (const item of head) {
+    if (join([...kept, item, ...tail]).length > width) break;
+    kept.push(item);
   }
-  return out;
+  return join([...kept, ...tail]);
 }
 
 const SCOPE_SHORT: Record<Scope, string> = {
