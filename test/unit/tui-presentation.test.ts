@@ -236,6 +236,8 @@ describe('tui keymap', () => {
     for (const b of KEYMAP) assert.ok(help.includes(b.description), b.description);
     assert.match(footerText('list', 200), /^enter shell +\/ filter/);
     assert.ok(footerText('list', 30).length <= 30);
+    // A narrow terminal drops keys from the middle, never the way to help or out.
+    assert.equal(footerText('list', 40), 'enter shell  / filter  ? help  q quit');
   });
 
   it('splits a burst into keypresses', () => {
