@@ -33,16 +33,22 @@ export function isFullId(id: string): boolean {
   return /^[0-9a-f]{64}$/.test(id);
 }
 
-/** The container's bundle config.json from the first root that has it, with where it was found. */
+/**
+ * The container's bundle config.json: from `known` (the bundle directory discovery found for it)
+ * when given, else from the first of the usual roots that has it; with where it was found.
+ */
 export async function readBundleConfig(
   id: string,
   roots: readonly string[] = DOCKER_BUNDLE_ROOTS,
+  known?: string,
 ): Promise<{ path: string; config: OciConfig } | undefined> {
   if (!isFullId(id)) return undefined;
-  for (const root of roots) {
-    const file = path.join(root, id, 'config.json');
+  const usual = roots.map((root) => path.join(root, id));
+  const dirs = known !== undefined && known.split('/').includes(id) ? [known, ...usual] : usual;
+  for (const dir of dirs) {
+    const file = path.join(dir, 'config.json');
     // A bundle decides capabilities and confinement: only from a directory root alone controls.
-    if (!trustedDir(path.join(root, id)).ok) continue;
+    if (!trustedDir(dir).ok) continue;
     try {
       return { path: file, config: JSON.parse(await readFile(file, 'utf8')) as OciConfig };
     } catch {

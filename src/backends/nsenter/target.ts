@@ -56,7 +56,8 @@ export async function readTarget(c: Container): Promise<Target> {
   // that happened before cx looked.
   const expected = c.oci?.pidStart;
   if (expected !== undefined && expected !== startTime) throw gone(`PID ${pid} now belongs to another process (start time differs)`);
-  const bundle = (await readBundleConfig(c.id))?.config;
+  // The bundle discovery found for it (containerd's task dir, podman's), else the engines' usual places.
+  const bundle = (await readBundleConfig(c.id, undefined, c.oci?.bundle))?.config;
   // The process must be IN the container's cgroup (the one its bundle records, else the engine's
   // exact path for the id), not in any cgroup whose name happens to contain the id.
   if (!inContainerCgroup(cgroup, c.id, bundle?.linux?.cgroupsPath ? [bundle.linux.cgroupsPath] : [])) {
