@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as pty from 'node-pty';
 import { CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
-import { signalExitCode } from '../../util/signals.js';
-import { BaseSession } from '../session-base.js';
-import { StartFailureSniffer } from '../start-failure.js';
-import type { StreamName, TermSize } from '../types.js';
+import { ProcessSession } from '../process-session.js';
+import type { TermSize } from '../types.js';
 
 /** ssh exits 255 when it could not connect, authenticate or verify the host key. */
 const SSH_FAILED = 255;
@@ -34,12 +32,7 @@ export const SSH_START_FAILURE = [
  * apart, stdin's EOF passed on. ssh exits with the remote command's code, or 255 when it failed
  * itself: then its words (held back at the head of the stream they arrive on) become one error line.
  */
-export class SshSession extends BaseSession {
-  private readonly term: pty.IPty | undefined;
-  private readonly child: ChildProcess | undefined;
-  private readonly sniffer: StartFailureSniffer;
-  private ended = false;
-
+export class SshSession extends ProcessSession {
   constructor(
     tty: boolean,
     args: string[],
@@ -54,21 +47,15 @@ export class SshSession extends BaseSession {
       destination: string;
     },
   ) {
-    super(tty);
+    super(tty, [...SSH_START_FAILURE, `${ctx.destination}: `], 32 + ctx.destination.length);
     // ssh needs PATH for its ProxyCommand shell and HOME for ~/.ssh; nothing else of cx's goes along.
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       HOME: process.env['HOME'] ?? '/root',
     };
     if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
-    this.sniffer = new StartFailureSniffer(
-      tty ? 'stdout' : 'stderr',
-      [...SSH_START_FAILURE, `${ctx.destination}: `],
-      32 + ctx.destination.length,
-      (d, s) => this.emitData(d, s),
-    );
     if (tty) {
-      this.term = pty.spawn('ssh', args, {
+      const term = pty.spawn('ssh', args, {
         name: ctx.term ?? 'xterm',
         cols: ctx.size?.cols ?? 80,
         rows: ctx.size?.rows ?? 24,
@@ -76,72 +63,14 @@ export class SshSession extends BaseSession {
         env: { ...env, TERM: ctx.term ?? 'xterm' },
         encoding: null,
       } as pty.IPtyForkOptions);
-      this.term.pause();
-      this.term.onData((d) => this.deliver(Buffer.isBuffer(d) ? d : Buffer.from(d), 'stdout'));
-      this.term.onExit((e) => this.finish(e.signal ? signalExitCode(e.signal) : e.exitCode));
+      this.attachPty(term);
     } else {
       const child = spawn('ssh', args, { stdio: [ctx.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
-      this.child = child;
-      child.stdout?.pause();
-      child.stderr?.pause();
-      child.stdout?.on('data', (d: Buffer) => this.deliver(d, 'stdout'));
-      child.stderr?.on('data', (d: Buffer) => this.deliver(d, 'stderr'));
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.on('drain', () => this.emitDrain());
-      child.on('error', () => this.finish(127));
-      child.on('close', (code, signal) => this.finish(code ?? (signal ? signalExitCode(signal) : 128)));
+      this.attachChild(child);
     }
   }
 
-  write(data: Buffer | string, written?: () => void): boolean {
-    if (this.term) {
-      if (!this.ended) this.term.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-      if (written) setImmediate(written);
-      return true;
-    }
-    const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed || !stdin.writable) {
-      written?.();
-      return true;
-    }
-    return stdin.write(data, () => written?.());
-  }
-
-  end(): void {
-    if (!this.tty) this.child?.stdin?.end();
-  }
-
-  resize(size: TermSize): void {
-    if (this.term && !this.ended) this.term.resize(size.cols, size.rows);
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    // ssh ends its session on SIGTERM/SIGHUP; the sshd then hangs up the remote command.
-    try {
-      if (this.term) this.term.kill(signal);
-      else this.child?.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-
-  pause(): void {
-    this.term?.pause();
-    this.child?.stdout?.pause();
-    this.child?.stderr?.pause();
-  }
-
-  resume(): void {
-    this.term?.resume();
-    this.child?.stdout?.resume();
-    this.child?.stderr?.resume();
-  }
-
-  private deliver(chunk: Buffer, stream: StreamName): void {
-    if (!this.sniffer.take(chunk, stream)) this.emitData(chunk, stream);
-  }
-
-  private finish(code: number): void {
+  protected finish(code: number): void {
     if (this.ended) return;
     this.ended = true;
     if ((code === SSH_FAILED || code === 126 || code === 127) && this.sniffer.suspicious) {
