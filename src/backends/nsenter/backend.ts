@@ -14,7 +14,7 @@ import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
 import { pidsFullText, pidsUsage } from '../../host/pids.js';
 import { directSlots, startFeeder } from '../direct.js';
-import { readTarget, type Target } from './target.js';
+import { perContainer, targetCache, type Target } from './target.js';
 
 /**
  * Enter the container's namespaces directly (no daemon), with what `docker exec` would give: its
@@ -24,8 +24,8 @@ import { readTarget, type Target } from './target.js';
 export class NsenterBackend implements Backend, EnvironmentSources {
   readonly name = 'nsenter' as const;
   readonly summary = "setns into the container's namespaces with its cgroup, caps, seccomp and env (root, no daemon)";
-  private readonly filesByContainer = new Map<string, NsenterFiles>();
-  private readonly targets = new Map<string, Promise<Target>>();
+  private readonly filesFor = perContainer((c: Container): NsenterFiles => nsenterFiles(() => this.target(c), sanitize(c.name)));
+  private readonly target = targetCache();
 
   constructor(private readonly warn: (line: string) => void = () => undefined) {}
 
@@ -144,26 +144,6 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     control.write(blob);
     const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
     return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice, detach: req.detach === true });
-  }
-
-  private target(c: Container): Promise<Target> {
-    const key = `${c.id}:${c.pid ?? ''}`;
-    let t = this.targets.get(key);
-    if (!t) {
-      t = readTarget(c);
-      this.targets.set(key, t);
-    }
-    return t;
-  }
-
-  private filesFor(c: Container): NsenterFiles {
-    const key = `${c.id}:${c.pid ?? ''}`;
-    let f = this.filesByContainer.get(key);
-    if (!f) {
-      f = nsenterFiles(() => this.target(c), sanitize(c.name));
-      this.filesByContainer.set(key, f);
-    }
-    return f;
   }
 }
 

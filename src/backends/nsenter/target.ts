@@ -128,3 +128,21 @@ function within(c: CapSets, bounding: bigint): CapSets {
     ambient: c.ambient & bounding,
   };
 }
+
+/**
+ * One value per container and init PID for the life of a backend (a command reads the target and
+ * the container's files several times: files, environment, the exec itself).
+ */
+export function perContainer<T>(make: (c: Container) => T): (c: Container) => T {
+  const made = new Map<string, T>();
+  return (c) => {
+    const key = `${c.id}:${c.pid ?? ''}`;
+    if (!made.has(key)) made.set(key, make(c));
+    return made.get(key) as T;
+  };
+}
+
+/** readTarget once per container and init PID. */
+export function targetCache(): (c: Container) => Promise<Target> {
+  return perContainer(readTarget);
+}

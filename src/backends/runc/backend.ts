@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Container } from '../../discovery/types.js';
+import { which } from '../../host/which.js';
 import { isRunning } from '../../discovery/container-state.js';
 import { stateFile } from '../../discovery/runtime-state.js';
 import { trustedDir } from '../../host/trust.js';
@@ -29,20 +29,6 @@ function fullAffinity(binary: string, args: string[], taskset: string | undefine
     // the count of CPUs Node sees will do
   }
   return [taskset, ['-c', cpus, binary, ...args]];
-}
-
-/** The first executable `name` on PATH (sync: canEnter is synchronous, and this runs once). */
-function which(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir || '.', name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
 }
 
 /**

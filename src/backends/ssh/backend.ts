@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Container } from '../../discovery/types.js';
+import { which } from '../../host/which.js';
 import { isRunning } from '../../discovery/container-state.js';
 import { BackendUnavailableError, CxError, UsageError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
@@ -9,7 +9,7 @@ import { missingPrivilege } from '../nsenter/caps.js';
 import { nsenterFiles, type NsenterFiles } from '../nsenter/files.js';
 import { requireHelper, targetArgs } from '../nsenter/helper.js';
 import { findHelper, HELPER_BUILD_HINT } from '../nsenter/helper-path.js';
-import { readTarget, type Target } from '../nsenter/target.js';
+import { perContainer, targetCache } from '../nsenter/target.js';
 import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../types.js';
 import { knownHostsFile } from './known-hosts.js';
 import { listensOn, sshdPort } from './listener.js';
@@ -27,8 +27,8 @@ import { sshStartError, SshSession } from './session.js';
 export class SshBackend implements Backend {
   readonly name = 'ssh' as const;
   readonly summary = "the container's own sshd, reached from inside its network namespace (root; no published port)";
-  private readonly targets = new Map<string, Promise<Target>>();
-  private readonly filesByContainer = new Map<string, NsenterFiles>();
+  private readonly target = targetCache();
+  readonly files = perContainer((c: Container): NsenterFiles => nsenterFiles(() => this.target(c), sanitize(c.name)));
 
   probe(): Promise<Availability> {
     if (!which('ssh')) return Promise.resolve({ ok: false, reason: 'no ssh client on PATH (apt-get install openssh-client)' });
@@ -48,16 +48,6 @@ export class SshBackend implements Backend {
     if (missing) return { ok: false, reason: `${missing}; run cx as root` };
     if (!which('ssh')) return { ok: false, reason: 'no ssh client on PATH' };
     return { ok: true, reason: `an sshd listens on port ${port} in its network namespace` };
-  }
-
-  files(c: Container): NsenterFiles {
-    const key = `${c.id}:${c.pid ?? ''}`;
-    let f = this.filesByContainer.get(key);
-    if (!f) {
-      f = nsenterFiles(() => this.target(c), sanitize(c.name));
-      this.filesByContainer.set(key, f);
-    }
-    return f;
   }
 
   /** The login environment, as the container's sshd gives it to a command, with -e applied over it. */
@@ -158,16 +148,6 @@ export class SshBackend implements Backend {
       destination(c),
     ];
   }
-
-  private target(c: Container): Promise<Target> {
-    const key = `${c.id}:${c.pid ?? ''}`;
-    let t = this.targets.get(key);
-    if (!t) {
-      t = readTarget(c);
-      this.targets.set(key, t);
-    }
-    return t;
-  }
 }
 
 /**
@@ -219,17 +199,4 @@ function sshEnv(): Record<string, string> {
   };
   if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
   return env;
-}
-
-function which(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir || '.', name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
 }
