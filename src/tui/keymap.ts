@@ -266,7 +266,8 @@ export function keyLabel(keys: readonly string[]): string {
   return keys.map((k) => pretty[k] ?? k).join('/');
 }
 
-const NO_KEY: KeyInfo = {
+/** A keypress with no special key held: what plain input looks like (tests build keys from it). */
+export const NO_KEY: KeyInfo = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseEvent } from '../../src/engine/events.js';
 import { bytes, summarizeInspect } from '../../src/tui/data/inspect.js';
 import { changesList } from '../../src/tui/data/live.js';
-import { actionFor, keyName, KEYMAP, splitBurst, type KeyInfo } from '../../src/tui/keymap.js';
+import { actionFor, keyName, KEYMAP, NO_KEY, splitBurst, type KeyInfo } from '../../src/tui/keymap.js';
 import {
   headerLine,
   layoutColumns,
@@ -21,22 +21,7 @@ import { clean, displayWidth, fit, truncate } from '../../src/tui/presentation/t
 import { initialState, reduce, selectedOf } from '../../src/tui/state.js';
 import { container } from './tui-fixtures.js';
 
-const NO: KeyInfo = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageUp: false,
-  pageDown: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-};
+const NO: KeyInfo = NO_KEY;
 const NOW = Date.parse('2026-01-01T01:00:00Z');
 
 describe('tui text', () => {
