@@ -62,10 +62,30 @@ else
   setsid dockerd --bridge=none --iptables=false --ip-masq=false >/var/log/cx-dockerd.log 2>&1 < /dev/null &
 fi
 
-for _ in $(seq 1 60); do
-  if ping; then log "engine ready"; exit 0; fi
+# A daemon killed with its containers running (a machine's processes ended under it) cleans up at its
+# next start before it answers: Debian's dockerd 20.10 removes one "stale sandbox" per container it
+# ever ran since its last clean start (~0.1 s each; this engine leaves one behind for every container,
+# even one removed normally), so after a long day of tests it can take minutes. Wait while it lives
+# and says so; give up at once if it dies, and after 10 minutes if it never answers.
+started=$(date +%s)
+next_note=$((started + 15))
+while :; do
+  if ping; then log "engine ready ($(($(date +%s) - started)) s)"; exit 0; fi
+  now=$(date +%s)
+  if ! alive /var/run/docker.pid && ! pgrep -x dockerd >/dev/null; then
+    log "dockerd exited before it answered; see /var/log/cx-dockerd.log"
+    break
+  fi
+  if [ $((now - started)) -ge 600 ]; then
+    log "dockerd did not answer within 600 s; see /var/log/cx-dockerd.log"
+    break
+  fi
+  if [ "$now" -ge "$next_note" ]; then
+    cleaned=$(grep -c 'Removing stale sandbox' /var/log/cx-dockerd.log 2>/dev/null || true)
+    log "dockerd still starting after $((now - started)) s (${cleaned:-0} stale sandboxes cleaned so far)"
+    next_note=$((now + 15))
+  fi
   sleep 0.5
 done
-log "dockerd did not answer within 30 s; see /var/log/cx-dockerd.log"
 tail -n 20 /var/log/cx-dockerd.log >&2 || true
 exit 1
