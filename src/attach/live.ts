@@ -233,6 +233,13 @@ export async function attachLive(live: LiveSession, io: IO, keys: LiveKeys, sign
   const cleanups: Array<() => void> = [];
   try {
     raw?.enter();
+    // Follow resizes before reading the size: a resize that lands while the screen is redrawn (the
+    // window changed just before this session was switched to) is applied, not lost between two
+    // sessions' subscriptions.
+    const resizeSub = io.onResize((s) => {
+      if (live.running) live.resize(s);
+    });
+    cleanups.push(() => resizeSub.dispose());
     const size = io.size();
     if (size && live.running) live.resize(size);
 
@@ -297,9 +304,6 @@ export async function attachLive(live: LiveSession, io: IO, keys: LiveKeys, sign
       io.stdin.off('data', onData);
       io.stdin.pause();
     });
-
-    const resizeSub = io.onResize((s) => live.resize(s));
-    cleanups.push(() => resizeSub.dispose());
 
     const outcome = await done;
     if (outcome.kind !== 'exited') io.stdout.write(RESET_MODES);

@@ -44,7 +44,14 @@ export function processIO(): IO {
     stdinIsTTY: tty.isatty(0),
     stdoutIsTTY: out.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
-    size: () => (out.isTTY && out.columns > 0 && out.rows > 0 ? { cols: out.columns, rows: out.rows } : undefined),
+    size: () => {
+      if (!out.isTTY) return undefined;
+      // Ask the terminal now (one ioctl) rather than trust the size cached at the last SIGWINCH: a
+      // window resized a moment ago may not have been signalled yet (Node's tty.WriteStream
+      // _refreshSize, which also emits 'resize' when the size changed).
+      (out as unknown as { _refreshSize?: () => void })._refreshSize?.();
+      return out.columns > 0 && out.rows > 0 ? { cols: out.columns, rows: out.rows } : undefined;
+    },
     onResize(listener) {
       const handler = (): void => {
         if (out.columns > 0 && out.rows > 0) listener({ cols: out.columns, rows: out.rows });
