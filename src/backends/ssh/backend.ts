@@ -93,6 +93,8 @@ export class SshBackend implements Backend {
       .filter((e) => e.startsWith('TERM='))
       .pop()
       ?.slice(5);
+    // node-pty (and its native addon) only for a TTY session: a plain exec never loads it.
+    const pty = req.tty ? await import('node-pty') : undefined;
     return new SshSession(req.tty, command === undefined ? args : [...args, command], {
       container: sanitize(c.name),
       cmd: req.cmd[0] ?? '',
@@ -101,6 +103,7 @@ export class SshBackend implements Backend {
       term,
       stdin: req.stdin,
       size: req.size,
+      ...(pty ? { pty } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import * as pty from 'node-pty';
+import type * as Pty from 'node-pty';
 import { CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import { ProcessSession } from '../process-session.js';
@@ -45,6 +45,8 @@ export class SshSession extends ProcessSession {
       size: TermSize | undefined;
       /** ssh names the login in its errors: "user@host: Permission denied (publickey)." */
       destination: string;
+      /** node-pty, loaded by the backend for a TTY session only (a plain exec never loads its addon). */
+      pty?: typeof Pty;
     },
   ) {
     super(tty, [...SSH_START_FAILURE, `${ctx.destination}: `], 32 + ctx.destination.length);
@@ -55,14 +57,15 @@ export class SshSession extends ProcessSession {
     };
     if (process.env['SSH_AUTH_SOCK']) env['SSH_AUTH_SOCK'] = process.env['SSH_AUTH_SOCK'];
     if (tty) {
-      const term = pty.spawn('ssh', args, {
+      if (!ctx.pty) throw new Error('a TTY session needs node-pty');
+      const term = ctx.pty.spawn('ssh', args, {
         name: ctx.term ?? 'xterm',
         cols: ctx.size?.cols ?? 80,
         rows: ctx.size?.rows ?? 24,
         cwd: '/',
         env: { ...env, TERM: ctx.term ?? 'xterm' },
         encoding: null,
-      } as pty.IPtyForkOptions);
+      } as Pty.IPtyForkOptions);
       this.attachPty(term);
     } else {
       const child = spawn('ssh', args, { stdio: [ctx.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env, cwd: '/' });
