@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
@@ -31,5 +31,13 @@ describe('the npm package', () => {
     assert.deepEqual(pkg.man, ['./dist/man/cx.1']);
     assert.match(readFileSync(`${ROOT}dist/man/cx.1`, 'utf8'), /^\.TH CX 1 /);
     assert.match(readFileSync(`${ROOT}bin/cx`, 'utf8'), /^#!\/bin\/sh\n/);
+  });
+
+  it('loads node-pty (a native addon) only on demand: no chunk a plain exec loads imports it statically', () => {
+    const dir = `${ROOT}dist/bundle/chunks/`;
+    const staticImports = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .filter((f) => /^import\s[^;]*from\s*["']node-pty["']/m.test(readFileSync(dir + f, 'utf8')));
+    assert.deepEqual(staticImports, [], 'import node-pty with await import() where a TTY session needs it');
   });
 });
