@@ -55,6 +55,9 @@ await build({
   },
   plugins: [ptyFromAssets(), noTopLevelAwait()],
   logLevel: 'warning',
+  // As for the npm bundle: less to read and parse; identifiers stay, so error names and stacks read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // version.ts and helper-path.ts read import.meta.url only outside the executable (see the defines).
   logOverride: { 'empty-import-meta': 'silent' },
 });

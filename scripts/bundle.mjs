@@ -24,4 +24,8 @@ await build({
   banner: { js: "import { createRequire as __cxRequire } from 'node:module'; const require = __cxRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  // Whitespace and syntax only (~40% smaller, ~15% less CPU to start an exec, measured with perf
+  // stat): identifiers stay, so error names and --debug stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
