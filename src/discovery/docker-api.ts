@@ -122,8 +122,8 @@ function fromListItem(item: ListItem): Container {
   };
 }
 
-export async function inspectContainer(client: DockerClient, idOrName: string): Promise<Container> {
-  const body = await client.json<InspectBody>('GET', `/containers/${encodeURIComponent(idOrName)}/json`);
+export async function inspectContainer(client: DockerClient, idOrName: string, opts: { unversioned?: boolean } = {}): Promise<Container> {
+  const body = await client.json<InspectBody>('GET', `/containers/${encodeURIComponent(idOrName)}/json`, opts);
   return fromInspect(body);
 }
 

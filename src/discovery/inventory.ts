@@ -67,13 +67,26 @@ export class Inventory implements ContainerLookup {
    */
   async resolve(target: string, opts: { api?: boolean | 'try'; runtimeTask?: boolean } = {}): Promise<Container> {
     if (opts.api === false) return this.resolveWithoutApi(target);
-    const health = await this.deps.health();
     const typed = target.replace(/^\//, '');
+    const byApi = typed !== '' && !typed.includes('/');
+    // The inspect goes out with the health check, not after it (one round trip instead of two; it is
+    // unversioned because the version comes from that ping): its answer is used only where it was
+    // asked for before (a healthy daemon), it has its own deadline, and its outcome is kept settled,
+    // so nothing waits on it or throws from it otherwise.
+    const early = byApi
+      ? inspectContainer(this.deps.docker, typed, { unversioned: true }).then(
+          (c) => ({ c }),
+          (err: unknown) => ({ err }),
+        )
+      : undefined;
+    const health = await this.deps.health();
     // 'try': the docker backend was asked for by name; a daemon that is only silent is still asked.
     const ask = health.state === 'ok' || (opts.api === 'try' && health.state === 'frozen' && health.stopped !== true);
-    if (ask && typed !== '' && !typed.includes('/')) {
+    if (ask && early) {
       try {
-        const c = await inspectContainer(this.deps.docker, typed);
+        const answer = await early;
+        if ('err' in answer) throw answer.err;
+        const c = answer.c;
         // Docker also accepts things cx does not (e.g. a prefix that is also a name); confirm the match.
         if (c.id === typed || c.name === typed || c.id.startsWith(typed.toLowerCase())) {
           // engineOnly: another machine's engine (no local runtime state); runtimeTask: false: the caller

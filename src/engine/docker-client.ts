@@ -22,6 +22,11 @@ export interface RequestOptions {
   deadlineMs?: number;
   /** Statuses that are answers rather than failures (default: 2xx). */
   accept?: (status: number) => boolean;
+  /**
+   * Send the path without the negotiated /vX prefix (the daemon answers at its own API version), so
+   * the request need not wait for a /_ping: for a read sent alongside the health check.
+   */
+  unversioned?: boolean;
 }
 
 export interface PingResult {
@@ -132,8 +137,7 @@ export class DockerClient {
 
   /** A versioned API call; non-accepted statuses become EngineErrors carrying the daemon's message. */
   async call(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
-    const v = await this.apiVersion();
-    const res = await this.raw(method, `/v${v}${path}`, opts);
+    const res = await this.raw(method, opts.unversioned ? path : `/v${await this.apiVersion()}${path}`, opts);
     const ok = opts.accept ?? ((s: number) => s >= 200 && s < 300);
     if (!ok(res.status)) throw engineStatusError(method, path, res);
     return res;
