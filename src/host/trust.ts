@@ -57,7 +57,7 @@ export function trustedDir(dir: string): Verdict {
   if (!path.isAbsolute(dir)) return { ok: false, reason: `${dir} is not an absolute path` };
   let real: string;
   try {
-    real = instantMemo(`realpath:${dir}`, () => realpathSync(dir));
+    real = instantMemo(`realpath:${dir}`, () => realpathSync.native(dir));
   } catch (err) {
     return { ok: false, reason: `${dir}: ${errCode(err)}` };
   }
@@ -92,7 +92,7 @@ export function trustedFile(file: string): Verdict {
   let real: string;
   let st;
   try {
-    real = realpathSync(file);
+    real = realpathSync.native(file);
     st = statSync(real);
   } catch (err) {
     return { ok: false, reason: `${file}: ${errCode(err)}` };
