@@ -191,11 +191,14 @@ export function sshFailure(host: RemoteHost, r: Captured, s: SshSettings): Remot
   );
 }
 
-/** ssh's last meaningful stderr line(s), joined on one line (ssh may warn before it fails). */
+/**
+ * ssh's last meaningful stderr line(s), joined on one line (ssh may warn before it fails), without
+ * the `ssh: ` ssh puts before some of them: the caller already says `(ssh: ...)`.
+ */
 function lastLines(stderr: string): string {
   const lines = stderr
     .split(/\r?\n/)
-    .map((l) => l.trim())
+    .map((l) => l.trim().replace(/^ssh: /, ''))
     .filter((l) => l !== '' && !/^@+$/.test(l));
   return lines.slice(-2).join('; ');
 }

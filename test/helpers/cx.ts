@@ -15,11 +15,12 @@ export interface CxResult {
 
 /**
  * Run bin/cx to completion with piped stdio. stdout is kept as bytes (byte-exact comparisons);
- * stderr as text. The environment carries the canary.
+ * stderr as text. The environment carries the canary. `via`: a command that runs cx
+ * (`['unshare', '--net', '--']`).
  */
 export async function cx(
   args: string[],
-  opts: { input?: Buffer | string; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { input?: Buffer | string; env?: Record<string, string>; timeoutMs?: number; via?: string[] } = {},
 ): Promise<CxResult> {
   const options: Options = {
     reject: false,
@@ -29,7 +30,8 @@ export async function cx(
     env: { [CANARY]: 'host-secret-must-not-leak', ...opts.env },
     ...(opts.input === undefined ? { stdin: 'ignore' } : { input: opts.input }),
   };
-  const r = await execa(CX_BIN, args, options);
+  const [file, ...rest] = [...(opts.via ?? []), CX_BIN, ...args];
+  const r = await execa(file!, rest, options);
   return {
     exitCode: r.exitCode ?? -1,
     stdout: Buffer.from(r.stdout as unknown as Uint8Array),

@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,7 +46,12 @@ export class Sshd {
     return { CX_SSH_CONFIG: this.clientConfig, XDG_RUNTIME_DIR: this.runtimeDir };
   }
 
-  static async start(): Promise<Sshd> {
+  /**
+   * `hide`: programs the login must not find, to play a remote host without them. Its PATH is then a
+   * directory of links to everything in the usual bin directories but those (sshd_config SetEnv
+   * overrides sshd's own PATH).
+   */
+  static async start(opts: { hide?: string[] } = {}): Promise<Sshd> {
     const dir = await mkdtemp('/run/cxssh-');
     // sshd's StrictModes refuses key files below a world-writable directory such as /tmp: /run is root's.
     await chmod(dir, 0o700);
@@ -54,7 +59,7 @@ export class Sshd {
     const d = new Sshd(dir, port);
     process.once('exit', d.killOnExit);
     try {
-      await d.setUp();
+      await d.setUp(opts.hide ?? []);
       await d.launch();
     } catch (err) {
       await d.stop();
@@ -63,8 +68,9 @@ export class Sshd {
     return d;
   }
 
-  private async setUp(): Promise<void> {
+  private async setUp(hide: string[]): Promise<void> {
     const k = (name: string): string => path.join(this.dir, name);
+    if (hide.length > 0) await linkPrograms(k('bin'), hide);
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cx-test-host', '-f', k('host_key')]);
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cx-test-user', '-f', k('user_key')]);
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cx-test-other', '-f', k('other_key')]);
@@ -83,6 +89,7 @@ export class Sshd {
         'StrictModes yes',
         'AcceptEnv none',
         'Subsystem sftp internal-sftp',
+        ...(hide.length > 0 ? [`SetEnv PATH=${k('bin')}`] : []),
         '',
       ].join('\n'),
     );
@@ -148,6 +155,19 @@ export class Sshd {
     await this.proc?.catch(() => undefined);
     process.off('exit', this.killOnExit);
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `bin`: a link to every program in the usual bin directories (the first of each name) except `hide`. */
+async function linkPrograms(bin: string, hide: readonly string[]): Promise<void> {
+  await mkdir(bin, { mode: 0o700 });
+  const seen = new Set(hide);
+  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    for (const name of await readdir(dir).catch(() => [])) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      await symlink(path.join(dir, name), path.join(bin, name));
+    }
   }
 }
 

@@ -140,13 +140,13 @@ describe('remote hosts over ssh (-H)', () => {
 
   describe('errors: one line, exit 255, no hang; and the fallback', () => {
     /** A run with its own control dir, so no connection made by an earlier test is reused. */
-    const fresh = async (url: string, config: string, args: string[], input?: Buffer) => {
+    const fresh = async (url: string, config: string, args: string[], opts: { input?: Buffer; via?: string[] } = {}) => {
       const run = await mkdtemp('/tmp/cx-ctl-');
       try {
         return await cx(['-H', url, ...args], {
           env: { CX_SSH_CONFIG: config, XDG_RUNTIME_DIR: run, CX_SSH_TIMEOUT_MS: '4000' },
           timeoutMs: 30_000,
-          ...(input ? { input } : {}),
+          ...opts,
         });
       } finally {
         await execa('sh', ['-c', `for s in ${run}/cx-ssh/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x; done; true`], {
@@ -156,6 +156,32 @@ describe('remote hosts over ssh (-H)', () => {
       }
     };
     const oneLine = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('cx: '));
+    /** Only cx's error line and its indented hint: nothing of ssh's own, no warning. */
+    const onlyTheError = (stderr: string): void => {
+      const [line, ...rest] = stderr.split('\n').filter(Boolean);
+      assert.match(line ?? '', /^cx: /, stderr);
+      assert.ok(
+        rest.every((l) => /^ {4}\S/.test(l)),
+        stderr,
+      );
+      assert.ok(rest.length <= 1, stderr);
+    };
+    /**
+     * /var/lib/cx as a directory cx must not trust (0755), for the length of `fn`; the machine's own
+     * cache is put back after.
+     */
+    const withUntrustedCache = async (fn: () => Promise<void>): Promise<void> => {
+      const saved = `${CACHE}.saved-by-test`;
+      if (existsSync(CACHE)) await execa('mv', [CACHE, saved]);
+      try {
+        await mkdir(CACHE, { mode: 0o755 });
+        await execa('chmod', ['755', CACHE]);
+        await fn();
+      } finally {
+        await rm(CACHE, { recursive: true, force: true });
+        if (existsSync(saved)) await execa('mv', [saved, CACHE]);
+      }
+    };
 
     it('a port nothing listens on: host unreachable', async () => {
       const r = await fresh(`ssh://root@127.0.0.1:${await freePort()}`, sshd.clientConfig, ['ls']);
@@ -186,11 +212,7 @@ describe('remote hosts over ssh (-H)', () => {
     });
 
     it('a remote cache cx cannot trust is not used: one warning line, then the remote Engine API over dial-stdio', async () => {
-      const saved = `${CACHE}.saved-by-test`;
-      if (existsSync(CACHE)) await execa('mv', [CACHE, saved]);
-      try {
-        await mkdir(CACHE, { mode: 0o755 });
-        await execa('chmod', ['755', CACHE]);
+      await withUntrustedCache(async () => {
         const ls = await fresh(sshd.url, sshd.clientConfig, ['ls', '--json']);
         assert.equal(ls.exitCode, 0, ls.stderr);
         const warnings = ls.stderr.split('\n').filter(Boolean);
@@ -199,15 +221,55 @@ describe('remote hosts over ssh (-H)', () => {
         const row = (JSON.parse(text(ls)) as { name: string; backends: string[]; host: string }[]).find((x) => x.name === c.name);
         assert.deepEqual(row?.backends, ['docker'], 'only the docker backend reaches a remote engine');
         const data = randomBytes(256 * 1024);
-        const cat = await fresh(sshd.url, sshd.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], data);
+        const cat = await fresh(sshd.url, sshd.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], { input: data });
         assert.equal(cat.exitCode, 5, cat.stderr);
         assert.ok(cat.stdout.equals(data), 'bytes through the relay');
         assert.equal(cat.stderr.split('\n').filter((l) => l.startsWith('cx: warning: ')).length, 1, cat.stderr);
         // Nothing was placed in, or run from, the directory cx refused.
         assert.deepEqual((await execa('ls', ['-A', CACHE])).stdout, '');
+      });
+    });
+
+    it('a name that does not resolve: unknown host, for ls and exec (run in an empty network namespace: no DNS query leaves)', async () => {
+      // With no interface up, the resolver fails at once; nothing can reach a name server.
+      const via = ['unshare', '--net', '--'];
+      for (const args of [['ls'], ['exec', c.name, '--', 'true']]) {
+        const r = await fresh('ssh://cx-nonexistent.invalid', sshd.clientConfig, args, { via });
+        assert.equal(r.exitCode, 255, r.stderr);
+        onlyTheError(r.stderr);
+        assert.match(
+          r.stderr,
+          /^cx: ssh:\/\/cx-nonexistent\.invalid: unknown host \(ssh: Could not resolve hostname cx-nonexistent\.invalid: [^;]+\)$/m,
+        );
+      }
+    });
+
+    it('a remote where cx cannot be placed and with no docker CLI: one line, for ls and exec', async () => {
+      const bare = await Sshd.start({ hide: ['docker'] });
+      try {
+        // The premise: that login finds the usual programs, but no docker.
+        const login = ['-F', bare.clientConfig, '-o', 'BatchMode=yes', '-p', String(bare.port), 'root@127.0.0.1'];
+        const probe = await execa('ssh', [...login, 'command -v stat sh; command -v docker || echo no-docker'], { reject: false });
+        assert.deepEqual(
+          probe.stdout.split('\n').map((l) => path.basename(l)),
+          ['stat', 'sh', 'no-docker'],
+          probe.stdout + probe.stderr,
+        );
+        await withUntrustedCache(async () => {
+          for (const args of [['ls'], ['exec', c.name, '--', 'true']]) {
+            const r = await fresh(bare.url, bare.clientConfig, args);
+            assert.equal(r.exitCode, 255, r.stderr);
+            onlyTheError(r.stderr);
+            assert.match(
+              r.stderr,
+              /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: the remote host has no docker CLI, and cx could not be placed there either$/m,
+            );
+          }
+          // Nothing was placed in, or run from, the directory cx refused.
+          assert.deepEqual((await execa('ls', ['-A', CACHE])).stdout, '');
+        });
       } finally {
-        await rm(CACHE, { recursive: true, force: true });
-        if (existsSync(saved)) await execa('mv', [saved, CACHE]);
+        await bare.stop();
       }
     });
 
