@@ -2,6 +2,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { sshSaid } from '../backends/ssh/session.js';
 import { CxError } from '../errors.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import type { RemoteHost } from './target.js';
@@ -150,7 +151,7 @@ export function capture(
 
 /** The one-line reason for an ssh failure (exit 255 or the deadline), keeping ssh's own words. */
 export function sshFailure(host: RemoteHost, r: Captured, s: SshSettings): RemoteError {
-  const said = lastLines(r.stderr);
+  const said = sshSaid(r.stderr, 2);
   if (r.timedOut) {
     return new RemoteError(
       host,
@@ -189,18 +190,6 @@ export function sshFailure(host: RemoteHost, r: Captured, s: SshSettings): Remot
     `ssh failed${said ? ` (ssh: ${said})` : ` with exit code ${r.code}`}`,
     'run the same ssh by hand to see why',
   );
-}
-
-/**
- * ssh's last meaningful stderr line(s), joined on one line (ssh may warn before it fails), without
- * the `ssh: ` ssh puts before some of them: the caller already says `(ssh: ...)`.
- */
-function lastLines(stderr: string): string {
-  const lines = stderr
-    .split(/\r?\n/)
-    .map((l) => l.trim().replace(/^ssh: /, ''))
-    .filter((l) => l !== '' && !/^@+$/.test(l));
-  return lines.slice(-2).join('; ');
 }
 
 /** Whether the connection master for `host` is alive (after an exit 255: was it ssh's or the command's?). */

@@ -106,11 +106,7 @@ function commandError(text: string, ctx: { container: string; cmd: string; workd
 
 /** ssh's (or the helper's) failure text as one line for the user. */
 export function sshStartError(text: string, container: string): CxError {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^@+$/.test(l) && !/^@ *WARNING/.test(l));
-  const said = sanitize(lines.slice(-1).join(' ') || 'ssh failed');
+  const said = sanitize(sshSaid(text, 1) || 'ssh failed');
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(text)) {
     return new CxError(`the sshd of ${container} presented another host key than the one cx recorded (ssh: ${said})`, {
       exitCode: 255,
@@ -127,4 +123,18 @@ export function sshStartError(text: string, container: string): CxError {
     exitCode: 255,
     hint: 'see `cx doctor <target>`: is its sshd listening?',
   });
+}
+
+/**
+ * ssh's last `count` meaningful stderr lines on one line: blank lines and the '@' frame of its
+ * warnings dropped, and the `ssh: ` ssh puts before its own words (callers say "(ssh: ...)"). Raw:
+ * sanitize before printing.
+ */
+export function sshSaid(stderr: string, count: number): string {
+  return stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/^ssh: /, ''))
+    .filter((l) => l !== '' && !/^@+$/.test(l) && !/^@ *WARNING/.test(l))
+    .slice(-count)
+    .join('; ');
 }
