@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import net from 'node:net';
 import { EngineError, PermissionError } from '../errors.js';
 import { TROUBLE_TEXT, troubleOfConnect } from './daemon-state.js';
@@ -102,7 +102,7 @@ export function compareApiVersions(a: string, b: string): number {
 export class DockerClient {
   readonly endpoint: EngineEndpoint;
   private readonly deadlineMs: number;
-  private readonly agent: http.Agent;
+  private agentMade: http.Agent | undefined;
   private version: Promise<PingResult> | undefined;
   private readonly trace: ((line: string) => void) | undefined;
 
@@ -111,7 +111,12 @@ export class DockerClient {
     this.endpoint = endpoint;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.trace = opts.trace;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  /** The keep-alive agent, made on the first request (a daemon-less run never loads node:http). */
+  private get agent(): http.Agent {
+    this.agentMade ??= new (httpModule().Agent)({ keepAlive: true, maxSockets: 8 });
+    return this.agentMade;
   }
 
   /** GET /_ping once per client; the negotiated version prefixes every later path. */
@@ -155,7 +160,7 @@ export class DockerClient {
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     this.trace?.(`api ${method} ${path}`);
     return new Promise<EngineResponse>((resolve, reject) => {
-      const req = http.request({
+      const req = httpModule().request({
         socketPath: this.endpoint.socketPath,
         agent: this.agent,
         method,
@@ -250,7 +255,7 @@ export class DockerClient {
     const v = await this.apiVersion();
     const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
     return new Promise((resolve, reject) => {
-      const req = http.request({
+      const req = httpModule().request({
         socketPath: this.endpoint.socketPath,
         method: 'GET',
         path: `/v${v}${path}`,
@@ -280,7 +285,7 @@ export class DockerClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agentMade?.destroy();
   }
 
   private deadlineError(method: string, path: string, deadlineMs: number): EngineError {
@@ -367,4 +372,13 @@ export function engineMessage(body: Buffer): string {
 export function engineStatusError(method: string, path: string, res: EngineResponse): EngineError {
   const message = engineMessage(res.body) || `HTTP ${res.status}`;
   return new EngineError(`dockerd: ${message}`, { statusCode: res.status, hint: `${method} ${path.split('?')[0]} failed` });
+}
+
+/**
+ * node:http, loaded when the first request is made rather than with this module: its first load
+ * costs milliseconds that the daemon-less backends (nsenter, runc), which never make a request,
+ * would pay on every exec.
+ */
+function httpModule(): typeof http {
+  return process.getBuiltinModule('node:http');
 }
