@@ -3,10 +3,22 @@ import { CxError } from '../errors.js';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureRemoteCx, guardedCommand, localExecutable, remotePath, type LocalExecutable } from './carry.js';
-import { capture, masterAlive, RemoteError, shQuote, sshArgs, sshFailure, sshSettings, type Captured, type SshSettings } from './ssh.js';
+import {
+  capture,
+  controlSocket,
+  masterAlive,
+  RemoteError,
+  shQuote,
+  socketAnswers,
+  sshArgs,
+  sshFailure,
+  sshSettings,
+  type Captured,
+  type SshSettings,
+} from './ssh.js';
 import type { RemoteHost } from './target.js';
 
 /**
@@ -50,9 +62,24 @@ function executable(host: RemoteHost, s: SshSettings): LocalExecutable {
   return exe;
 }
 
-/** A mark in the private control dir: this host had this very cx, checked, while that connection lived. */
+/**
+ * A mark in the private control dir: this host had this very cx, checked, while that connection
+ * lived. It holds the connection's control socket (when ssh -G named one in that directory).
+ */
 function memoFile(s: SshSettings, host: RemoteHost, file: string): string {
   return path.join(s.controlDir, `placed-${createHash('sha256').update(`${host.label}\0${file}`).digest('hex').slice(0, 16)}`);
+}
+
+/** The connection of the mark is still up: its control socket answers (or, without one, `ssh -O check`). */
+async function markedConnectionAlive(memo: string, host: RemoteHost, s: SshSettings): Promise<boolean> {
+  let socket: string;
+  try {
+    socket = readFileSync(memo, 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (socket !== '' && path.dirname(socket) === s.controlDir) return socketAnswers(socket);
+  return masterAlive(host, s);
 }
 
 /**
@@ -67,9 +94,9 @@ async function locate(
   exe: LocalExecutable,
 ): Promise<{ file: string; checked: boolean }> {
   const memo = memoFile(s, host, remotePath(version, exe));
-  if (existsSync(memo) && (await masterAlive(host, s))) return { file: remotePath(version, exe), checked: false };
-  const { file } = await ensureRemoteCx(host, s, version, exe);
-  writeFileSync(memo, '', { mode: 0o600 });
+  if (await markedConnectionAlive(memo, host, s)) return { file: remotePath(version, exe), checked: false };
+  const [{ file }, socket] = await Promise.all([ensureRemoteCx(host, s, version, exe), controlSocket(host, s)]);
+  writeFileSync(memo, socket ?? '', { mode: 0o600 });
   return { file, checked: true };
 }
 

@@ -1,5 +1,6 @@
-import { spawn, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFile, spawn, type StdioOptions } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { sshSaid } from '../backends/ssh/session.js';
@@ -190,6 +191,54 @@ export function sshFailure(host: RemoteHost, r: Captured, s: SshSettings): Remot
     `ssh failed${said ? ` (ssh: ${said})` : ` with exit code ${r.code}`}`,
     'run the same ssh by hand to see why',
   );
+}
+
+/**
+ * The control socket ssh uses for `host` (its ControlPath with %C expanded, from `ssh -G`), when it
+ * lies in cx's private control directory; undefined otherwise (a ControlPath of the user's own
+ * ssh_config wins over cx's -o, and then cx does not look at it).
+ */
+export async function controlSocket(host: RemoteHost, s: SshSettings): Promise<string | undefined> {
+  const args = sshArgs(host, s, '-T').filter((a) => a !== '-T');
+  const out = await new Promise<string>((resolve) => {
+    execFile('ssh', ['-G', ...args], { timeout: 2000, encoding: 'utf8' }, (err, stdout) => resolve(err ? '' : stdout));
+  });
+  const file = out
+    .split('\n')
+    .find((l) => l.startsWith('controlpath '))
+    ?.slice('controlpath '.length)
+    .trim();
+  return file && path.dirname(file) === s.controlDir ? file : undefined;
+}
+
+/**
+ * Whether a master listens on `socket` (a socket file of cx's private control directory): a unix
+ * connect() and close, about a millisecond, instead of `ssh -O check` (an ssh process and a mux
+ * exchange). A connection it cannot make, for whatever reason, is "no".
+ */
+export function socketAnswers(socket: string, deadlineMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    let st;
+    try {
+      st = lstatSync(socket);
+    } catch {
+      resolve(false);
+      return;
+    }
+    if (!st.isSocket() || st.uid !== process.getuid?.()) {
+      resolve(false);
+      return;
+    }
+    const conn = net.connect(socket);
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), deadlineMs);
+    conn.once('connect', () => done(true));
+    conn.once('error', () => done(false));
+  });
 }
 
 /** Whether the connection master for `host` is alive (after an exit 255: was it ssh's or the command's?). */
