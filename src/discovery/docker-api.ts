@@ -1,6 +1,6 @@
 import type { DockerClient } from '../engine/docker-client.js';
 import { EngineError } from '../errors.js';
-import type { Container, ContainerConfig, ContainerState } from './types.js';
+import { bareContainer, type Container, type ContainerConfig, type ContainerState } from './types.js';
 
 /**
  * The parts of a container's JSON that cx reads. The Engine API's inspect and Docker's on-disk
@@ -102,24 +102,12 @@ function listState(item: ListItem): ContainerState | undefined {
 
 /** What the list entry alone says about a container (its inspect did not answer). */
 function fromListItem(item: ListItem): Container {
-  const known: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
-  const state = known.includes(item.State as ContainerState) ? (item.State as ContainerState) : 'unknown';
-  return {
-    id: item.Id,
+  return bareContainer(item.Id, 'docker-api', {
     name: (item.Names?.[0] ?? '').replace(/^\//, '') || item.Id.slice(0, 12),
     image: item.Image ?? '',
     command: item.Command ?? '',
-    state,
-    createdAt: undefined,
-    startedAt: undefined,
-    finishedAt: undefined,
-    exitCode: undefined,
-    pid: undefined,
-    runtime: 'docker',
-    source: 'docker-api',
-    labels: {},
-    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
-  };
+    state: listState(item) ?? 'unknown',
+  });
 }
 
 export async function inspectContainer(client: DockerClient, idOrName: string, opts: { unversioned?: boolean } = {}): Promise<Container> {
@@ -162,9 +150,8 @@ export function sessionConfig(cfg: NonNullable<ContainerJson['Config']>, host?: 
 }
 
 function stateOf(s: NonNullable<InspectBody['State']>): ContainerState {
-  const known: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
   const status = s.Status as ContainerState | undefined;
-  if (status !== undefined && known.includes(status)) return status;
+  if (status !== undefined && KNOWN_STATES.includes(status)) return status;
   if (s.Paused) return 'paused';
   if (s.Restarting) return 'restarting';
   if (s.Running) return 'running';
