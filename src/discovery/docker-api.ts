@@ -116,24 +116,35 @@ export async function inspectContainer(client: DockerClient, idOrName: string, o
 }
 
 export function fromInspect(b: InspectBody): Container {
-  const s = b.State ?? {};
-  const cfg = b.Config ?? {};
-  const state = stateOf(s);
+  const state = stateOf(b.State ?? {});
+  const c = fromContainerJson(b.Id, b, state, b.HostConfig);
+  // The daemon always names a container: its name is taken as given, with no short-id stand-in.
+  return { ...c, name: b.Name.replace(/^\//, ''), exitCode: state === 'exited' || state === 'dead' ? c.exitCode : undefined };
+}
+
+/**
+ * A container from the JSON inspect and config.v2.json share, in the state the caller read from it
+ * (each source reads it its own way). The exit code is kept whatever the state: the caller clears it
+ * where it does not apply.
+ */
+export function fromContainerJson(id: string, j: ContainerJson, state: ContainerState, host?: { GroupAdd?: string[] | null }): Container {
+  const s = j.State ?? {};
+  const cfg = j.Config ?? {};
   return {
-    id: b.Id,
-    name: b.Name.replace(/^\//, ''),
+    id,
+    name: (j.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
     image: cfg.Image ?? '',
-    command: [b.Path ?? '', ...(b.Args ?? [])].join(' ').trim(),
+    command: [j.Path ?? '', ...(j.Args ?? [])].join(' ').trim(),
     state,
-    createdAt: b.Created,
+    createdAt: j.Created,
     startedAt: realTime(s.StartedAt),
     finishedAt: realTime(s.FinishedAt),
-    exitCode: state === 'exited' || state === 'dead' ? s.ExitCode : undefined,
+    exitCode: s.ExitCode,
     pid: s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined,
     runtime: 'docker',
     source: 'docker-api',
     labels: cfg.Labels ?? {},
-    config: sessionConfig(cfg, b.HostConfig),
+    config: sessionConfig(cfg, host),
   };
 }
 
