@@ -87,3 +87,27 @@ export function recordSection(key: string, markdown: string): void {
 export function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
+
+/** Clock ticks per second in /proc/<pid>/stat (USER_HZ on Linux). */
+const TICKS = 100;
+
+/** CPU time (user + system) `pid` has used so far, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** The share of one core `pid` uses over the next `seconds`, in percent. */
+export async function cpuPercent(pid: number, seconds: number): Promise<number> {
+  const before = cpuTicks(pid);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return ((cpuTicks(pid) - before) / TICKS / seconds) * 100;
+}
+
+/** Resident set size of `pid` now and at its peak, in MiB. */
+export function rssMiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+}

@@ -5,9 +5,8 @@
  * shared engine; the 5 containers are started with a label and removed afterwards.
  */
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
 import * as pty from 'node-pty';
-import { CX, fmt, machine, median, recordSection } from './lib.js';
+import { CX, cpuPercent, fmt, machine, median, recordSection, rssMiB } from './lib.js';
 
 const COLS = 200;
 const ROWS = 60;
@@ -15,21 +14,8 @@ const COUNT = 5;
 const SWITCHES = 30;
 const IDLE_S = 30;
 const LABEL = 'cx-bench-sessions=1';
-const TICKS = 100; // USER_HZ on Linux
 const NEXT = '\x10\x0e';
 const DETACH = '\x10\x11';
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-function rssMiB(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
-  return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
-}
 
 class Term {
   out = '';
@@ -88,9 +74,7 @@ async function main(): Promise<void> {
     // Idle: the list shows, 5 sessions print a line a second each into their emulators.
     const pid = t.proc.pid;
     await new Promise((r) => setTimeout(r, 3000));
-    const t0 = cpuTicks(pid);
-    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    const cpu = ((cpuTicks(pid) - t0) / TICKS / IDLE_S) * 100;
+    const cpu = await cpuPercent(pid, IDLE_S);
     const mem = rssMiB(pid);
 
     // Switching: open the first from the sessions view, then next, next, ... timing each redraw.

@@ -4,16 +4,15 @@
  * shared engine with a label and removed afterwards. `cx ls` with the same 100 is the reference.
  */
 import { execa } from 'execa';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as pty from 'node-pty';
-import { CX, fmt, machine, median, recordSection } from './lib.js';
+import { CX, cpuPercent, fmt, machine, median, recordSection, rssMiB } from './lib.js';
 
 const COUNT = 100;
 const RUNS = 7;
 const IDLE_S = 30;
 const LABEL = 'cx-bench-tui=1';
-const TICKS = 100; // USER_HZ on Linux
 
 async function startContainers(): Promise<void> {
   const names = Array.from({ length: COUNT }, (_, i) => `cxbench-tui-${String(i).padStart(3, '0')}`);
@@ -74,18 +73,6 @@ function paint(): Promise<Paint> {
   });
 }
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-function rssMiB(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
-  return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
-}
-
 async function quit(p: pty.IPty): Promise<void> {
   const exited = new Promise<void>((r) => p.onExit(() => r()));
   p.write('q');
@@ -117,9 +104,7 @@ async function main(): Promise<void> {
     // Idle: the list is shown, nobody types, the engine is quiet (events mode).
     const p = await paint();
     await new Promise((r) => setTimeout(r, 2000));
-    const before = cpuTicks(p.proc.pid);
-    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    const cpu = ((cpuTicks(p.proc.pid) - before) / TICKS / IDLE_S) * 100;
+    const cpu = await cpuPercent(p.proc.pid, IDLE_S);
     const mem = rssMiB(p.proc.pid);
     await quit(p.proc);
 

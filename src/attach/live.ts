@@ -272,9 +272,8 @@ export async function attachLive(live: LiveSession, io: IO, keys: LiveKeys, sign
     if (!live.running) {
       const status = live.status ?? { exitCode: 0 };
       const rows = io.size()?.rows ?? live.size.rows;
-      io.stdout.write(
-        `\x1b7\x1b[${rows};1H\x1b[0m\x1b[7m cx: ${live.meta.containerName} exited with status ${status.exitCode}; any key returns to the list \x1b[0m\x1b8`,
-      );
+      const banner = ` cx: ${live.meta.containerName} exited with status ${status.exitCode}; any key returns to the list `;
+      io.stdout.write(`\x1b7\x1b[${rows};1H\x1b[0m\x1b[7m${banner}\x1b[0m\x1b8`);
       const onKey = (): void => finish({ kind: 'closed' });
       io.stdin.once('data', onKey);
       io.stdin.resume();

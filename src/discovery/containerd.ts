@@ -45,9 +45,8 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
       ids.map((id) =>
         readTask(stateRoot, ns, path.join(dir, id), id).catch((err: unknown) => {
           if (opts.only !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-          warn(
-            `skipping containerd task ${ns}/${id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err))}`,
-          );
+          const why = err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err));
+          warn(`skipping containerd task ${ns}/${id.slice(0, 12)}: ${why}`);
           return undefined;
         }),
       ),

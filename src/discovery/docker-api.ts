@@ -1,6 +1,6 @@
 import type { DockerClient } from '../engine/docker-client.js';
 import { EngineError } from '../errors.js';
-import type { Container, ContainerConfig, ContainerState } from './types.js';
+import { bareContainer, type Container, type ContainerConfig, type ContainerState } from './types.js';
 
 /**
  * The parts of a container's JSON that cx reads. The Engine API's inspect and Docker's on-disk
@@ -102,24 +102,12 @@ function listState(item: ListItem): ContainerState | undefined {
 
 /** What the list entry alone says about a container (its inspect did not answer). */
 function fromListItem(item: ListItem): Container {
-  const known: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
-  const state = known.includes(item.State as ContainerState) ? (item.State as ContainerState) : 'unknown';
-  return {
-    id: item.Id,
+  return bareContainer(item.Id, 'docker-api', {
     name: (item.Names?.[0] ?? '').replace(/^\//, '') || item.Id.slice(0, 12),
     image: item.Image ?? '',
     command: item.Command ?? '',
-    state,
-    createdAt: undefined,
-    startedAt: undefined,
-    finishedAt: undefined,
-    exitCode: undefined,
-    pid: undefined,
-    runtime: 'docker',
-    source: 'docker-api',
-    labels: {},
-    config: { user: '', env: [], workingDir: '', hostname: '', tty: false },
-  };
+    state: listState(item) ?? 'unknown',
+  });
 }
 
 export async function inspectContainer(client: DockerClient, idOrName: string, opts: { unversioned?: boolean } = {}): Promise<Container> {
@@ -128,24 +116,35 @@ export async function inspectContainer(client: DockerClient, idOrName: string, o
 }
 
 export function fromInspect(b: InspectBody): Container {
-  const s = b.State ?? {};
-  const cfg = b.Config ?? {};
-  const state = stateOf(s);
+  const state = stateOf(b.State ?? {});
+  const c = fromContainerJson(b.Id, b, state, b.HostConfig);
+  // The daemon always names a container: its name is taken as given, with no short-id stand-in.
+  return { ...c, name: b.Name.replace(/^\//, ''), exitCode: state === 'exited' || state === 'dead' ? c.exitCode : undefined };
+}
+
+/**
+ * A container from the JSON inspect and config.v2.json share, in the state the caller read from it
+ * (each source reads it its own way). The exit code is kept whatever the state: the caller clears it
+ * where it does not apply.
+ */
+export function fromContainerJson(id: string, j: ContainerJson, state: ContainerState, host?: { GroupAdd?: string[] | null }): Container {
+  const s = j.State ?? {};
+  const cfg = j.Config ?? {};
   return {
-    id: b.Id,
-    name: b.Name.replace(/^\//, ''),
+    id,
+    name: (j.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
     image: cfg.Image ?? '',
-    command: [b.Path ?? '', ...(b.Args ?? [])].join(' ').trim(),
+    command: [j.Path ?? '', ...(j.Args ?? [])].join(' ').trim(),
     state,
-    createdAt: b.Created,
+    createdAt: j.Created,
     startedAt: realTime(s.StartedAt),
     finishedAt: realTime(s.FinishedAt),
-    exitCode: state === 'exited' || state === 'dead' ? s.ExitCode : undefined,
+    exitCode: s.ExitCode,
     pid: s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined,
     runtime: 'docker',
     source: 'docker-api',
     labels: cfg.Labels ?? {},
-    config: sessionConfig(cfg, b.HostConfig),
+    config: sessionConfig(cfg, host),
   };
 }
 
@@ -162,9 +161,8 @@ export function sessionConfig(cfg: NonNullable<ContainerJson['Config']>, host?: 
 }
 
 function stateOf(s: NonNullable<InspectBody['State']>): ContainerState {
-  const known: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
   const status = s.Status as ContainerState | undefined;
-  if (status !== undefined && known.includes(status)) return status;
+  if (status !== undefined && KNOWN_STATES.includes(status)) return status;
   if (s.Paused) return 'paused';
   if (s.Restarting) return 'restarting';
   if (s.Running) return 'running';

@@ -3,7 +3,7 @@ import { readText } from '../host/read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';
 import { isFullId } from '../host/bundle.js';
-import { realTime, sessionConfig, type ContainerJson } from './docker-api.js';
+import { fromContainerJson, realTime, type ContainerJson } from './docker-api.js';
 import type { DockerRoots } from '../host/docker-roots.js';
 import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
@@ -117,35 +117,13 @@ export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot
  */
 export async function readDiskFacts(roots: Pick<DockerRoots, 'dataRoot'>, id: string): Promise<Container> {
   if (!isFullId(id)) throw new Error('not a container id');
-  const file = path.join(roots.dataRoot, 'containers', id, 'config.v2.json');
-  const cfg = JSON.parse(await readText(file)) as ConfigV2;
-  if (cfg.ID !== id) throw new Error(`${file} names another id`);
-  const s = cfg.State ?? {};
-  const c = cfg.Config ?? {};
-  const state = stateOf(s);
-  return {
-    id,
-    name: (cfg.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
-    image: c.Image ?? '',
-    command: [cfg.Path ?? '', ...(cfg.Args ?? [])].join(' ').trim(),
-    state,
-    createdAt: cfg.Created,
-    startedAt: realTime(s.StartedAt),
-    finishedAt: realTime(s.FinishedAt),
-    // Kept whatever the state: the caller takes the state from the daemon's list and clears it there.
-    exitCode: s.ExitCode,
-    pid: s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined,
-    runtime: 'docker',
-    source: 'docker-api',
-    labels: c.Labels ?? {},
-    config: sessionConfig(c),
-  };
+  const cfg = await readConfig(path.join(roots.dataRoot, 'containers'), id);
+  // The exit code is kept whatever the state: the caller takes the state from the daemon's list and clears it there.
+  return fromContainerJson(id, cfg, stateOf(cfg.State ?? {}));
 }
 
 async function readOne(dir: string, id: string, execRoot: string): Promise<Container> {
-  const file = path.join(dir, id, 'config.v2.json');
-  const cfg = JSON.parse(await readText(file)) as ConfigV2;
-  if (cfg.ID !== id) throw new Error(`${file} names another id`);
+  const cfg = await readConfig(dir, id);
   const host = await readText(path.join(dir, id, 'hostconfig.json')).then(
     (t) => JSON.parse(t) as HostConfig,
     () => undefined,
@@ -153,10 +131,8 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
   const runtimeName = /^[A-Za-z0-9_.-]+$/.test(host?.Runtime ?? '') ? (host?.Runtime as string) : 'runc';
   const binary = runtimeName.includes('crun') ? 'crun' : 'runc';
   const root = dockerRuntimeRoot(execRoot, runtimeName);
-  const s = cfg.State ?? {};
-  const c = cfg.Config ?? {};
-  let state = stateOf(s);
-  let pid = s.Pid !== undefined && s.Pid > 0 ? s.Pid : undefined;
+  const record = fromContainerJson(id, cfg, stateOf(cfg.State ?? {}), host);
+  let { state, pid } = record;
   let stale: string | undefined;
   let rs: RuntimeState | undefined;
   if (isUp(state)) {
@@ -171,23 +147,23 @@ async function readOne(dir: string, id: string, execRoot: string): Promise<Conta
     }
   }
   return {
-    id,
-    name: (cfg.Name ?? '').replace(/^\//, '') || id.slice(0, 12),
-    image: c.Image ?? '',
-    command: [cfg.Path ?? '', ...(cfg.Args ?? [])].join(' ').trim(),
+    ...record,
     state,
-    createdAt: cfg.Created,
-    startedAt: realTime(s.StartedAt),
-    finishedAt: stale ? undefined : realTime(s.FinishedAt),
-    exitCode: state === 'exited' && !stale ? s.ExitCode : undefined,
+    finishedAt: stale ? undefined : record.finishedAt,
+    exitCode: state === 'exited' && !stale ? record.exitCode : undefined,
     pid,
-    runtime: 'docker',
     source: 'docker-disk',
-    labels: c.Labels ?? {},
-    config: sessionConfig(c, host),
     oci: { binary, root, bundle: rs?.bundle, pidStart: rs?.pidStart },
     ...(stale ? { stale } : {}),
   };
+}
+
+/** <dir>/<id>/config.v2.json, refused when it names another container. */
+async function readConfig(dir: string, id: string): Promise<ConfigV2> {
+  const file = path.join(dir, id, 'config.v2.json');
+  const cfg = JSON.parse(await readText(file)) as ConfigV2;
+  if (cfg.ID !== id) throw new Error(`${file} names another id`);
+  return cfg;
 }
 
 function stateOf(s: NonNullable<ConfigV2['State']>): ContainerState {

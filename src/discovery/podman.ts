@@ -63,9 +63,8 @@ export async function listFromPodman(roots: PodmanRoots, warn: Warn): Promise<Co
       try {
         return await readOne(roots, e, e.id);
       } catch (err) {
-        warn(
-          `skipping podman container ${e.id.slice(0, 12)}: ${err instanceof SyntaxError ? 'malformed config.json' : String((err as Error).message)}`,
-        );
+        const why = err instanceof SyntaxError ? 'malformed config.json' : String((err as Error).message);
+        warn(`skipping podman container ${e.id.slice(0, 12)}: ${why}`);
         return undefined;
       }
     }),

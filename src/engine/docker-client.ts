@@ -289,8 +289,10 @@ export class DockerClient {
   }
 
   private deadlineError(method: string, path: string, deadlineMs: number): EngineError {
+    const request = `${method} ${path.split('?')[0]}`;
+    const waited = `${(deadlineMs / 1000).toFixed(1)} s`;
     return new EngineError(
-      `dockerd accepted the connection on ${this.endpoint.socketPath} but did not answer ${method} ${path.split('?')[0]} within ${(deadlineMs / 1000).toFixed(1)} s`,
+      `dockerd accepted the connection on ${this.endpoint.socketPath} but did not answer ${request} within ${waited}`,
       { hint: 'the daemon looks hung: check `cx doctor`, or retry with another backend (--backend)', daemon: 'frozen' },
     );
   }

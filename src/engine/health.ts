@@ -93,12 +93,13 @@ export async function checkDaemon(
       };
     case 'timeout': {
       const stopped = proc?.state === 'T' || proc?.state === 't';
+      const waited = `${((2 * deadlineMs) / 1000).toFixed(1)} s`;
       evidence.push(
         stopped
           ? `${socketPath} accepts connections`
           : outcome.connected
-            ? `dockerd accepted the connection on ${socketPath} but did not answer /_ping within ${((2 * deadlineMs) / 1000).toFixed(1)} s (a second chance included)`
-            : `connecting to ${socketPath} did not complete within ${((2 * deadlineMs) / 1000).toFixed(1)} s`,
+            ? `dockerd accepted the connection on ${socketPath} but did not answer /_ping within ${waited} (a second chance included)`
+            : `connecting to ${socketPath} did not complete within ${waited}`,
       );
       evidence.push(procFact);
       return { ...done('frozen', roots), stopped };

@@ -73,6 +73,9 @@ export interface AuditLine extends Partial<AuditStart> {
   durationMs?: number;
 }
 
+/** How every refusal to open the audit log ends. */
+const NO_SESSION_WITHOUT_RECORD = 'no session is started without its audit record';
+
 /**
  * The audit log file, opened once per session so a rotated log is picked up. The directory must be
  * this user's own (0700, not a symlink; created so when missing) in a parent only root controls;
@@ -128,17 +131,18 @@ export class AuditLog {
       fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new CxError(
-        `audit log ${this.path}: ${code === 'ELOOP' ? 'is a symlink, refusing to write through it' : `cannot open it (${code ?? String(err)})`}; no session is started without its audit record`,
-        { hint: 'remove what is in its place, or set CX_AUDIT_LOG to another path (CX_AUDIT_LOG=off turns the log off)' },
-      );
+      const why = code === 'ELOOP' ? 'is a symlink, refusing to write through it' : `cannot open it (${code ?? String(err)})`;
+      throw new CxError(`audit log ${this.path}: ${why}; ${NO_SESSION_WITHOUT_RECORD}`, {
+        hint: 'remove what is in its place, or set CX_AUDIT_LOG to another path (CX_AUDIT_LOG=off turns the log off)',
+      });
     }
     try {
       const st = fstatSync(fd);
       const uid = process.getuid?.() ?? -1;
       if (!st.isFile() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+        const mode = (st.mode & 0o777).toString(8);
         throw new CxError(
-          `audit log ${this.path}: not a private file of uid ${uid} (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); no session is started without its audit record`,
+          `audit log ${this.path}: not a private file of uid ${uid} (owner ${st.uid}, mode ${mode}); ${NO_SESSION_WITHOUT_RECORD}`,
           { hint: 'remove it so cx creates it afresh (0600), or set CX_AUDIT_LOG to another path' },
         );
       }

@@ -60,7 +60,8 @@ export async function handoff(
       trace: (l) => op.trace(l),
     });
     ctx.io.stdout.write(
-      `cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); exit the shell to return to the list, ${describeKeys(keys.detach)} to leave it running\r\n`,
+      `cx: ${name} via ${backend.name} (${clean(request.cmd[0] ?? '')}); ` +
+        `exit the shell to return to the list, ${describeKeys(keys.detach)} to leave it running\r\n`,
     );
     const observers: SessionObserver[] = [];
     let recording: string | null = null;

@@ -182,7 +182,9 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['ctrl+p ctrl+q'],
     description: 'detach: back to the list, the session keeps running',
     scopes: ['session'],
-    doc: 'detach: back to the list while the session keeps running, its screen kept for when you return (`--detach-keys` changes these keys)',
+    doc:
+      'detach: back to the list while the session keeps running, ' +
+      'its screen kept for when you return (`--detach-keys` changes these keys)',
   },
   { action: 'nextSession', keys: ['ctrl+p ctrl+n'], description: 'switch to the next live session', scopes: ['session'] },
   { action: 'previousSession', keys: ['ctrl+p ctrl+b'], description: 'switch to the previous live session', scopes: ['session'] },
@@ -262,7 +264,15 @@ export function actionFor(scope: Scope, input: string, key: KeyInfo): Action | u
 
 /** "↑/k", "ctrl+c", "enter": how a binding's keys are written in help and the footer. */
 export function keyLabel(keys: readonly string[]): string {
-  const pretty: Record<string, string> = { up: '↑', down: '↓', left: '←', right: '→', escape: 'esc', pageup: 'pgup', pagedown: 'pgdn' };
+  const pretty: Record<string, string> = {
+    up: '↑',
+    down: '↓',
+    left: '←',
+    right: '→',
+    escape: 'esc',
+    pageup: 'pgup',
+    pagedown: 'pgdn',
+  };
   return keys.map((k) => pretty[k] ?? k).join('/');
 }
 

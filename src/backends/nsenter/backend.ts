@@ -73,7 +73,8 @@ export class NsenterBackend implements Backend, EnvironmentSources {
     const notes: string[] = [];
     if (req.debug?.privileged) {
       notes.push(
-        `cx: note: --privileged: this debug session keeps host root's capabilities, without the container's seccomp filter and no_new_privs`,
+        "cx: note: --privileged: this debug session keeps host root's capabilities, " +
+          "without the container's seccomp filter and no_new_privs",
       );
     } else if (t.privileged) {
       notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);

@@ -179,7 +179,8 @@ export function remoteCommand(req: ExecRequest): string | undefined {
   const cmd0 = req.cmd[0] ?? '';
   lines.push(`c=${shQuote(cmd0)}`);
   lines.push(
-    'case $c in */*) [ -e "$c" ] || { echo "cx-ssh: notfound" >&2; exit 127; }; { [ -d "$c" ] || [ ! -x "$c" ]; } && { echo "cx-ssh: noexec" >&2; exit 126; };; ' +
+    'case $c in */*) [ -e "$c" ] || { echo "cx-ssh: notfound" >&2; exit 127; }; ' +
+      '{ [ -d "$c" ] || [ ! -x "$c" ]; } && { echo "cx-ssh: noexec" >&2; exit 126; };; ' +
       '*) command -v "$c" >/dev/null 2>&1 || { echo "cx-ssh: notfound" >&2; exit 127; };; esac',
   );
   lines.push(`${[...envPart, ...req.cmd.map(shQuote)].join(' ')}; exit $?`);

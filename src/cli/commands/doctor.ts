@@ -76,11 +76,12 @@ async function explainTarget(target: string, ctx: Context): Promise<DoctorCheck[
     return [{ name: 'container', ok: false, detail: err instanceof Error ? err.message : String(err) }];
   }
   const out: DoctorCheck[] = [];
+  const stale = c.stale ? ` (stale: ${c.stale})` : '';
   const where = c.oci ? `; ${c.oci.binary} root ${c.oci.root}${c.oci.bundle ? `, bundle ${c.oci.bundle}` : ''}` : '';
   out.push({
     name: 'container',
     ok: c.stale === undefined,
-    detail: `${c.name} ${shortId(c.id)}: ${c.state}${c.stale ? ` (stale: ${c.stale})` : ''}, pid ${c.pid ?? '-'}, ${c.runtime}, from ${sourcesOf(c).join(' + ')}${where}`,
+    detail: `${c.name} ${shortId(c.id)}: ${c.state}${stale}, pid ${c.pid ?? '-'}, ${c.runtime}, from ${sourcesOf(c).join(' + ')}${where}`,
   });
   const registry = ctx.registry();
   let choice: string | undefined;

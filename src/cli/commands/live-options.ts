@@ -53,7 +53,8 @@ export function parseLiveFlags(raw: Record<string, unknown>): LiveFlags {
 export function checkDetachable(flags: LiveFlags, backend: Backend): void {
   if (flags.detachKeys === undefined || backend.name === 'docker') return;
   throw new UsageError(
-    `--detach-keys needs the docker backend: with ${backend.name} the session's terminal lives in cx, and nothing could keep it after cx ends`,
+    `--detach-keys needs the docker backend: with ${backend.name} the session's terminal lives in cx, ` +
+      'and nothing could keep it after cx ends',
     'use --backend docker, or the TUI (cx ui), where detached sessions keep running inside cx',
   );
 }

@@ -64,9 +64,8 @@ export function processLines(p: ProcessList): Line[] {
   ];
   for (const x of p.processes) {
     const rss = x.rssKiB === undefined ? '-' : x.rssKiB >= 10240 ? `${Math.round(x.rssKiB / 1024)}M` : `${x.rssKiB}K`;
-    lines.push({
-      text: `${fit(String(x.pid), 8, true)} ${fit(String(x.ppid), 8, true)} ${fit(clean(x.user), 6)} ${fit(clean(x.state), 1)} ${fit(rss, 9, true)}  ${clean(x.cmd)}`,
-    });
+    const ids = `${fit(String(x.pid), 8, true)} ${fit(String(x.ppid), 8, true)}`;
+    lines.push({ text: `${ids} ${fit(clean(x.user), 6)} ${fit(clean(x.state), 1)} ${fit(rss, 9, true)}  ${clean(x.cmd)}` });
   }
   if (p.note) lines.push({ text: clean(p.note), tone: 'dim' });
   return lines;

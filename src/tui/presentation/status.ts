@@ -59,5 +59,6 @@ export function headerText(h: HeaderInput): string {
   const what = h.all ? 'containers' : 'running';
   const count = h.filter !== '' ? `${h.shown} of ${h.total} ${what} match "${clean(h.filter)}"` : `${h.shown} ${what}`;
   const user = h.choice.user === '' ? "container's user" : clean(h.choice.user);
-  return `cx  ${count} · sort ${h.sort} · backend ${h.choice.backend} · as ${user} · ${liveText(h.live)}${h.recording ? ' · ● rec' : ''}`;
+  const rec = h.recording ? ' · ● rec' : '';
+  return `cx  ${count} · sort ${h.sort} · backend ${h.choice.backend} · as ${user} · ${liveText(h.live)}${rec}`;
 }
