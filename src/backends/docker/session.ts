@@ -69,12 +69,25 @@ export class DockerSession extends BaseSession {
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     // The API has no "kill exec"; the exec's host PID is in its inspect, and cx runs on that host.
-    this.inspect().then(
-      (i) => {
-        if (i.Running && i.Pid > 0) process.kill(i.Pid, signal);
-      },
-      () => undefined,
-    );
+    // On a loaded host the inspect can miss its deadline or come before the PID is recorded: try a
+    // few times rather than lose the signal (the caller then waits its grace period for nothing).
+    const attempt = async (n: number): Promise<void> => {
+      try {
+        const i = await this.inspect();
+        if (!i.Running && i.ExitCode !== null) return;
+        if (i.Pid > 0) {
+          process.kill(i.Pid, signal);
+          return;
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
+      }
+      if (n < 5 && !this.ended) {
+        await new Promise((r) => setTimeout(r, 100 * (n + 1)));
+        await attempt(n + 1);
+      }
+    };
+    void attempt(0);
   }
 
   pause(): void {
