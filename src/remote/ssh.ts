@@ -142,10 +142,26 @@ export function capture(
       clearTimeout(timer);
       reject(new CxError(`cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client (apt-get install openssh-client)' }));
     });
-    // 'exit', not 'close': a connection master forked by ControlPersist must not keep us waiting.
+    // 'exit', not 'close': a connection master forked by ControlPersist may hold the pipes open and
+    // must not keep us waiting. But what ssh wrote just before exiting may not have been read yet
+    // (on a loaded host its error line arrived after 'exit', and a refused connection read as
+    // "ssh failed with exit code 255"): wait for both pipes to end, for at most 500 ms.
+    const ended = (stream: NodeJS.ReadableStream | null): Promise<void> =>
+      stream && !(stream as { readableEnded?: boolean }).readableEnded
+        ? new Promise((r) => {
+            stream.once('end', r);
+            stream.once('close', r);
+          })
+        : Promise.resolve();
+    const drained = Promise.all([ended(child.stdout), ended(child.stderr)]);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      setImmediate(() => resolve({ code: code ?? (signal ? 128 : 255), stdout: Buffer.concat(out), stderr: err, timedOut }));
+      const settle = (): void => {
+        clearTimeout(grace);
+        resolve({ code: code ?? (signal ? 128 : 255), stdout: Buffer.concat(out), stderr: err, timedOut });
+      };
+      const grace = setTimeout(settle, 500);
+      void drained.then(settle);
     });
   });
 }
