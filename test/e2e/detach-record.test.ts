@@ -5,20 +5,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { cx, CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
+import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 import { screenOf } from '../helpers/vt.js';
 
 const COLS = 90;
 const ROWS = 20;
-
-async function processes(id: string): Promise<string[]> {
-  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().replace(/^\d+\s+/, ''));
-}
 
 describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', () => {
   const containers = new Containers();
@@ -49,7 +41,7 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
       p.type('\x18x');
       assert.equal((await p.waitExit()).exitCode, 0);
       assert.match(p.screen, /cx: detached; the process keeps running in dr-/);
-      const left = await processes(id);
+      const left = await containerProcesses(id);
       assert.ok(left.includes('sleep 4343'), `sleep 4343 still runs: ${left.join(', ')}`);
       assert.ok(left.includes('sh'), `its shell too: ${left.join(', ')}`);
     } finally {
@@ -59,7 +51,7 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
   });
 
   it('refuses --detach-keys where no one could keep the terminal, and bad keys, with one line', async () => {
-    const before = await processes(id);
+    const before = await containerProcesses(id);
     const r = await cx(['exec', '-t', '--backend', 'nsenter', '--detach-keys', 'ctrl-p,ctrl-q', name, '--', 'sh']);
     assert.equal(r.exitCode, 2);
     assert.match(r.stderr, /^cx: --detach-keys needs the docker backend: with nsenter the session's terminal lives in cx/m);
@@ -69,7 +61,7 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
     const noTty = await cx(['exec', '-T', '--record', path.join(dir, 'x.cast'), name, '--', 'true']);
     assert.equal(noTty.exitCode, 2);
     assert.match(noTty.stderr, /^cx: --detach-keys and --record need a TTY$/m);
-    assert.deepEqual(await processes(id), before, 'nothing was started');
+    assert.deepEqual(await containerProcesses(id), before, 'nothing was started');
   });
 
   it('--record writes an asciicast v2 file that cx replay plays back to the same final screen', async () => {

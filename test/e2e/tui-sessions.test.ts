@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { cx, CX_BIN } from '../helpers/cx.js';
 import { DedicatedEngine } from '../helpers/dedicated-engine.js';
-import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
+import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 import { screenOf } from '../helpers/vt.js';
 
@@ -14,15 +13,6 @@ let COLS = 100;
 let ROWS = 30;
 const DETACH = '\x10\x11'; // ctrl-p ctrl-q
 const NEXT = '\x10\x0e'; // ctrl-p ctrl-n
-
-/** The processes docker sees in a container (docker top), one command line each. */
-async function processes(id: string): Promise<string[]> {
-  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().replace(/^\d+\s+/, ''));
-}
 
 /** The command lines of the live (not zombie) host processes in the same pid namespace as `pid`. */
 async function pidNamespaceMembers(pid: number): Promise<string[]> {
@@ -179,7 +169,7 @@ describe('live sessions in the TUI (shared engine)', () => {
       ]);
       assert.equal(sttyAfter, sttyBefore, 'terminal settings restored');
       for (const id of [ids['a'] as string, ids['b'] as string])
-        assert.deepEqual(await processes(id), ['sleep 100000'], `processes left in ${id}`);
+        assert.deepEqual(await containerProcesses(id), ['sleep 100000'], `processes left in ${id}`);
       // Both sessions were recorded, and audited from start to end (b's exit, a's hangup).
       const casts = (await readdir(recordDir)).filter((f) => f.endsWith('.cast')).sort();
       assert.equal(casts.length, 2, casts.join(', '));

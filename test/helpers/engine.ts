@@ -64,3 +64,12 @@ export async function containerPid(id: string): Promise<number> {
   const r = await execa('docker', ['inspect', '--format', '{{.State.Pid}}', id]);
   return Number(r.stdout.trim());
 }
+
+/** The processes docker sees in a container (docker top), one command line each, without PIDs. */
+export async function containerProcesses(id: string): Promise<string[]> {
+  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
+  return r.stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/^\d+\s+/, ''));
+}

@@ -5,15 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { cx, text as stdoutOf } from '../helpers/cx.js';
-import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
-
-async function processes(id: string): Promise<string[]> {
-  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().replace(/^\d+\s+/, ''));
-}
+import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 
 describe('audit log (shared engine, cx as root)', () => {
   const containers = new Containers();
@@ -92,7 +84,7 @@ describe('audit log (shared engine, cx as root)', () => {
     const target = path.join(dir, 'target-file');
     await writeFile(target, 'untouched\n');
     await symlink(target, path.join(logs, 'audit.jsonl'));
-    const before = await processes(id);
+    const before = await containerProcesses(id);
     const r = await cx(['exec', name, '--', 'touch', '/tmp/should-not-run'], { env: { CX_AUDIT_LOG: path.join(logs, 'audit.jsonl') } });
     assert.equal(r.exitCode, 1);
     assert.equal(
@@ -100,7 +92,7 @@ describe('audit log (shared engine, cx as root)', () => {
       `cx: audit log ${path.join(logs, 'audit.jsonl')}: is a symlink, refusing to write through it; no session is started without its audit record`,
     );
     assert.equal(await readFile(target, 'utf8'), 'untouched\n');
-    assert.deepEqual(await processes(id), before);
+    assert.deepEqual(await containerProcesses(id), before);
     const ran = await execa('docker', ['exec', id, 'ls', '/tmp/should-not-run'], { reject: false });
     assert.notEqual(ran.exitCode, 0, 'the command did not run');
   });
