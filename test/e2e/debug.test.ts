@@ -4,20 +4,14 @@
  * the shell's exit code as cx's.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CX_BIN, cx } from '../helpers/cx.js';
-import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 import { scratchImage } from '../helpers/scratch-image.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 describe('cx debug in a pty', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-  before(async () => {
-    await requireEngine();
-    c = await containers.run({ image: await scratchImage(), args: ['--read-only'], cmd: [] });
-  });
-  after(() => containers.remove());
+  const c = suiteContainer(async () => ({ image: await scratchImage(), args: ['--read-only'], cmd: [] }));
 
   it("the image has no shell; cx debug gives a prompt, the target's root and processes, and the exit code", async () => {
     const noShell = await cx(['exec', c.name, '--', 'sh', '-c', 'true']);

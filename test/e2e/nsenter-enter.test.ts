@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { suiteContainer } from '../helpers/suite.js';
 import { enterContract } from './enter-contract.js';
 
 enterContract('nsenter');
 
 describe('cx enter --backend nsenter: the terminal belongs to the container', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-  before(async () => {
-    await requireEngine();
-    c = await containers.run();
-  });
-  after(() => containers.remove());
+  const c = suiteContainer();
 
   const ask = async (p: PtyRun, cmd: string, re: RegExp): Promise<RegExpMatchArray> => {
     const from = p.mark();

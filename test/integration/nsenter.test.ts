@@ -10,7 +10,8 @@ import { readlink, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, cx, text } from '../helpers/cx.js';
-import { containerPid, Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { containerPid, Containers, requireEngine } from '../helpers/engine.js';
+import { suiteContainer } from '../helpers/suite.js';
 import { pidsUsage } from '../../src/host/pids.js';
 
 const nsenter = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', 'nsenter', ...args], opts);
@@ -31,16 +32,9 @@ const CONFINEMENT =
   'cat /proc/self/cgroup; ls /proc/self/fd; cat /proc/self/limits; umask; cat /proc/self/oom_score_adj';
 
 describe('nsenter backend: parity with docker exec', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-
-  before(async () => {
-    await requireEngine();
-    c = await containers.run({
-      args: ['-e', 'SPACES=a value with  spaces', '-e', 'EQUALS=k=v=w', '-e', 'MULTI=line1\nline2', '-w', '/tmp'],
-    });
+  const c = suiteContainer({
+    args: ['-e', 'SPACES=a value with  spaces', '-e', 'EQUALS=k=v=w', '-e', 'MULTI=line1\nline2', '-w', '/tmp'],
   });
-  after(() => containers.remove());
 
   it("is in every one of the container init's namespaces", async () => {
     const pid = await containerPid(c.id);
