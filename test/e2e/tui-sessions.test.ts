@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cx, CX_BIN } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 import { screenOf } from '../helpers/vt.js';
@@ -197,7 +197,7 @@ describe('live sessions in the TUI (shared engine)', () => {
 
 describe('live sessions with the daemon frozen (dedicated engine)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
 
   before(async () => {
     await requireEngine();

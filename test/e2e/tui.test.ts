@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cx, CX_BIN } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 
@@ -170,7 +170,7 @@ describe('cx TUI in a real terminal (shared engine)', () => {
 
 describe('cx TUI with the daemon frozen (dedicated engine)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
   let dir: string;
 
   before(async () => {

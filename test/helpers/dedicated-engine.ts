@@ -3,7 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TEST_IMAGE, uniqueName } from './engine.js';
+import { TEST_IMAGE, uniqueName, type TestContainer } from './engine.js';
+
+/** A container on a DedicatedEngine, with its init's host PID. */
+export interface EngineContainer extends TestContainer {
+  pid: number;
+}
 
 /**
  * A second dockerd of the test's own (own data-root, exec-root, socket, pidfile; no bridge, no
@@ -99,7 +104,7 @@ export class DedicatedEngine {
   }
 
   /** `docker run -d` on this engine; returns id, name and the init's host PID. */
-  async run(opts: { name?: string; cmd?: string[]; args?: string[] } = {}): Promise<{ id: string; name: string; pid: number }> {
+  async run(opts: { name?: string; cmd?: string[]; args?: string[] } = {}): Promise<EngineContainer> {
     const name = opts.name ?? uniqueName('cxd');
     const r = await this.docker([
       'run',

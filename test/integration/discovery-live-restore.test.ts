@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cx, lsRows, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { requireEngine } from '../helpers/engine.js';
 
 /**
@@ -11,7 +11,7 @@ import { requireEngine } from '../helpers/engine.js';
  */
 describe('with a dead daemon (--live-restore, SIGKILL on a dedicated dockerd)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
 
   before(async () => {
     await requireEngine();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { CX_BIN, cx, lsRows, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { requireEngine } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
 
@@ -12,8 +12,8 @@ import { PtyRun } from '../helpers/pty.js';
  */
 describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
-  let doomed: { id: string; name: string; pid: number };
+  let web: EngineContainer;
+  let doomed: EngineContainer;
 
   before(async () => {
     await requireEngine();

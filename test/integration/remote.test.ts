@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { cx, lsRows, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { freePort, Sshd } from '../helpers/sshd.js';
 
@@ -282,7 +282,7 @@ describe('remote hosts over ssh (-H)', () => {
 
   describe('with the remote host’s dockerd frozen', () => {
     let engine: DedicatedEngine;
-    let web: { id: string; name: string; pid: number };
+    let web: EngineContainer;
     before(async () => {
       engine = await DedicatedEngine.start();
       web = await engine.run({ args: ['-e', 'FROZEN_MARK=still-here'] });

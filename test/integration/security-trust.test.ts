@@ -13,7 +13,7 @@ import { bareContainer } from '../../src/discovery/types.js';
 import { procProcesses } from '../../src/tui/data/processes.js';
 import { trustedDaemonPid, trustedDir } from '../../src/host/trust.js';
 import { CX_BIN, cx, lsRows, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine } from '../helpers/engine.js';
 
 const ATTACKER = 'cxtrustatk';
@@ -83,7 +83,7 @@ describe('a fake dockerd run by an unprivileged user', () => {
   let cgroupDir: string | undefined;
   let fakeId: string;
   const fakeName = `cxatk-evil-${process.pid}`;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
   let proof: string;
 
   const asAttacker = (cmd: string[], input?: boolean): ResultPromise =>

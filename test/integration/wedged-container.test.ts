@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cx, lsRows, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { requireEngine } from '../helpers/engine.js';
 
 function parentOf(pid: number): number {
@@ -19,8 +19,8 @@ function parentOf(pid: number): number {
  */
 describe('one container wedged in a live dockerd', () => {
   let engine: DedicatedEngine;
-  let fine: { id: string; name: string; pid: number };
-  let wedged: { id: string; name: string; pid: number };
+  let fine: EngineContainer;
+  let wedged: EngineContainer;
   let shim = 0;
   let hung: ResultPromise | undefined;
 
