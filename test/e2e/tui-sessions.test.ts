@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cx, CX_BIN } from '../helpers/cx.js';
+import { CX_BIN } from '../helpers/cx.js';
 import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
@@ -205,10 +205,7 @@ describe('live sessions with the daemon frozen (dedicated engine)', () => {
     ROWS = 30;
     engine = await DedicatedEngine.start();
     web = await engine.run();
-    // Let cx learn the engine's state dirs while it answers, then freeze it.
-    const r = await cx(['ls'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    engine.freeze();
+    await engine.freezeAfterLs();
   });
   after(async () => {
     await engine?.stop();

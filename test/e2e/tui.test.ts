@@ -178,10 +178,7 @@ describe('cx TUI with the daemon frozen (dedicated engine)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'cx-tui-frozen-'));
     engine = await DedicatedEngine.start();
     web = await engine.run({ args: ['-e', 'GREETING=hello frozen'] });
-    // Let cx learn the engine's state dirs while it answers (as in frozen-daemon.test.ts), then freeze it.
-    const r = await cx(['ls'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    engine.freeze();
+    await engine.freezeAfterLs();
   });
   after(async () => {
     await engine?.stop();

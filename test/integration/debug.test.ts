@@ -208,9 +208,7 @@ describe('cx debug with the daemon frozen (SIGSTOP on a dedicated dockerd)', () 
     await requireEngine();
     engine = await DedicatedEngine.start();
     web = await engine.run({ args: ['-e', 'GREETING=hello frozen'] });
-    const r = await cx(['ls'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    engine.freeze();
+    await engine.freezeAfterLs();
   });
   after(async () => {
     await engine?.stop();

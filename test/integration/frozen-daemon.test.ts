@@ -21,11 +21,8 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     web = await engine.run({ args: ['-e', 'GREETING=hello frozen', '-w', '/tmp'] });
     doomed = await engine.run();
     // While it answers: cx sees the engine through the API, and learns where it keeps its state.
-    const r = await cx(['ls', '--json'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    const rows = lsRows(r);
-    assert.equal(rows.find((x) => x.id === web.id)?.source, 'docker-api');
-    engine.freeze();
+    const r = await engine.freezeAfterLs(() => cx(['ls', '--json'], { env: engine.env }));
+    assert.equal(lsRows(r).find((x) => x.id === web.id)?.source, 'docker-api');
   });
   after(async () => {
     await engine?.stop();

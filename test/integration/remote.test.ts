@@ -287,9 +287,7 @@ describe('remote hosts over ssh (-H)', () => {
       engine = await DedicatedEngine.start();
       web = await engine.run({ args: ['-e', 'FROZEN_MARK=still-here'] });
       // While it answers, the remote cx learns where that engine keeps its state.
-      const r = await remote(['ls'], { env: { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` } });
-      assert.equal(r.exitCode, 0, r.stderr);
-      engine.freeze();
+      await engine.freezeAfterLs(() => remote(['ls'], { env: { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` } }));
     });
     after(async () => {
       await engine?.stop();
