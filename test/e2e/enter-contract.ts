@@ -33,8 +33,18 @@ export function enterContract(backend: string, via?: EnterVia): void {
     let dir: string;
     const argv = (): string[] => [...(via?.args() ?? []), 'enter', '--backend', backend, c.name];
     const env = (): Record<string, string> => via?.env() ?? {};
-    const enter = (opts: { cols?: number; rows?: number } = {}) =>
-      new PtyRun(CX_BIN, argv(), { cols: opts.cols ?? 100, rows: opts.rows ?? 30, env: env() });
+    /** `cx enter` in a pty; `body` runs at the shell's first prompt, then `exit` must end cx with 0. */
+    const inShell = async (body: (p: PtyRun) => Promise<void>, opts: { cols?: number; rows?: number } = {}): Promise<void> => {
+      const p = new PtyRun(CX_BIN, argv(), { cols: opts.cols ?? 100, rows: opts.rows ?? 30, env: env() });
+      try {
+        await p.expect(/# $/m);
+        await body(p);
+        p.type('exit\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    };
 
     before(async () => {
       await requireEngine();
@@ -46,29 +56,23 @@ export function enterContract(backend: string, via?: EnterVia): void {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('opens the login shell with the right size from the first prompt, and follows resizes', async () => {
-      const p = enter({ cols: 117, rows: 37 });
-      try {
-        await p.expect(/# $/m);
-        const first = await p.ask('stty size', /(\d+) (\d+)\r?\n/);
-        assert.deepEqual([first[1], first[2]], ['37', '117']);
-        p.resize(90, 25);
-        const second = await p.ask('sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
-        assert.deepEqual([second[1], second[2]], ['25', '90']);
-        await p.ask('echo $0', via?.loginShell ? /-ash/ : /\/bin\/ash/);
-        // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
-        assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
-        p.type('exit\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+    it('opens the login shell with the right size from the first prompt, and follows resizes', () =>
+      inShell(
+        async (p) => {
+          const first = await p.ask('stty size', /(\d+) (\d+)\r?\n/);
+          assert.deepEqual([first[1], first[2]], ['37', '117']);
+          p.resize(90, 25);
+          const second = await p.ask('sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
+          assert.deepEqual([second[1], second[2]], ['25', '90']);
+          await p.ask('echo $0', via?.loginShell ? /-ash/ : /\/bin\/ash/);
+          // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
+          assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
+        },
+        { cols: 117, rows: 37 },
+      ));
 
-    it('carries UTF-8 typed at the terminal byte-exact, both ways', async () => {
-      const p = enter();
-      try {
-        await p.expect(/# $/m);
+    it('carries UTF-8 typed at the terminal byte-exact, both ways', () =>
+      inShell(async (p) => {
         // Not the shell's `read`: a resize arriving meanwhile (SIGWINCH) would interrupt it.
         let from = p.mark();
         p.type('head -n1 | od -An -tx1\r');
@@ -78,12 +82,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
         p.type('é€😀\r');
         await p.expect(/c3 a9 e2 82 ac f0 9f 98 80/, { from });
         await p.ask('printf "\\303\\251\\n"', /\r\né\r\n/);
-        p.type('exit\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+      }));
 
     it('starts every time when the terminal is resized right as the session starts (20 sessions)', async () => {
       for (let i = 0; i < 20; i++) {
@@ -106,27 +105,18 @@ export function enterContract(backend: string, via?: EnterVia): void {
       }
     });
 
-    it('Ctrl-C interrupts the command inside, not cx', async () => {
-      const p = enter();
-      try {
-        await p.expect(/# $/m);
+    it('Ctrl-C interrupts the command inside, not cx', () =>
+      inShell(async (p) => {
         const from = p.mark();
         p.type('sleep 100\r');
         await p.expect('sleep 100', { from });
         await new Promise((r) => setTimeout(r, 300));
         p.type('\x03');
         await p.ask('echo "status=$?"', /status=130/);
-        p.type('exit 0\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+      }));
 
-    it('Ctrl-Z suspends the command inside, and fg resumes it', async () => {
-      const p = enter();
-      try {
-        await p.expect(/# $/m);
+    it('Ctrl-Z suspends the command inside, and fg resumes it', () =>
+      inShell(async (p) => {
         let from = p.mark();
         p.type('sleep 100\r');
         await p.expect('sleep 100', { from });
@@ -140,12 +130,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
         await p.expect('sleep 100', { from });
         p.type('\x03');
         await p.ask('echo "after=$?"', /after=130/);
-        p.type('exit\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+      }));
 
     it('SIGTERM to cx ends the session and restores the terminal', async () => {
       const script = `stty -g > ${dir}/before-term; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after-term`;
