@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, cx, text } from '../helpers/cx.js';
 import { containerPid, Containers, requireEngine } from '../helpers/engine.js';
+import { execRequest } from '../helpers/request.js';
 import { suiteContainer } from '../helpers/suite.js';
 import { pidsUsage } from '../../src/host/pids.js';
 
@@ -238,7 +239,7 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const { NsenterBackend } = await import('../../src/backends/nsenter/backend.js');
     const record = await containerRecord(c.id);
     await execa('docker', ['stop', '-t', '0', c.id]);
-    await assert.rejects(new NsenterBackend().open(record, request(['true'])), (e: Error) => {
+    await assert.rejects(new NsenterBackend().open(record, execRequest(['true'])), (e: Error) => {
       assert.equal(e.name, 'NotRunningError');
       assert.match(e.message, /gone|exited|not in the container's cgroup/);
       return true;
@@ -250,7 +251,7 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const { NsenterBackend } = await import('../../src/backends/nsenter/backend.js');
     const record = await containerRecord(c.id);
     const stale = { ...record, oci: { binary: 'runc' as const, root: '/nonexistent', bundle: undefined, pidStart: 1 } };
-    await assert.rejects(new NsenterBackend().open(stale, request(['true'])), /another process/);
+    await assert.rejects(new NsenterBackend().open(stale, execRequest(['true'])), /another process/);
     // The helper checks again through its pidfd, whatever cx told it.
     const { findHelper } = await import('../../src/backends/nsenter/helper-path.js');
     const helper = findHelper();
@@ -317,10 +318,6 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
 function ownStart(): string {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
-}
-
-function request(cmd: string[]) {
-  return { cmd, tty: false, stdin: false, user: '', workdir: '', env: [], size: undefined };
 }
 
 /** A Container record built from docker inspect (what discovery would give). */
