@@ -7,6 +7,7 @@ import { CX_BIN } from '../helpers/cx.js';
 import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { filterTo } from '../helpers/tui.js';
 import { screenOf } from '../helpers/vt.js';
 
 let COLS = 100;
@@ -74,10 +75,7 @@ describe('live sessions in the TUI (shared engine)', () => {
     });
     const open = async (name: string): Promise<void> => {
       const from = p.mark();
-      p.type('/');
-      p.type(name);
-      p.type('\r');
-      await p.expect(`filter: ${name}`, { from });
+      await filterTo(p, name);
       p.type('\r');
       await p.expect(/\/ # $/m, { from });
     };
@@ -216,10 +214,7 @@ describe('live sessions with the daemon frozen (dedicated engine)', () => {
     try {
       await p.expect(/entering via runc/, { timeoutMs: 30_000 });
       await p.expect(web.name);
-      p.type('/');
-      p.type(web.name);
-      p.type('\r');
-      await p.expect(`filter: ${web.name}`);
+      await filterTo(p, web.name);
       let from = p.mark();
       p.type('\r');
       await p.expect(/\/ # $/m, { from, timeoutMs: 30_000 });
