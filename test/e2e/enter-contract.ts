@@ -45,6 +45,21 @@ export function enterContract(backend: string, via?: EnterVia): void {
         p.kill();
       }
     };
+    /** Start a command that keeps the terminal: wait for its echo, then give it a moment to start. */
+    const startCommand = async (p: PtyRun, cmd: string): Promise<void> => {
+      const from = p.mark();
+      p.type(`${cmd}\r`);
+      await p.expect(cmd, { from });
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    /** `cx enter` run by a shell that saves the terminal settings (stty -g) before and after it and prints its exit code. */
+    const enterUnderStty = (tag: string): PtyRun => {
+      const script = `stty -g > ${dir}/${tag}-before; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/${tag}-after`;
+      return new PtyRun('/bin/sh', ['-c', script], { env: env() });
+    };
+    /** What stty -g said before and after the cx that enterUnderStty(tag) ran. */
+    const sttyAround = (tag: string): Promise<[string, string]> =>
+      Promise.all([readFile(`${dir}/${tag}-before`, 'utf8'), readFile(`${dir}/${tag}-after`, 'utf8')]);
 
     before(async () => {
       await requireEngine();
@@ -74,11 +89,8 @@ export function enterContract(backend: string, via?: EnterVia): void {
     it('carries UTF-8 typed at the terminal byte-exact, both ways', () =>
       inShell(async (p) => {
         // Not the shell's `read`: a resize arriving meanwhile (SIGWINCH) would interrupt it.
-        let from = p.mark();
-        p.type('head -n1 | od -An -tx1\r');
-        await p.expect('head -n1 | od -An -tx1', { from });
-        await new Promise((r) => setTimeout(r, 300));
-        from = p.mark();
+        await startCommand(p, 'head -n1 | od -An -tx1');
+        const from = p.mark();
         p.type('é€😀\r');
         await p.expect(/c3 a9 e2 82 ac f0 9f 98 80/, { from });
         await p.ask('printf "\\303\\251\\n"', /\r\né\r\n/);
@@ -107,21 +119,15 @@ export function enterContract(backend: string, via?: EnterVia): void {
 
     it('Ctrl-C interrupts the command inside, not cx', () =>
       inShell(async (p) => {
-        const from = p.mark();
-        p.type('sleep 100\r');
-        await p.expect('sleep 100', { from });
-        await new Promise((r) => setTimeout(r, 300));
+        await startCommand(p, 'sleep 100');
         p.type('\x03');
         await p.ask('echo "status=$?"', /status=130/);
       }));
 
     it('Ctrl-Z suspends the command inside, and fg resumes it', () =>
       inShell(async (p) => {
+        await startCommand(p, 'sleep 100');
         let from = p.mark();
-        p.type('sleep 100\r');
-        await p.expect('sleep 100', { from });
-        await new Promise((r) => setTimeout(r, 300));
-        from = p.mark();
         p.type('\x1a');
         await p.expect(/Stopped/i, { from });
         await p.ask('jobs', /sleep 100/);
@@ -133,8 +139,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
       }));
 
     it('SIGTERM to cx ends the session and restores the terminal', async () => {
-      const script = `stty -g > ${dir}/before-term; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after-term`;
-      const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
+      const p = enterUnderStty('term');
       try {
         await p.expect(/# $/m);
         // The shell's one child is cx (bin/cx execs Node in place): never a remote cx on this same machine.
@@ -144,7 +149,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
         process.kill(pid, 'SIGTERM');
         await p.expect(/cx-exit=(\d+)/);
         await p.waitExit();
-        const [before, afterSettings] = await Promise.all([readFile(`${dir}/before-term`, 'utf8'), readFile(`${dir}/after-term`, 'utf8')]);
+        const [before, afterSettings] = await sttyAround('term');
         assert.equal(afterSettings, before);
       } finally {
         p.kill();
@@ -152,14 +157,13 @@ export function enterContract(backend: string, via?: EnterVia): void {
     });
 
     it("exit 7 makes cx exit 7, and the outer terminal's settings are as before", async () => {
-      const script = `stty -g > ${dir}/before; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after`;
-      const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
+      const p = enterUnderStty('exit');
       try {
         await p.expect(/# $/m);
         p.type('exit 7\r');
         await p.expect(/cx-exit=7/);
         await p.waitExit();
-        const [before, afterSettings] = await Promise.all([readFile(`${dir}/before`, 'utf8'), readFile(`${dir}/after`, 'utf8')]);
+        const [before, afterSettings] = await sttyAround('exit');
         assert.ok(before.length > 10);
         assert.equal(afterSettings, before);
       } finally {
