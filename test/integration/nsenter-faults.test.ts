@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { describe, it } from 'node:test';
 import { cx, text } from '../helpers/cx.js';
-import { Containers } from '../helpers/engine.js';
-import { suiteContainer } from '../helpers/suite.js';
+import { suiteContainer, suiteContainers } from '../helpers/suite.js';
 
 describe('nsenter helper: faults', () => {
-  const containers = new Containers();
+  const containers = suiteContainers();
   const c = suiteContainer({}, containers);
 
   it("passes on the command's exit status when it stops reading input cx is still sending (no death by SIGPIPE)", async () => {

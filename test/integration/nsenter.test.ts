@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { CANARY, cx, text } from '../helpers/cx.js';
 import { containerPid, Containers, requireEngine } from '../helpers/engine.js';
 import { execRequest } from '../helpers/request.js';
-import { suiteContainer } from '../helpers/suite.js';
+import { suiteContainer, suiteContainers } from '../helpers/suite.js';
 import { pidsUsage } from '../../src/host/pids.js';
 
 const nsenter = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', 'nsenter', ...args], opts);
@@ -82,9 +82,7 @@ describe('nsenter backend: parity with docker exec', () => {
 });
 
 describe('nsenter backend: confinement parity with docker exec', () => {
-  const containers = new Containers();
-  before(requireEngine);
-  after(() => containers.remove());
+  const containers = suiteContainers();
 
   const cases: Array<{ what: string; args: string[]; expect?: RegExp }> = [
     { what: 'a default container', args: [], expect: /CapBnd:\s+00000000a80425fb/ },
@@ -164,9 +162,7 @@ describe('nsenter backend: confinement parity with docker exec', () => {
 });
 
 describe('nsenter backend: environment records', () => {
-  const containers = new Containers();
-  before(requireEngine);
-  after(() => containers.remove());
+  const containers = suiteContainers();
 
   it("applies baseimage-docker's /etc/container_environment, and --sources marks what differs", async () => {
     const setup =
