@@ -5,39 +5,25 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { cx, CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
+import { containerProcesses, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { suiteContainer } from '../helpers/suite.js';
 import { screenOf } from '../helpers/vt.js';
 
 const COLS = 90;
 const ROWS = 20;
 
-async function processes(id: string): Promise<string[]> {
-  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().replace(/^\d+\s+/, ''));
-}
-
 describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', () => {
-  const containers = new Containers();
-  let id: string;
-  let name: string;
+  const c = suiteContainer({ name: uniqueName('dr') });
   let dir: string;
 
   before(async () => {
-    await requireEngine();
     dir = await mkdtemp(path.join(os.tmpdir(), 'cx-rec-'));
-    ({ id, name } = await containers.run({ name: uniqueName('dr') }));
   });
-  after(async () => {
-    await containers.remove();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => rm(dir, { recursive: true, force: true }));
 
   it('docker backend: the detach keys end cx and leave the process running, as docker exec does', async () => {
-    const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', 'docker', '--detach-keys', 'ctrl-x,x', name, '--', 'sh'], {
+    const p = new PtyRun(CX_BIN, ['exec', '-t', '--backend', 'docker', '--detach-keys', 'ctrl-x,x', c.name, '--', 'sh'], {
       cols: COLS,
       rows: ROWS,
     });
@@ -49,32 +35,32 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
       p.type('\x18x');
       assert.equal((await p.waitExit()).exitCode, 0);
       assert.match(p.screen, /cx: detached; the process keeps running in dr-/);
-      const left = await processes(id);
+      const left = await containerProcesses(c.id);
       assert.ok(left.includes('sleep 4343'), `sleep 4343 still runs: ${left.join(', ')}`);
       assert.ok(left.includes('sh'), `its shell too: ${left.join(', ')}`);
     } finally {
       p.kill();
-      await execa('docker', ['exec', id, 'pkill', '-f', 'sleep 4343'], { reject: false });
+      await execa('docker', ['exec', c.id, 'pkill', '-f', 'sleep 4343'], { reject: false });
     }
   });
 
   it('refuses --detach-keys where no one could keep the terminal, and bad keys, with one line', async () => {
-    const before = await processes(id);
-    const r = await cx(['exec', '-t', '--backend', 'nsenter', '--detach-keys', 'ctrl-p,ctrl-q', name, '--', 'sh']);
+    const before = await containerProcesses(c.id);
+    const r = await cx(['exec', '-t', '--backend', 'nsenter', '--detach-keys', 'ctrl-p,ctrl-q', c.name, '--', 'sh']);
     assert.equal(r.exitCode, 2);
     assert.match(r.stderr, /^cx: --detach-keys needs the docker backend: with nsenter the session's terminal lives in cx/m);
-    const bad = await cx(['exec', '-t', '--detach-keys', 'ctrl-pp', name, '--', 'sh']);
+    const bad = await cx(['exec', '-t', '--detach-keys', 'ctrl-pp', c.name, '--', 'sh']);
     assert.equal(bad.exitCode, 2);
     assert.match(bad.stderr, /^cx: --detach-keys: invalid detach key "ctrl-pp"/m);
-    const noTty = await cx(['exec', '-T', '--record', path.join(dir, 'x.cast'), name, '--', 'true']);
+    const noTty = await cx(['exec', '-T', '--record', path.join(dir, 'x.cast'), c.name, '--', 'true']);
     assert.equal(noTty.exitCode, 2);
     assert.match(noTty.stderr, /^cx: --detach-keys and --record need a TTY$/m);
-    assert.deepEqual(await processes(id), before, 'nothing was started');
+    assert.deepEqual(await containerProcesses(c.id), before, 'nothing was started');
   });
 
   it('--record writes an asciicast v2 file that cx replay plays back to the same final screen', async () => {
     const cast = path.join(dir, 'session.cast');
-    const p = new PtyRun(CX_BIN, ['enter', '--record', cast, name], { cols: COLS, rows: ROWS });
+    const p = new PtyRun(CX_BIN, ['enter', '--record', cast, c.name], { cols: COLS, rows: ROWS });
     let live: string[];
     try {
       await p.expect(/# $/m);
@@ -114,7 +100,7 @@ describe('--detach-keys and --record on cx exec -t / cx enter (shared engine)', 
 
   it('--record-input adds the keys typed as "i" events', async () => {
     const cast = path.join(dir, 'input.cast');
-    const p = new PtyRun(CX_BIN, ['exec', '-t', '--record', cast, '--record-input', name, '--', 'sh'], { cols: COLS, rows: ROWS });
+    const p = new PtyRun(CX_BIN, ['exec', '-t', '--record', cast, '--record-input', c.name, '--', 'sh'], { cols: COLS, rows: ROWS });
     try {
       await p.expect(/# $/m);
       p.type('echo typed-$((6*7))\r');

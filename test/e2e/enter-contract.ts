@@ -33,15 +33,33 @@ export function enterContract(backend: string, via?: EnterVia): void {
     let dir: string;
     const argv = (): string[] => [...(via?.args() ?? []), 'enter', '--backend', backend, c.name];
     const env = (): Record<string, string> => via?.env() ?? {};
-    const enter = (opts: { cols?: number; rows?: number } = {}) =>
-      new PtyRun(CX_BIN, argv(), { cols: opts.cols ?? 100, rows: opts.rows ?? 30, env: env() });
-    /** Type a command; wait for a marker only its output (not its echo) can contain. */
-    const ask = async (p: PtyRun, cmd: string, re: RegExp): Promise<RegExpMatchArray> => {
-      const from = p.mark();
-      p.type(`${cmd}; echo "@@$((40+2))@@"\r`);
-      const m = await p.expect(new RegExp(`${re.source}[\\s\\S]*@@42@@`), { from });
-      return m;
+    /** `cx enter` in a pty; `body` runs at the shell's first prompt, then `exit` must end cx with 0. */
+    const inShell = async (body: (p: PtyRun) => Promise<void>, opts: { cols?: number; rows?: number } = {}): Promise<void> => {
+      const p = new PtyRun(CX_BIN, argv(), { cols: opts.cols ?? 100, rows: opts.rows ?? 30, env: env() });
+      try {
+        await p.expect(/# $/m);
+        await body(p);
+        p.type('exit\r');
+        assert.equal((await p.waitExit()).exitCode, 0);
+      } finally {
+        p.kill();
+      }
     };
+    /** Start a command that keeps the terminal: wait for its echo, then give it a moment to start. */
+    const startCommand = async (p: PtyRun, cmd: string): Promise<void> => {
+      const from = p.mark();
+      p.type(`${cmd}\r`);
+      await p.expect(cmd, { from });
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    /** `cx enter` run by a shell that saves the terminal settings (stty -g) before and after it and prints its exit code. */
+    const enterUnderStty = (tag: string): PtyRun => {
+      const script = `stty -g > ${dir}/${tag}-before; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/${tag}-after`;
+      return new PtyRun('/bin/sh', ['-c', script], { env: env() });
+    };
+    /** What stty -g said before and after the cx that enterUnderStty(tag) ran. */
+    const sttyAround = (tag: string): Promise<[string, string]> =>
+      Promise.all([readFile(`${dir}/${tag}-before`, 'utf8'), readFile(`${dir}/${tag}-after`, 'utf8')]);
 
     before(async () => {
       await requireEngine();
@@ -53,44 +71,30 @@ export function enterContract(backend: string, via?: EnterVia): void {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('opens the login shell with the right size from the first prompt, and follows resizes', async () => {
-      const p = enter({ cols: 117, rows: 37 });
-      try {
-        await p.expect(/# $/m);
-        const first = await ask(p, 'stty size', /(\d+) (\d+)\r?\n/);
-        assert.deepEqual([first[1], first[2]], ['37', '117']);
-        p.resize(90, 25);
-        const second = await ask(p, 'sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
-        assert.deepEqual([second[1], second[2]], ['25', '90']);
-        await ask(p, 'echo $0', via?.loginShell ? /-ash/ : /\/bin\/ash/);
-        // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
-        assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
-        p.type('exit\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+    it('opens the login shell with the right size from the first prompt, and follows resizes', () =>
+      inShell(
+        async (p) => {
+          const first = await p.ask('stty size', /(\d+) (\d+)\r?\n/);
+          assert.deepEqual([first[1], first[2]], ['37', '117']);
+          p.resize(90, 25);
+          const second = await p.ask('sleep 0.2; stty size', /(\d+) (\d+)\r?\n/);
+          assert.deepEqual([second[1], second[2]], ['25', '90']);
+          await p.ask('echo $0', via?.loginShell ? /-ash/ : /\/bin\/ash/);
+          // Output reaches the terminal untouched: no extra CR from the outer terminal's output processing.
+          assert.ok(!p.screen.includes('\r\r\n'), JSON.stringify(p.screen.slice(-200)));
+        },
+        { cols: 117, rows: 37 },
+      ));
 
-    it('carries UTF-8 typed at the terminal byte-exact, both ways', async () => {
-      const p = enter();
-      try {
-        await p.expect(/# $/m);
+    it('carries UTF-8 typed at the terminal byte-exact, both ways', () =>
+      inShell(async (p) => {
         // Not the shell's `read`: a resize arriving meanwhile (SIGWINCH) would interrupt it.
-        let from = p.mark();
-        p.type('head -n1 | od -An -tx1\r');
-        await p.expect('head -n1 | od -An -tx1', { from });
-        await new Promise((r) => setTimeout(r, 300));
-        from = p.mark();
+        await startCommand(p, 'head -n1 | od -An -tx1');
+        const from = p.mark();
         p.type('é€😀\r');
         await p.expect(/c3 a9 e2 82 ac f0 9f 98 80/, { from });
-        await ask(p, 'printf "\\303\\251\\n"', /\r\né\r\n/);
-        p.type('exit\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+        await p.ask('printf "\\303\\251\\n"', /\r\né\r\n/);
+      }));
 
     it('starts every time when the terminal is resized right as the session starts (20 sessions)', async () => {
       for (let i = 0; i < 20; i++) {
@@ -113,50 +117,29 @@ export function enterContract(backend: string, via?: EnterVia): void {
       }
     });
 
-    it('Ctrl-C interrupts the command inside, not cx', async () => {
-      const p = enter();
-      try {
-        await p.expect(/# $/m);
-        const from = p.mark();
-        p.type('sleep 100\r');
-        await p.expect('sleep 100', { from });
-        await new Promise((r) => setTimeout(r, 300));
+    it('Ctrl-C interrupts the command inside, not cx', () =>
+      inShell(async (p) => {
+        await startCommand(p, 'sleep 100');
         p.type('\x03');
-        await ask(p, 'echo "status=$?"', /status=130/);
-        p.type('exit 0\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+        await p.ask('echo "status=$?"', /status=130/);
+      }));
 
-    it('Ctrl-Z suspends the command inside, and fg resumes it', async () => {
-      const p = enter();
-      try {
-        await p.expect(/# $/m);
+    it('Ctrl-Z suspends the command inside, and fg resumes it', () =>
+      inShell(async (p) => {
+        await startCommand(p, 'sleep 100');
         let from = p.mark();
-        p.type('sleep 100\r');
-        await p.expect('sleep 100', { from });
-        await new Promise((r) => setTimeout(r, 300));
-        from = p.mark();
         p.type('\x1a');
         await p.expect(/Stopped/i, { from });
-        await ask(p, 'jobs', /sleep 100/);
+        await p.ask('jobs', /sleep 100/);
         from = p.mark();
         p.type('fg\r');
         await p.expect('sleep 100', { from });
         p.type('\x03');
-        await ask(p, 'echo "after=$?"', /after=130/);
-        p.type('exit\r');
-        assert.equal((await p.waitExit()).exitCode, 0);
-      } finally {
-        p.kill();
-      }
-    });
+        await p.ask('echo "after=$?"', /after=130/);
+      }));
 
     it('SIGTERM to cx ends the session and restores the terminal', async () => {
-      const script = `stty -g > ${dir}/before-term; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after-term`;
-      const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
+      const p = enterUnderStty('term');
       try {
         await p.expect(/# $/m);
         // The shell's one child is cx (bin/cx execs Node in place): never a remote cx on this same machine.
@@ -166,7 +149,7 @@ export function enterContract(backend: string, via?: EnterVia): void {
         process.kill(pid, 'SIGTERM');
         await p.expect(/cx-exit=(\d+)/);
         await p.waitExit();
-        const [before, afterSettings] = await Promise.all([readFile(`${dir}/before-term`, 'utf8'), readFile(`${dir}/after-term`, 'utf8')]);
+        const [before, afterSettings] = await sttyAround('term');
         assert.equal(afterSettings, before);
       } finally {
         p.kill();
@@ -174,14 +157,13 @@ export function enterContract(backend: string, via?: EnterVia): void {
     });
 
     it("exit 7 makes cx exit 7, and the outer terminal's settings are as before", async () => {
-      const script = `stty -g > ${dir}/before; ${CX_BIN} ${argv().join(' ')}; echo "cx-exit=$?"; stty -g > ${dir}/after`;
-      const p = new PtyRun('/bin/sh', ['-c', script], { env: env() });
+      const p = enterUnderStty('exit');
       try {
         await p.expect(/# $/m);
         p.type('exit 7\r');
         await p.expect(/cx-exit=7/);
         await p.waitExit();
-        const [before, afterSettings] = await Promise.all([readFile(`${dir}/before`, 'utf8'), readFile(`${dir}/after`, 'utf8')]);
+        const [before, afterSettings] = await sttyAround('exit');
         assert.ok(before.length > 10);
         assert.equal(afterSettings, before);
       } finally {

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { suiteContainers } from '../helpers/suite.js';
 import { enterContract } from './enter-contract.js';
 
 enterContract('docker');
 
 describe('cx enter: shell choice (docker backend)', () => {
-  const containers = new Containers();
-  before(requireEngine);
-  after(() => containers.remove());
+  const containers = suiteContainers();
 
   it("uses the user's login shell from the container's passwd", async () => {
     const c = await containers.run();

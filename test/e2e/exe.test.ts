@@ -17,8 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
-import { Containers, requireEngine } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 const EXE = fileURLToPath(new URL('../../../dist/cx-linux-x64', import.meta.url));
 /** The shared engine's binary, as its process runs it. */
@@ -85,18 +85,14 @@ function inRoot(root: string, args: string[], { first = '', then = '' } = {}): [
 }
 
 describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
-  const containers = new Containers();
+  const target = suiteContainer();
   let root = '';
-  let name = '';
 
-  before(async () => {
-    await requireEngine();
+  before(() => {
     assert.ok(existsSync(EXE), `${EXE} is missing: run npm run build:exe`);
     root = makeRootfs();
-    name = (await containers.run()).name;
   });
-  after(async () => {
-    await containers.remove();
+  after(() => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -123,12 +119,12 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
   it('cx ls lists the container from the real engine', async () => {
     const r = await run(['ls']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`\\b${name}\\b`));
+    assert.match(r.stdout, new RegExp(`\\b${target.name}\\b`));
   });
 
   for (const backend of ['docker', 'nsenter']) {
     it(`cx exec --backend ${backend} runs a command in it`, async () => {
-      const r = await run(['exec', '--backend', backend, name, '--', 'sh', '-c', 'echo in-$((6*7))']);
+      const r = await run(['exec', '--backend', backend, target.name, '--', 'sh', '-c', 'echo in-$((6*7))']);
       assert.equal(r.stdout, 'in-42', r.stderr);
       assert.equal(r.exitCode, 0);
     });
@@ -136,7 +132,7 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
 
   it('puts the files it carries in a root-only cache under /run/cx', async () => {
     // What cx left in the fresh /run, looked at before the mount namespace goes.
-    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'true'], {
+    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', target.name, '--', 'true'], {
       then: 'stat -c "%a %u %n" "$r"/run/cx "$r"/run/cx/*/ "$r"/run/cx/*/*',
     });
     const r = await execa(file, argv, { reject: false, timeout: 60_000 });
@@ -154,7 +150,7 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
   });
 
   it('replaces a cached file that no longer matches what it carries', async () => {
-    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'echo', 'again'], {
+    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', target.name, '--', 'echo', 'again'], {
       first: 'cx exec --backend nsenter "$4" -- true; f=$(echo "$r"/run/cx/*/cx-nsenter); printf "#!/bin/sh\\necho tampered\\n" > "$f"',
       then: 'sha256sum < "$f"',
     });
@@ -167,7 +163,7 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
   });
 
   it('refuses a /run/cx another user made, in one line, and leaves it alone', async () => {
-    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', name, '--', 'true'], {
+    const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', target.name, '--', 'true'], {
       first: 'mkdir -m 0777 "$r/run/cx" && chown 65534:65534 "$r/run/cx"',
       then: 'stat -c "%a %u" "$r/run/cx"; ls -A "$r/run/cx" | wc -l',
     });
@@ -183,7 +179,7 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
 
   it('cx enter gives a shell on a real pty (node-pty from the cache, runc-free backends)', async () => {
     for (const backend of ['docker', 'nsenter']) {
-      const [file, argv] = inRoot(root, ['enter', '--backend', backend, name]);
+      const [file, argv] = inRoot(root, ['enter', '--backend', backend, target.name]);
       const p = new PtyRun(file, argv);
       try {
         await p.expect(/# $/m);
@@ -201,7 +197,7 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
     const [file, argv] = inRoot(root, []);
     const p = new PtyRun(file, argv, { cols: 120, rows: 30 });
     try {
-      await p.expect(new RegExp(`${name}\\s+[0-9a-f]{12}`));
+      await p.expect(new RegExp(`${target.name}\\s+[0-9a-f]{12}`));
       p.type('q');
       assert.equal((await p.waitExit()).exitCode, 0, p.screen);
     } finally {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine } from '../helpers/engine.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 const INFO = fileURLToPath(new URL('../../../dist/exe/build-info.json', import.meta.url));
 const PKG = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -15,15 +15,11 @@ const PKG = fileURLToPath(new URL('../../../package.json', import.meta.url));
  * addon (Node-API, built once against this machine's Node) loads on the other line too.
  */
 describe('the npm package on the Node LTS line the executable uses', () => {
-  const containers = new Containers();
+  const target = suiteContainer();
   let node = '';
-  let name = '';
-  before(async () => {
-    await requireEngine();
+  before(() => {
     node = (JSON.parse(readFileSync(INFO, 'utf8')) as { node: string }).node;
-    name = (await containers.run()).name;
   });
-  after(() => containers.remove());
 
   const cx = (args: string[]) => execa(node, [CX_BIN, ...args], { reject: false, timeout: 60_000, stdin: 'ignore' });
 
@@ -40,12 +36,12 @@ describe('the npm package on the Node LTS line the executable uses', () => {
     assert.equal(v.stdout, `cx ${(JSON.parse(readFileSync(PKG, 'utf8')) as { version: string }).version}`);
     const ls = await cx(['ls', '--json']);
     assert.equal(ls.exitCode, 0, ls.stderr);
-    assert.ok((JSON.parse(ls.stdout) as { name: string }[]).some((c) => c.name === name));
+    assert.ok((JSON.parse(ls.stdout) as { name: string }[]).some((c) => c.name === target.name));
   });
 
   for (const backend of ['runc', 'nsenter']) {
     it(`exec -t --backend ${backend}: a pty through node-pty`, async () => {
-      const r = await cx(['exec', '-t', '--backend', backend, name, '--', 'tty']);
+      const r = await cx(['exec', '-t', '--backend', backend, target.name, '--', 'tty']);
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, /^\/dev\/pts\/\d+\r?$/);
     });

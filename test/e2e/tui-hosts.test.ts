@@ -53,10 +53,8 @@ describe('the TUI over several hosts', () => {
       p.type('\r');
       await new Promise((r) => setTimeout(r, 300));
       p.type('\r');
-      const from = p.mark();
       await p.expect(/# $/m, { timeoutMs: 30_000 });
-      p.type('hostname; echo "@@$((40+2))@@"\r');
-      await p.expect(new RegExp(`${c.id.slice(0, 12)}[\\s\\S]*@@42@@`), { from, timeoutMs: 15_000 });
+      await p.ask('hostname', new RegExp(c.id.slice(0, 12)));
       p.type('exit\r');
       await p.expect(/shell exited with status 0/, { timeoutMs: 15_000 });
       p.type('q');

@@ -2,27 +2,18 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
-import { cx, CX_BIN } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
-import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
+import { CX_BIN } from '../helpers/cx.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
+import { containerProcesses, Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { filterTo } from '../helpers/tui.js';
 import { screenOf } from '../helpers/vt.js';
 
 let COLS = 100;
 let ROWS = 30;
 const DETACH = '\x10\x11'; // ctrl-p ctrl-q
 const NEXT = '\x10\x0e'; // ctrl-p ctrl-n
-
-/** The processes docker sees in a container (docker top), one command line each. */
-async function processes(id: string): Promise<string[]> {
-  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().replace(/^\d+\s+/, ''));
-}
 
 /** The command lines of the live (not zombie) host processes in the same pid namespace as `pid`. */
 async function pidNamespaceMembers(pid: number): Promise<string[]> {
@@ -84,10 +75,7 @@ describe('live sessions in the TUI (shared engine)', () => {
     });
     const open = async (name: string): Promise<void> => {
       const from = p.mark();
-      p.type('/');
-      p.type(name);
-      p.type('\r');
-      await p.expect(`filter: ${name}`, { from });
+      await filterTo(p, name);
       p.type('\r');
       await p.expect(/\/ # $/m, { from });
     };
@@ -179,7 +167,7 @@ describe('live sessions in the TUI (shared engine)', () => {
       ]);
       assert.equal(sttyAfter, sttyBefore, 'terminal settings restored');
       for (const id of [ids['a'] as string, ids['b'] as string])
-        assert.deepEqual(await processes(id), ['sleep 100000'], `processes left in ${id}`);
+        assert.deepEqual(await containerProcesses(id), ['sleep 100000'], `processes left in ${id}`);
       // Both sessions were recorded, and audited from start to end (b's exit, a's hangup).
       const casts = (await readdir(recordDir)).filter((f) => f.endsWith('.cast')).sort();
       assert.equal(casts.length, 2, casts.join(', '));
@@ -207,7 +195,7 @@ describe('live sessions in the TUI (shared engine)', () => {
 
 describe('live sessions with the daemon frozen (dedicated engine)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
 
   before(async () => {
     await requireEngine();
@@ -215,10 +203,7 @@ describe('live sessions with the daemon frozen (dedicated engine)', () => {
     ROWS = 30;
     engine = await DedicatedEngine.start();
     web = await engine.run();
-    // Let cx learn the engine's state dirs while it answers, then freeze it.
-    const r = await cx(['ls'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    engine.freeze();
+    await engine.freezeAfterLs();
   });
   after(async () => {
     await engine?.stop();
@@ -229,10 +214,7 @@ describe('live sessions with the daemon frozen (dedicated engine)', () => {
     try {
       await p.expect(/entering via runc/, { timeoutMs: 30_000 });
       await p.expect(web.name);
-      p.type('/');
-      p.type(web.name);
-      p.type('\r');
-      await p.expect(`filter: ${web.name}`);
+      await filterTo(p, web.name);
       let from = p.mark();
       p.type('\r');
       await p.expect(/\/ # $/m, { from, timeoutMs: 30_000 });

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cx, CX_BIN } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { filterTo } from '../helpers/tui.js';
 
 /**
  * `cx` with no arguments in a real pty against the real engine. cx runs under a shell that saves
@@ -105,10 +106,7 @@ describe('cx TUI in a real terminal (shared engine)', () => {
     const p = run.pty;
     try {
       await p.expect(names.c);
-      p.type('/');
-      p.type(names.b);
-      p.type('\r');
-      await p.expect(`filter: ${names.b}`);
+      await filterTo(p, names.b);
       let from = p.mark();
       p.type('e');
       await p.expect(/container config +EVIL +x\\x1b\[31mred\\x1b\]0;pwned\\x07/, { from });
@@ -170,7 +168,7 @@ describe('cx TUI in a real terminal (shared engine)', () => {
 
 describe('cx TUI with the daemon frozen (dedicated engine)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
   let dir: string;
 
   before(async () => {
@@ -178,10 +176,7 @@ describe('cx TUI with the daemon frozen (dedicated engine)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'cx-tui-frozen-'));
     engine = await DedicatedEngine.start();
     web = await engine.run({ args: ['-e', 'GREETING=hello frozen'] });
-    // Let cx learn the engine's state dirs while it answers (as in frozen-daemon.test.ts), then freeze it.
-    const r = await cx(['ls'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    engine.freeze();
+    await engine.freezeAfterLs();
   });
   after(async () => {
     await engine?.stop();
@@ -194,10 +189,7 @@ describe('cx TUI with the daemon frozen (dedicated engine)', () => {
     try {
       await p.expect(/dockerd is not responding: listing from disk, refreshing every 3 s; entering via runc/, { timeoutMs: 30_000 });
       await p.expect(web.name);
-      p.type('/');
-      p.type(web.name);
-      p.type('\r');
-      await p.expect(`filter: ${web.name}`);
+      await filterTo(p, web.name);
       p.type('\r');
       await p.expect(/\/ # $/m, { timeoutMs: 30_000 });
       const from = p.mark();

@@ -1,5 +1,6 @@
 import { execa, type Options } from 'execa';
 import { fileURLToPath } from 'node:url';
+import type { LsRecord } from '../../src/cli/commands/ls.js';
 
 /** bin/cx of this checkout (tests run the built dist/, as users do). */
 export const CX_BIN = fileURLToPath(new URL('../../../bin/cx', import.meta.url));
@@ -41,4 +42,9 @@ export async function cx(
 
 export function text(r: CxResult): string {
   return r.stdout.toString('utf8');
+}
+
+/** The rows a `cx ls --json` run printed. */
+export function lsRows(r: CxResult): LsRecord[] {
+  return JSON.parse(text(r)) as LsRecord[];
 }

@@ -1,9 +1,16 @@
+import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TEST_IMAGE, uniqueName } from './engine.js';
+import { cx, type CxResult } from './cx.js';
+import { TEST_IMAGE, uniqueName, type TestContainer } from './engine.js';
+
+/** A container on a DedicatedEngine, with its init's host PID. */
+export interface EngineContainer extends TestContainer {
+  pid: number;
+}
 
 /**
  * A second dockerd of the test's own (own data-root, exec-root, socket, pidfile; no bridge, no
@@ -99,7 +106,7 @@ export class DedicatedEngine {
   }
 
   /** `docker run -d` on this engine; returns id, name and the init's host PID. */
-  async run(opts: { name?: string; cmd?: string[]; args?: string[] } = {}): Promise<{ id: string; name: string; pid: number }> {
+  async run(opts: { name?: string; cmd?: string[]; args?: string[] } = {}): Promise<EngineContainer> {
     const name = opts.name ?? uniqueName('cxd');
     const r = await this.docker([
       'run',
@@ -123,6 +130,18 @@ export class DedicatedEngine {
 
   thaw(): void {
     process.kill(this.pid, 'SIGCONT');
+  }
+
+  /**
+   * Freeze the daemon once cx has seen it answer: `ls` (by default `cx ls` against this engine) must
+   * succeed first, so cx has learnt where this engine keeps its state, as on a machine whose daemon
+   * froze later. Returns that run.
+   */
+  async freezeAfterLs(ls: () => Promise<CxResult> = () => cx(['ls'], { env: this.env })): Promise<CxResult> {
+    const r = await ls();
+    assert.equal(r.exitCode, 0, r.stderr);
+    this.freeze();
+    return r;
   }
 
   /**

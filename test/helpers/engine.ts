@@ -22,12 +22,20 @@ export interface TestContainer {
   name: string;
 }
 
+/** What Containers.run starts: args go before the image, cmd after it (default: sleep). */
+export interface RunOptions {
+  args?: string[];
+  cmd?: string[];
+  image?: string;
+  name?: string;
+}
+
 /** Containers started by one test file; remove() cleans them all up. */
 export class Containers {
   private readonly started: string[] = [];
 
   /** `docker run -d` with a unique name; args go before the image, cmd after it. */
-  async run(opts: { args?: string[]; cmd?: string[]; image?: string; name?: string } = {}): Promise<TestContainer> {
+  async run(opts: RunOptions = {}): Promise<TestContainer> {
     const name = opts.name ?? uniqueName();
     const r = await execa('docker', [
       'run',
@@ -63,4 +71,13 @@ export function uniqueName(prefix = 'cxt'): string {
 export async function containerPid(id: string): Promise<number> {
   const r = await execa('docker', ['inspect', '--format', '{{.State.Pid}}', id]);
   return Number(r.stdout.trim());
+}
+
+/** The processes docker sees in a container (docker top), one command line each, without PIDs. */
+export async function containerProcesses(id: string): Promise<string[]> {
+  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
+  return r.stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/^\d+\s+/, ''));
 }

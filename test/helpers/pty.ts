@@ -63,6 +63,16 @@ export class PtyRun {
     }
   }
 
+  /**
+   * Type a shell command and wait until `re` shows in what it prints, followed by a marker that only
+   * its output can hold (the echo of what was typed says $((40+2)), not 42).
+   */
+  async ask(cmd: string, re: RegExp): Promise<RegExpMatchArray> {
+    const from = this.mark();
+    this.type(`${cmd}; echo "@@$((40+2))@@"\r`);
+    return this.expect(new RegExp(`${re.source}[\\s\\S]*@@42@@`), { from });
+  }
+
   type(keys: string): void {
     this.proc.write(keys);
   }

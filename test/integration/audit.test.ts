@@ -5,38 +5,24 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { cx, text as stdoutOf } from '../helpers/cx.js';
-import { Containers, requireEngine, uniqueName } from '../helpers/engine.js';
-
-async function processes(id: string): Promise<string[]> {
-  const r = await execa('docker', ['top', id, '-o', 'pid,args']);
-  return r.stdout
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().replace(/^\d+\s+/, ''));
-}
+import { containerProcesses, uniqueName } from '../helpers/engine.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 describe('audit log (shared engine, cx as root)', () => {
-  const containers = new Containers();
-  let id: string;
-  let name: string;
+  const c = suiteContainer({ name: uniqueName('au'), args: ['-e', 'CONTAINER_SECRET=cs-value-9d1'] });
   let dir: string;
 
   before(async () => {
-    await requireEngine();
     assert.equal(process.getuid?.(), 0, "these tests run as root, as the audit log is root's");
     dir = await mkdtemp(path.join(os.tmpdir(), 'cx-audit-'));
-    ({ id, name } = await containers.run({ name: uniqueName('au'), args: ['-e', 'CONTAINER_SECRET=cs-value-9d1'] }));
   });
-  after(async () => {
-    await containers.remove();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => rm(dir, { recursive: true, force: true }));
 
   it('writes a start and an end line per session, in a private file it creates; never environment values', async () => {
     const log = path.join(dir, 'a', 'audit.jsonl');
     const env = { CX_AUDIT_LOG: log, SUDO_USER: 'alice' };
     const r = await cx(
-      ['exec', '-e', 'MY_SECRET=ms-value-7f2', '-u', '1000', name, '--', 'sh', '-c', 'echo "$MY_SECRET $CONTAINER_SECRET"; exit 3'],
+      ['exec', '-e', 'MY_SECRET=ms-value-7f2', '-u', '1000', c.name, '--', 'sh', '-c', 'echo "$MY_SECRET $CONTAINER_SECRET"; exit 3'],
       { env },
     );
     assert.equal(r.exitCode, 3, r.stderr);
@@ -56,7 +42,7 @@ describe('audit log (shared engine, cx as root)', () => {
     assert.equal(end['event'], 'end');
     assert.equal(start['session'], end['session']);
     assert.equal(start['host'], os.hostname());
-    assert.deepEqual(start['container'], { id, name, image: 'cx-test/busybox:1' });
+    assert.deepEqual(start['container'], { id: c.id, name: c.name, image: 'cx-test/busybox:1' });
     assert.equal(start['backend'], 'docker');
     assert.match(String(start['why']), /docker/);
     assert.equal(start['user'], '1000');
@@ -72,12 +58,12 @@ describe('audit log (shared engine, cx as root)', () => {
     assert.equal(typeof end['durationMs'], 'number');
 
     // cx audit: the session as one row, container-controlled text escaped; --json as written.
-    await cx(['exec', name, '--', 'echo', 'x\x1b[31mred'], { env });
+    await cx(['exec', c.name, '--', 'echo', 'x\x1b[31mred'], { env });
     const result = await cx(['audit'], { env });
     assert.equal(result.exitCode, 0, result.stderr);
     const table = stdoutOf(result);
     assert.match(table, /^STARTED +BY +CONTAINER +BACKEND +AS +COMMAND +EXIT +DURATION$/m);
-    assert.match(table, new RegExp(`alice .* ${name} +docker +1000 +sh -c echo .* 3 +\\d+\\.\\ds`));
+    assert.match(table, new RegExp(`alice .* ${c.name} +docker +1000 +sh -c echo .* 3 +\\d+\\.\\ds`));
     assert.ok(table.includes('echo x\\x1b[31mred'), table);
     assert.ok(!table.includes('\x1b'), 'no raw escape reaches the terminal');
     const json = await cx(['audit', '--json'], { env });
@@ -92,16 +78,16 @@ describe('audit log (shared engine, cx as root)', () => {
     const target = path.join(dir, 'target-file');
     await writeFile(target, 'untouched\n');
     await symlink(target, path.join(logs, 'audit.jsonl'));
-    const before = await processes(id);
-    const r = await cx(['exec', name, '--', 'touch', '/tmp/should-not-run'], { env: { CX_AUDIT_LOG: path.join(logs, 'audit.jsonl') } });
+    const before = await containerProcesses(c.id);
+    const r = await cx(['exec', c.name, '--', 'touch', '/tmp/should-not-run'], { env: { CX_AUDIT_LOG: path.join(logs, 'audit.jsonl') } });
     assert.equal(r.exitCode, 1);
     assert.equal(
       r.stderr.split('\n')[0],
       `cx: audit log ${path.join(logs, 'audit.jsonl')}: is a symlink, refusing to write through it; no session is started without its audit record`,
     );
     assert.equal(await readFile(target, 'utf8'), 'untouched\n');
-    assert.deepEqual(await processes(id), before);
-    const ran = await execa('docker', ['exec', id, 'ls', '/tmp/should-not-run'], { reject: false });
+    assert.deepEqual(await containerProcesses(c.id), before);
+    const ran = await execa('docker', ['exec', c.id, 'ls', '/tmp/should-not-run'], { reject: false });
     assert.notEqual(ran.exitCode, 0, 'the command did not run');
   });
 
@@ -109,19 +95,19 @@ describe('audit log (shared engine, cx as root)', () => {
     const real = path.join(dir, 'real');
     await mkdir(real, { mode: 0o700 });
     await symlink(real, path.join(dir, 'linked'));
-    const r = await cx(['exec', name, '--', 'true'], { env: { CX_AUDIT_LOG: path.join(dir, 'linked', 'audit.jsonl') } });
+    const r = await cx(['exec', c.name, '--', 'true'], { env: { CX_AUDIT_LOG: path.join(dir, 'linked', 'audit.jsonl') } });
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /^cx: audit log .*linked\/audit\.jsonl: .*is not a directory \(a symlink or a file is in its place\)/m);
     const open = path.join(dir, 'open');
     await mkdir(open);
     await chmod(open, 0o750);
-    const g = await cx(['exec', name, '--', 'true'], { env: { CX_AUDIT_LOG: path.join(open, 'audit.jsonl') } });
+    const g = await cx(['exec', c.name, '--', 'true'], { env: { CX_AUDIT_LOG: path.join(open, 'audit.jsonl') } });
     assert.equal(g.exitCode, 1);
     assert.match(g.stderr, /has mode 750, expected 700/);
   });
 
   it('CX_AUDIT_LOG=off: sessions run without a log, and cx audit says there is none', async () => {
-    const r = await cx(['exec', name, '--', 'true'], { env: { CX_AUDIT_LOG: 'off' } });
+    const r = await cx(['exec', c.name, '--', 'true'], { env: { CX_AUDIT_LOG: 'off' } });
     assert.equal(r.exitCode, 0, r.stderr);
     const a = await cx(['audit'], { env: { CX_AUDIT_LOG: 'off' } });
     assert.equal(a.exitCode, 1);

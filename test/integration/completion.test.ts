@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine } from '../helpers/engine.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cx-completion-'));
 const script = (shell: string): string => {
@@ -81,15 +81,10 @@ describe('cx completion: generated from the command definition', () => {
 });
 
 describe('cx completion: live container names', () => {
-  const containers = new Containers();
-  let name = '';
-  before(async () => {
-    await requireEngine();
-    name = (await containers.run()).name;
-  });
-  after(() => containers.remove());
+  const c = suiteContainer();
 
   it('cx ls --quiet prints the names; bash and fish offer them as targets', () => {
+    const name = c.name;
     const names = execFileSync(CX_BIN, ['ls', '--quiet'], { encoding: 'utf8', timeout: 60_000 }).split('\n');
     assert.ok(names.includes(name), names.join(','));
     assert.deepEqual(bashComplete([CX_BIN, 'enter', name.slice(0, -2)]), [name]);

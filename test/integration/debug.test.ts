@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { after, before, describe, it } from 'node:test';
 import path from 'node:path';
 import { CX_BIN, cx, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { containerPid, Containers, requireEngine, TEST_IMAGE, type TestContainer } from '../helpers/engine.js';
 import { buildSleeper, scratchImage } from '../helpers/scratch-image.js';
 
@@ -202,15 +202,13 @@ describe('cx debug', () => {
 /** A frozen dockerd (a dedicated one): cx debug needs neither the daemon nor its API. */
 describe('cx debug with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
 
   before(async () => {
     await requireEngine();
     engine = await DedicatedEngine.start();
     web = await engine.run({ args: ['-e', 'GREETING=hello frozen'] });
-    const r = await cx(['ls'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    engine.freeze();
+    await engine.freezeAfterLs();
   });
   after(async () => {
     await engine?.stop();
@@ -238,7 +236,7 @@ describe('cx debug with the daemon frozen (SIGSTOP on a dedicated dockerd)', () 
 /** A container with a user namespace (a dedicated dockerd with --userns-remap): root inside is not root outside. */
 describe('cx debug in a container with a user namespace (dedicated dockerd --userns-remap)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
 
   before(async () => {
     await requireEngine();

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cx, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { cx, lsRows, text } from '../helpers/cx.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { requireEngine } from '../helpers/engine.js';
-
-interface Row {
-  id: string;
-  name: string;
-  state: string;
-  pid: number | null;
-  source: string;
-  backends: string[];
-}
 
 /**
  * --live-restore and a dockerd killed with SIGKILL (a dedicated engine): its containers keep
@@ -20,7 +11,7 @@ interface Row {
  */
 describe('with a dead daemon (--live-restore, SIGKILL on a dedicated dockerd)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
 
   before(async () => {
     await requireEngine();
@@ -47,7 +38,7 @@ describe('with a dead daemon (--live-restore, SIGKILL on a dedicated dockerd)', 
     const r = await cx(['ls', '--json'], { env: engine.env });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /^cx: warning: dockerd is dead /m);
-    const row = (JSON.parse(text(r)) as Row[]).find((x) => x.id === web.id);
+    const row = lsRows(r).find((x) => x.id === web.id);
     assert.ok(row, text(r));
     assert.equal(row.name, web.name);
     assert.equal(row.state, 'running');
@@ -70,7 +61,7 @@ describe('with a dead daemon (--live-restore, SIGKILL on a dedicated dockerd)', 
     assert.equal(pid, `true ${web.pid}`);
     const r = await cx(['ls', '--json'], { env: engine.env });
     assert.equal(r.stderr, '');
-    const row = (JSON.parse(text(r)) as Row[]).find((x) => x.id === web.id);
+    const row = lsRows(r).find((x) => x.id === web.id);
     assert.equal(row?.source, 'docker-api');
     assert.deepEqual(row?.backends.slice(0, 2), ['docker', 'runc']);
   });

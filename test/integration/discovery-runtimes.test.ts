@@ -11,6 +11,7 @@ import { Inventory } from '../../src/discovery/inventory.js';
 import { DockerClient } from '../../src/engine/docker-client.js';
 import { cx, text } from '../helpers/cx.js';
 import { Containers, containerPid, requireEngine, TEST_IMAGE, uniqueName } from '../helpers/engine.js';
+import { execRequest } from '../helpers/request.js';
 
 function collect(s: Session): Promise<{ out: string; code: number }> {
   let out = '';
@@ -120,15 +121,7 @@ describe('containerd k8s.io task bundles (fixture tree around a real container)'
       assert.equal(c.id, id);
       const backend = new RuncBackend();
       assert.deepEqual(backend.canEnter(c), { ok: true, reason: `runc state in ${path.join(dir, 'runc', 'k8s.io')}` });
-      const s = await backend.open(c, {
-        cmd: ['sh', '-c', 'echo $POD_ENV; cat /proc/self/cgroup | grep -c ' + id],
-        tty: false,
-        stdin: false,
-        user: '',
-        workdir: '',
-        env: [],
-        size: undefined,
-      });
+      const s = await backend.open(c, execRequest(['sh', '-c', 'echo $POD_ENV; cat /proc/self/cgroup | grep -c ' + id]));
       const r = await collect(s);
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, /^from-bundle\n[1-9]\d*\n$/);

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { CX_BIN, cx, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { CX_BIN, cx, lsRows, text } from '../helpers/cx.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { requireEngine } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
-
-interface Row {
-  id: string;
-  name: string;
-  state: string;
-  pid: number | null;
-  source: string;
-  sources: string[];
-  stale: string | null;
-  backends: string[];
-}
 
 /**
  * A SIGSTOPped dockerd (a dedicated one, never the shared engine): cx learns it is frozen, lists
@@ -23,8 +12,8 @@ interface Row {
  */
 describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
   let engine: DedicatedEngine;
-  let web: { id: string; name: string; pid: number };
-  let doomed: { id: string; name: string; pid: number };
+  let web: EngineContainer;
+  let doomed: EngineContainer;
 
   before(async () => {
     await requireEngine();
@@ -32,11 +21,8 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     web = await engine.run({ args: ['-e', 'GREETING=hello frozen', '-w', '/tmp'] });
     doomed = await engine.run();
     // While it answers: cx sees the engine through the API, and learns where it keeps its state.
-    const r = await cx(['ls', '--json'], { env: engine.env });
-    assert.equal(r.exitCode, 0, r.stderr);
-    const rows = JSON.parse(text(r)) as Row[];
-    assert.equal(rows.find((x) => x.id === web.id)?.source, 'docker-api');
-    engine.freeze();
+    const r = await engine.freezeAfterLs(() => cx(['ls', '--json'], { env: engine.env }));
+    assert.equal(lsRows(r).find((x) => x.id === web.id)?.source, 'docker-api');
   });
   after(async () => {
     await engine?.stop();
@@ -59,7 +45,7 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
     const r = await cx(['ls', '--json'], { env: engine.env, timeoutMs: 20_000 });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /^cx: warning: dockerd is frozen .*listing from on-disk and runtime state$/m);
-    const rows = JSON.parse(text(r)) as Row[];
+    const rows = lsRows(r);
     const row = rows.find((x) => x.id === web.id);
     assert.ok(row, text(r));
     assert.equal(row.name, web.name);
@@ -146,14 +132,14 @@ describe('with the daemon frozen (SIGSTOP on a dedicated dockerd)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const r = await cx(['ls', '--all', '--json'], { env: engine.env });
-    const row = (JSON.parse(text(r)) as Row[]).find((x) => x.id === doomed.id);
+    const row = lsRows(r).find((x) => x.id === doomed.id);
     assert.ok(row, text(r));
     assert.equal(row.state, 'exited');
     assert.equal(row.pid, null);
     assert.ok(row.stale, 'the record should say why it is stale');
     assert.deepEqual(row.backends, []);
     const running = await cx(['ls', '--json'], { env: engine.env });
-    assert.ok(!(JSON.parse(text(running)) as Row[]).some((x) => x.id === doomed.id));
+    assert.ok(!lsRows(running).some((x) => x.id === doomed.id));
     const ex = await cx(['exec', doomed.name, '--', 'true'], { env: engine.env });
     assert.equal(ex.exitCode, 1, ex.stderr);
     assert.match(ex.stderr, new RegExp(`^cx: container ${doomed.name} is not running`, 'm'));

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CX_BIN } from '../helpers/cx.js';
-import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 /** Run bin/cx as nobody:nogroup with no supplementary groups. */
 function asNobody(args: string[]) {
@@ -19,13 +19,7 @@ function asNobody(args: string[]) {
 }
 
 describe('not root and not in the docker group', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-  before(async () => {
-    await requireEngine();
-    c = await containers.run();
-  });
-  after(() => containers.remove());
+  const c = suiteContainer();
 
   for (const args of [['ls'], ['exec', '<c>', '--', 'true'], ['env', '<c>']]) {
     it(`cx ${args[0]}: one line saying permission denied on the socket, with the way out, exit 1`, async () => {

@@ -5,18 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { cx, text } from '../helpers/cx.js';
-import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { suiteContainer, suiteContainers } from '../helpers/suite.js';
 
 describe('nsenter helper: faults', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-  before(async () => {
-    await requireEngine();
-    c = await containers.run();
-  });
-  after(() => containers.remove());
+  const containers = suiteContainers();
+  const c = suiteContainer({}, containers);
 
   it("passes on the command's exit status when it stops reading input cx is still sending (no death by SIGPIPE)", async () => {
     const input = Buffer.alloc(20 * 1024 * 1024);

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { CX_BIN, cx, text } from '../helpers/cx.js';
 import { Containers, requireEngine, TEST_IMAGE, uniqueName } from '../helpers/engine.js';
 import { PtyRun } from '../helpers/pty.js';
+import { suiteContainers } from '../helpers/suite.js';
 
 const FD_RACE_SOURCE = fileURLToPath(new URL('../../../test/fixtures/fd-race.c', import.meta.url));
 
@@ -90,9 +91,7 @@ describe('nsenter helper: no host file descriptor reaches the container', () => 
 });
 
 describe("nsenter helper: the session's stdin without input is the container's /dev/null", () => {
-  const containers = new Containers();
-  before(requireEngine);
-  after(() => containers.remove());
+  const containers = suiteContainers();
 
   it("not the host's node, which the container's root could reopen through /proc/<pid>/fd/0 and chmod", async () => {
     const c = await containers.run();

@@ -10,7 +10,9 @@ import { readlink, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, cx, text } from '../helpers/cx.js';
-import { containerPid, Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { containerPid, Containers, requireEngine } from '../helpers/engine.js';
+import { execRequest } from '../helpers/request.js';
+import { suiteContainer, suiteContainers } from '../helpers/suite.js';
 import { pidsUsage } from '../../src/host/pids.js';
 
 const nsenter = (args: string[], opts: Parameters<typeof cx>[1] = {}) => cx(['exec', '--backend', 'nsenter', ...args], opts);
@@ -31,16 +33,9 @@ const CONFINEMENT =
   'cat /proc/self/cgroup; ls /proc/self/fd; cat /proc/self/limits; umask; cat /proc/self/oom_score_adj';
 
 describe('nsenter backend: parity with docker exec', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-
-  before(async () => {
-    await requireEngine();
-    c = await containers.run({
-      args: ['-e', 'SPACES=a value with  spaces', '-e', 'EQUALS=k=v=w', '-e', 'MULTI=line1\nline2', '-w', '/tmp'],
-    });
+  const c = suiteContainer({
+    args: ['-e', 'SPACES=a value with  spaces', '-e', 'EQUALS=k=v=w', '-e', 'MULTI=line1\nline2', '-w', '/tmp'],
   });
-  after(() => containers.remove());
 
   it("is in every one of the container init's namespaces", async () => {
     const pid = await containerPid(c.id);
@@ -87,9 +82,7 @@ describe('nsenter backend: parity with docker exec', () => {
 });
 
 describe('nsenter backend: confinement parity with docker exec', () => {
-  const containers = new Containers();
-  before(requireEngine);
-  after(() => containers.remove());
+  const containers = suiteContainers();
 
   const cases: Array<{ what: string; args: string[]; expect?: RegExp }> = [
     { what: 'a default container', args: [], expect: /CapBnd:\s+00000000a80425fb/ },
@@ -169,9 +162,7 @@ describe('nsenter backend: confinement parity with docker exec', () => {
 });
 
 describe('nsenter backend: environment records', () => {
-  const containers = new Containers();
-  before(requireEngine);
-  after(() => containers.remove());
+  const containers = suiteContainers();
 
   it("applies baseimage-docker's /etc/container_environment, and --sources marks what differs", async () => {
     const setup =
@@ -244,7 +235,7 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const { NsenterBackend } = await import('../../src/backends/nsenter/backend.js');
     const record = await containerRecord(c.id);
     await execa('docker', ['stop', '-t', '0', c.id]);
-    await assert.rejects(new NsenterBackend().open(record, request(['true'])), (e: Error) => {
+    await assert.rejects(new NsenterBackend().open(record, execRequest(['true'])), (e: Error) => {
       assert.equal(e.name, 'NotRunningError');
       assert.match(e.message, /gone|exited|not in the container's cgroup/);
       return true;
@@ -256,7 +247,7 @@ describe('nsenter backend: hostile containers and stale targets', () => {
     const { NsenterBackend } = await import('../../src/backends/nsenter/backend.js');
     const record = await containerRecord(c.id);
     const stale = { ...record, oci: { binary: 'runc' as const, root: '/nonexistent', bundle: undefined, pidStart: 1 } };
-    await assert.rejects(new NsenterBackend().open(stale, request(['true'])), /another process/);
+    await assert.rejects(new NsenterBackend().open(stale, execRequest(['true'])), /another process/);
     // The helper checks again through its pidfd, whatever cx told it.
     const { findHelper } = await import('../../src/backends/nsenter/helper-path.js');
     const helper = findHelper();
@@ -323,10 +314,6 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
 function ownStart(): string {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
-}
-
-function request(cmd: string[]) {
-  return { cmd, tty: false, stdin: false, user: '', workdir: '', env: [], size: undefined };
 }
 
 /** A Container record built from docker inspect (what discovery would give). */

@@ -4,21 +4,14 @@
  * answers, and in lines that echo DOCKER_HOST.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { cx, text } from '../helpers/cx.js';
-import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
+import { suiteContainer } from '../helpers/suite.js';
 
 const RAW = /[\u001b\u202e\u2028\u2029]/;
 
 describe('output hygiene', () => {
-  const containers = new Containers();
-  let c: TestContainer;
-
-  before(async () => {
-    await requireEngine();
-    c = await containers.run({ args: ['-e', 'TRICK=evil\u202etxt.sh', '-e', 'SEP=a\u2028b'] });
-  });
-  after(() => containers.remove());
+  const c = suiteContainer({ args: ['-e', 'TRICK=evil\u202etxt.sh', '-e', 'SEP=a\u2028b'] });
 
   it('cx env escapes bidi overrides and line separators in values', async () => {
     const r = await cx(['env', c.name]);

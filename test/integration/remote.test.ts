@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { cx, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { cx, lsRows, text } from '../helpers/cx.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { freePort, Sshd } from '../helpers/sshd.js';
 
@@ -50,7 +50,7 @@ describe('remote hosts over ssh (-H)', () => {
     const st = await execa('sh', ['-c', `stat -c '%u %a' ${CACHE} ${CACHE}/*/ ${CACHE}/*/cx`]);
     assert.deepEqual([...new Set(st.stdout.split('\n'))], ['0 700']);
     const j = await remote(['ls', '--json']);
-    const rows = JSON.parse(text(j)) as { name: string; host: string; backends: string[] }[];
+    const rows = lsRows(j);
     const row = rows.find((x) => x.name === c.name);
     assert.equal(row?.host, sshd.url);
     assert.ok(row?.backends.includes('docker'));
@@ -112,7 +112,7 @@ describe('remote hosts over ssh (-H)', () => {
     await writeFile(second.path('authorized_keys'), await readFile(sshd.path('user_key.pub')), { mode: 0o600 });
     const r = await cx(['ls', '--json', '-H', sshd.url, '-H', second.url, '-H', dead], { env: { ...sshd.env, CX_SSH_TIMEOUT_MS: '4000' } });
     assert.equal(r.exitCode, 1, r.stderr);
-    const rows = JSON.parse(text(r)) as { name: string; host: string }[];
+    const rows = lsRows(r);
     const hosts = new Set(rows.filter((x) => x.name === c.name).map((x) => x.host));
     assert.deepEqual([...hosts].sort(), [sshd.url, second.url].sort());
     const errs = r.stderr.split('\n').filter((l) => l.startsWith('cx: '));
@@ -218,7 +218,7 @@ describe('remote hosts over ssh (-H)', () => {
         const warnings = ls.stderr.split('\n').filter(Boolean);
         assert.equal(warnings.length, 1, ls.stderr);
         assert.match(warnings[0] ?? '', /is not a root-owned 0700 directory: not using it; using the remote Engine API over ssh instead/);
-        const row = (JSON.parse(text(ls)) as { name: string; backends: string[]; host: string }[]).find((x) => x.name === c.name);
+        const row = lsRows(ls).find((x) => x.name === c.name);
         assert.deepEqual(row?.backends, ['docker'], 'only the docker backend reaches a remote engine');
         const data = randomBytes(256 * 1024);
         const cat = await fresh(sshd.url, sshd.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], { input: data });
@@ -282,14 +282,12 @@ describe('remote hosts over ssh (-H)', () => {
 
   describe('with the remote host’s dockerd frozen', () => {
     let engine: DedicatedEngine;
-    let web: { id: string; name: string; pid: number };
+    let web: EngineContainer;
     before(async () => {
       engine = await DedicatedEngine.start();
       web = await engine.run({ args: ['-e', 'FROZEN_MARK=still-here'] });
       // While it answers, the remote cx learns where that engine keeps its state.
-      const r = await remote(['ls'], { env: { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` } });
-      assert.equal(r.exitCode, 0, r.stderr);
-      engine.freeze();
+      await engine.freezeAfterLs(() => remote(['ls'], { env: { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` } }));
     });
     after(async () => {
       await engine?.stop();
@@ -299,7 +297,7 @@ describe('remote hosts over ssh (-H)', () => {
       const env = { CX_REMOTE_DOCKER_HOST: `unix://${engine.socket}` };
       const ls = await remote(['ls', '--json'], { env });
       assert.equal(ls.exitCode, 0, ls.stderr);
-      const row = (JSON.parse(text(ls)) as { name: string; source: string; backends: string[] }[]).find((x) => x.name === web.name);
+      const row = lsRows(ls).find((x) => x.name === web.name);
       assert.ok(row, text(ls));
       assert.notEqual(row.source, 'docker-api');
       assert.match(ls.stderr, /frozen/);

@@ -12,18 +12,12 @@ import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
 import { bareContainer } from '../../src/discovery/types.js';
 import { procProcesses } from '../../src/tui/data/processes.js';
 import { trustedDaemonPid, trustedDir } from '../../src/host/trust.js';
-import { CX_BIN, cx, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { CX_BIN, cx, lsRows, text } from '../helpers/cx.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { Containers, requireEngine } from '../helpers/engine.js';
 
 const ATTACKER = 'cxtrustatk';
 const ROOTS_CACHE = '/run/cx/engines.json';
-
-interface Row {
-  id: string;
-  name: string;
-  state: string;
-}
 
 /** An unprivileged account for the attacker (created here when missing, removed after). */
 async function attackerAccount(): Promise<{ uid: number; gid: number; created: boolean }> {
@@ -89,7 +83,7 @@ describe('a fake dockerd run by an unprivileged user', () => {
   let cgroupDir: string | undefined;
   let fakeId: string;
   const fakeName = `cxatk-evil-${process.pid}`;
-  let web: { id: string; name: string; pid: number };
+  let web: EngineContainer;
   let proof: string;
 
   const asAttacker = (cmd: string[], input?: boolean): ResultPromise =>
@@ -244,7 +238,7 @@ describe('a fake dockerd run by an unprivileged user', () => {
 
     it('cx ls lists the real engine from its remembered state, none of the fabricated containers', async () => {
       const r = await cx(['ls', '--all', '--json'], { env: engine.env, timeoutMs: 30_000 });
-      const rows = r.exitCode === 0 ? (JSON.parse(text(r)) as Row[]) : [];
+      const rows = r.exitCode === 0 ? lsRows(r) : [];
       assert.ok(!rows.some((x) => x.id === fakeId || x.name === fakeName), text(r));
       assert.ok(
         rows.some((x) => x.id === web.id),

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cx, text } from '../helpers/cx.js';
+import { cx, lsRows, text } from '../helpers/cx.js';
 import { Containers, requireEngine } from '../helpers/engine.js';
 
 /**
@@ -62,7 +62,7 @@ describe('a slow dockerd (answers, late)', () => {
     const ls = await cx(['ls', '--json'], { env, timeoutMs: 60_000 });
     assert.equal(ls.exitCode, 0, ls.stderr);
     assert.doesNotMatch(ls.stderr, /frozen/);
-    const rows = JSON.parse(text(ls)) as Array<{ id: string; source: string }>;
+    const rows = lsRows(ls);
     assert.equal(rows.find((r) => r.id === c.id)?.source, 'docker-api');
   });
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { cx, text } from '../helpers/cx.js';
+import { cx, lsRows, text } from '../helpers/cx.js';
 import { containerPid, Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
 import { SshKeys, startSshdContainer, waitListening } from '../helpers/sshd.js';
 import { backendContract } from './contract.js';
@@ -57,7 +57,7 @@ describe('--backend ssh: detection, identity, host keys', () => {
 
   it('ls lists ssh among the backends of a container whose sshd listens, and only there', async () => {
     const r = await cx(['ls', '--json']);
-    const rows = JSON.parse(text(r)) as { name: string; backends: string[] }[];
+    const rows = lsRows(r);
     assert.ok(rows.find((x) => x.name === c.name)?.backends.includes('ssh'), text(r));
     assert.ok(!rows.find((x) => x.name === plain.name)?.backends.includes('ssh'));
   });

@@ -3,19 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cx, text } from '../helpers/cx.js';
-import { DedicatedEngine } from '../helpers/dedicated-engine.js';
+import { cx, lsRows, text } from '../helpers/cx.js';
+import { DedicatedEngine, type EngineContainer } from '../helpers/dedicated-engine.js';
 import { requireEngine } from '../helpers/engine.js';
-
-interface Row {
-  id: string;
-  name: string;
-  state: string;
-  pid: number | null;
-  source: string;
-  stuck: string | null;
-  backends: string[];
-}
 
 function parentOf(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -29,8 +19,8 @@ function parentOf(pid: number): number {
  */
 describe('one container wedged in a live dockerd', () => {
   let engine: DedicatedEngine;
-  let fine: { id: string; name: string; pid: number };
-  let wedged: { id: string; name: string; pid: number };
+  let fine: EngineContainer;
+  let wedged: EngineContainer;
   let shim = 0;
   let hung: ResultPromise | undefined;
 
@@ -74,7 +64,7 @@ describe('one container wedged in a live dockerd', () => {
     const r = await cx(['ls', '--json', '--debug'], { env: engine.env, timeoutMs: 30_000 });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /^cx: debug: api GET \S*\/containers\/[0-9a-f]{64}\/json/m, r.stderr);
-    const rows = JSON.parse(text(r)) as Row[];
+    const rows = lsRows(r);
     for (const c of [fine, wedged]) {
       const row = rows.find((x) => x.id === c.id);
       assert.ok(row, text(r));

@@ -9,6 +9,7 @@ import { UsageError } from '../../src/errors.js';
 import { forwardedEnv } from '../../src/remote/run.js';
 import { shQuote } from '../../src/remote/ssh.js';
 import { parseHost, selectHosts, takeHostArgs } from '../../src/remote/target.js';
+import { execRequest } from '../helpers/request.js';
 
 describe('remote host selection', () => {
   it('parses ssh://[user@]host[:port] and refuses anything else in one line', () => {
@@ -83,16 +84,7 @@ describe('remote host selection', () => {
 });
 
 describe('ssh backend: the command line its sshd runs', () => {
-  const req = (over: Partial<ExecRequest>): ExecRequest => ({
-    cmd: ['sh'],
-    tty: true,
-    stdin: true,
-    user: '',
-    workdir: '',
-    env: [],
-    size: undefined,
-    ...over,
-  });
+  const req = (over: Partial<ExecRequest>): ExecRequest => execRequest(['sh'], { tty: true, stdin: true, ...over });
 
   it('is no command at all for the automatic login shell, so the sshd starts the login', () => {
     assert.equal(remoteCommand(req({ login: true, env: ['TERM=xterm'] })), undefined);
