@@ -1,9 +1,10 @@
 import { execFile, spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { sshSaid } from '../backends/ssh/session.js';
+import { sshSaid } from '../backends/ssh/said.js';
 import { CxError } from '../errors.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import type { RemoteHost } from './target.js';
@@ -146,8 +147,8 @@ export function capture(
     // must not keep us waiting. But what ssh wrote just before exiting may not have been read yet
     // (on a loaded host its error line arrived after 'exit', and a refused connection read as
     // "ssh failed with exit code 255"): wait for both pipes to end, for at most 500 ms.
-    const ended = (stream: NodeJS.ReadableStream | null): Promise<void> =>
-      stream && !(stream as { readableEnded?: boolean }).readableEnded
+    const ended = (stream: Readable | null): Promise<void> =>
+      stream && !stream.readableEnded
         ? new Promise((r) => {
             stream.once('end', r);
             stream.once('close', r);

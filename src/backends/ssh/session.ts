@@ -3,6 +3,7 @@ import type * as Pty from 'node-pty';
 import { CxError } from '../../errors.js';
 import { sanitize } from '../../util/sanitize.js';
 import { ProcessSession } from '../process-session.js';
+import { sshSaid } from './said.js';
 import type { TermSize } from '../types.js';
 
 /** ssh exits 255 when it could not connect, authenticate or verify the host key. */
@@ -123,18 +124,4 @@ export function sshStartError(text: string, container: string): CxError {
     exitCode: 255,
     hint: 'see `cx doctor <target>`: is its sshd listening?',
   });
-}
-
-/**
- * ssh's last `count` meaningful stderr lines on one line: blank lines and the '@' frame of its
- * warnings dropped, and the `ssh: ` ssh puts before its own words (callers say "(ssh: ...)"). Raw:
- * sanitize before printing.
- */
-export function sshSaid(stderr: string, count: number): string {
-  return stderr
-    .split(/\r?\n/)
-    .map((l) => l.trim().replace(/^ssh: /, ''))
-    .filter((l) => l !== '' && !/^@+$/.test(l) && !/^@ *WARNING/.test(l))
-    .slice(-count)
-    .join('; ');
 }
