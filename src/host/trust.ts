@@ -122,7 +122,11 @@ export function socketInodes(socketPath: string, procRoot = '/proc'): Set<string
   } catch {
     return out;
   }
+  // A host has hundreds of bound sockets: only those with the wanted file name have their directory
+  // resolved (a realpath each), not every line.
+  const tail = `/${path.basename(want)}`;
   for (const line of text.split('\n').slice(1)) {
+    if (!line.endsWith(tail)) continue;
     const f = line.trim().split(/\s+/);
     // Num RefCount Protocol Flags Type St Inode Path
     if (f.length < 8 || !f[7]?.startsWith('/')) continue;
@@ -160,7 +164,9 @@ export function trustedDaemonPid(pid: number, socketPath: string, procRoot = '/p
   if (inodes.size === 0) return { ok: false, reason: `no process listens on ${socketPath}` };
   let fds: string[];
   try {
-    fds = readdirSync(`${base}/fd`);
+    // Numerically: a daemon's listening sockets are among its first fds, and readdir's order
+    // ("0", "1", "10", "100", ...) would read the links of hundreds of others first.
+    fds = readdirSync(`${base}/fd`).sort((a, b) => Number(a) - Number(b));
   } catch (err) {
     return { ok: false, reason: `process ${pid}: its fds cannot be read (${errCode(err)})` };
   }
