@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256, sha256Hex } from '../util/crypto.js';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -35,15 +35,15 @@ export function embeddedAssetPath(name: AssetName): string {
   const bytes = asset(name);
   const dir = ensureCacheDir();
   const file = path.join(dir, name);
-  if (!matches(file, sha256(bytes))) writeAtomically(dir, name, bytes);
+  if (!matches(file, sha256Hex(bytes))) writeAtomically(dir, name, bytes);
   placed.set(name, file);
   return file;
 }
 
 /** The cache directory, without creating it: /run/cx/<version>-<hash> for root. */
 export function assetCacheDir(version: string): string {
-  const hash = createHash('sha256');
-  for (const name of NAMES) hash.update(name).update(sha256(asset(name)));
+  const hash = sha256();
+  for (const name of NAMES) hash.update(name).update(sha256Hex(asset(name)));
   const leaf = `${version}-${hash.digest('hex').slice(0, 16)}`;
   return path.join(cacheRoot(), leaf);
 }
@@ -86,10 +86,6 @@ function asset(name: AssetName): Uint8Array {
   return typeof raw === 'string' ? Buffer.from(raw) : new Uint8Array(raw);
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Whether `file` is a regular file we own, writable only by us, whose content has hash `want`. */
 function matches(file: string, want: string): boolean {
   let fd: number;
@@ -101,7 +97,7 @@ function matches(file: string, want: string): boolean {
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return false;
-    const hash = createHash('sha256');
+    const hash = sha256();
     const buf = Buffer.alloc(64 * 1024);
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
     return hash.digest('hex') === want;

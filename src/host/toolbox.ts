@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomHex, sha256, sha256Hex } from '../util/crypto.js';
 import {
   chmodSync,
   closeSync,
@@ -154,7 +154,7 @@ export function defaultToolbox(): Toolbox {
       `cx debug has no toolbox: ${t.busyboxWhy}`,
       'install busybox-static, or give --toolbox DIR (static binaries) or --image REF',
     );
-  const key = createHash('sha256');
+  const key = sha256();
   for (const f of [t.busybox, t.strace]) {
     if (!f) continue;
     const st = statSync(f);
@@ -170,7 +170,7 @@ export function defaultToolbox(): Toolbox {
     description: `busybox from ${t.busybox}${strace}`,
   };
   if (existsSync(path.join(dir, '.complete'))) return toolbox;
-  const tmp = path.join(CACHE_DIR, `.toolbox-${randomBytes(6).toString('hex')}`);
+  const tmp = path.join(CACHE_DIR, `.toolbox-${randomHex(6)}`);
   try {
     mkdirSync(path.join(tmp, 'bin'), { recursive: true, mode: 0o755 });
     // Whatever root's umask: the session may run as any user of the container.
@@ -297,7 +297,7 @@ export function imageLayers(ref: string, dataRoot: string): { name: string; laye
   const layers: string[] = [];
   let chain = '';
   for (const diff of diffIds as string[]) {
-    chain = chain === '' ? diff : `sha256:${createHash('sha256').update(`${chain} ${diff}`).digest('hex')}`;
+    chain = chain === '' ? diff : `sha256:${sha256Hex(`${chain} ${diff}`)}`;
     const rec = path.join(imageDir, 'layerdb/sha256', chain.slice(7));
     let cache: string;
     try {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/crypto.js';
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,7 @@ export function localExecutable(cacheDir: string): LocalExecutable | undefined {
     // first use of this build
   }
   if (!sha256) {
-    sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    sha256 = sha256Hex(readFileSync(file));
     writeFileSync(memo, `${sha256}\n`, { mode: 0o600 });
   }
   return { file, sha256, size: st.size };

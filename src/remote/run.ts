@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { CxError } from '../errors.js';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/crypto.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureRemoteCx, guardedCommand, localExecutable, remotePath, type LocalExecutable } from './carry.js';
@@ -67,7 +67,7 @@ function executable(host: RemoteHost, s: SshSettings): LocalExecutable {
  * lived. It holds the connection's control socket (when ssh -G named one in that directory).
  */
 function memoFile(s: SshSettings, host: RemoteHost, file: string): string {
-  return path.join(s.controlDir, `placed-${createHash('sha256').update(`${host.label}\0${file}`).digest('hex').slice(0, 16)}`);
+  return path.join(s.controlDir, `placed-${sha256Hex(`${host.label}\0${file}`).slice(0, 16)}`);
 }
 
 /** The connection of the mark is still up: its control socket answers (or, without one, `ssh -O check`). */

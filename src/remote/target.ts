@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/crypto.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -99,7 +99,7 @@ export function dockerContextHost(env: NodeJS.ProcessEnv): string | undefined {
   }
   if (!name || name === 'default') return undefined;
   try {
-    const dir = createHash('sha256').update(name).digest('hex');
+    const dir = sha256Hex(name);
     const meta = JSON.parse(readFileSync(path.join(configDir, 'contexts', 'meta', dir, 'meta.json'), 'utf8')) as {
       Endpoints?: { docker?: { Host?: string } };
     };

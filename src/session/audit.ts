@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/crypto.js';
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,7 +118,7 @@ export class AuditLog {
 
   /** Record a session's start; the returned observer records its end. */
   started(start: AuditStart): AuditSession {
-    const session = randomBytes(8).toString('hex');
+    const session = randomHex(8);
     const began = Date.now();
     this.append({ time: new Date(began).toISOString(), event: 'start', session, by: invoker(this.env), host: os.hostname(), ...start });
     return new AuditSession(this, session, began);
