@@ -8,6 +8,7 @@ import type { DockerRoots } from '../host/docker-roots.js';
 import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import { trustedDir } from '../host/trust.js';
+import { readRootMemo, writeRootMemo } from '../host/root-memo.js';
 import type { Container, ContainerState, Warn } from './types.js';
 import { isUp } from './container-state.js';
 
@@ -74,17 +75,39 @@ export async function readDiskRecord(roots: Pick<DockerRoots, 'dataRoot' | 'exec
 const FIND_BATCH = 16;
 
 /**
+ * Which id each name had when it was last looked up without the daemon, per data-root: the next
+ * lookup of that name reads one record instead of every container's (a hundred files on a busy
+ * host). The record is checked as if it had been found by the scan (its id and its name), so a
+ * stale entry (the container renamed or removed) costs only the scan it would have made anyway.
+ */
+export const NAMES_MEMO = '/run/cx/names.json';
+/** Names remembered per data-root: the most recently looked up. */
+const NAMES_KEPT = 64;
+type NamesMemo = Record<string, Record<string, string>>;
+
+/**
  * The container a full id or an exact name names, from the data-root alone: a full id's directory
  * is read directly; a name is looked for in the config.v2.json files (parsed, nothing else) until
  * found, and only that container's runtime state and PID are checked. undefined when neither
  * matches (the caller then resolves against the whole listing: id prefixes, other runtimes).
  */
-export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, typed: string): Promise<Container | undefined> {
+export async function findOnDisk(
+  roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>,
+  typed: string,
+  opts: { namesMemo?: string } = {},
+): Promise<Container | undefined> {
   if (!trustedDir(roots.dataRoot).ok) return undefined;
   const dir = path.join(roots.dataRoot, 'containers');
   if (isFullId(typed.toLowerCase())) {
     const id = typed.toLowerCase();
     return readOne(dir, id, roots.execRoot).catch(() => undefined);
+  }
+  const memoFile = opts.namesMemo ?? NAMES_MEMO;
+  const memo = readRootMemo<NamesMemo>(memoFile, () => undefined);
+  const known = memo[roots.dataRoot]?.[typed];
+  if (typeof known === 'string' && isFullId(known)) {
+    const c = await readOne(dir, known, roots.execRoot).catch(() => undefined);
+    if (c?.name === typed) return c;
   }
   const names = (await readdir(dir).catch(() => [] as string[])).filter(isFullId);
   // A few files at a time (not one await per file), and a file whose text cannot hold the name is
@@ -103,10 +126,20 @@ export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot
       } catch {
         continue;
       }
-      if (cfg.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) return readOne(dir, id, roots.execRoot).catch(() => undefined);
+      if (cfg.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) {
+        const found = await readOne(dir, id, roots.execRoot).catch(() => undefined);
+        if (found) rememberName(memoFile, memo, roots.dataRoot, typed, id);
+        return found;
+      }
     }
   }
   return undefined;
+}
+
+function rememberName(file: string, memo: Partial<NamesMemo>, dataRoot: string, name: string, id: string): void {
+  const names = Object.entries(memo[dataRoot] ?? {}).filter(([n]) => n !== name);
+  const kept = Object.fromEntries([...names.slice(-(NAMES_KEPT - 1)), [name, id]]);
+  writeRootMemo(file, { ...memo, [dataRoot]: kept }, () => undefined);
 }
 
 /**

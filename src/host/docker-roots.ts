@@ -1,7 +1,7 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { listPids, readCmdline, readStat } from './proc.js';
-import { privateDirProblem } from '../util/private-dir.js';
+import { readRootMemo, writeRootMemo, type Note } from './root-memo.js';
 import { canonicalSocket, trustedDaemonPid, trustedDir, trustedFile } from './trust.js';
 import { readFile } from 'node:fs/promises';
 
@@ -84,9 +84,6 @@ function readDaemonJson(file: string, note: Note): DaemonJson {
 async function canonical(p: string): Promise<string> {
   return Promise.resolve(canonicalSocket(p));
 }
-
-/** Why cx did not believe something (shown under --debug). */
-type Note = (line: string) => void;
 
 /** Does a daemon with these hosts listen on `socket`? No -H at all (or fd://) means the default socket. */
 async function servesSocket(hosts: readonly string[], socket: string): Promise<boolean> {
@@ -235,74 +232,18 @@ export async function locateDockerRoots(
 
 type Cache = Record<string, { dataRoot: string; execRoot: string }>;
 
-/**
- * The cache's directory, when it is what cx made: a real directory (not a symlink), root-owned,
- * mode 0700, in a trusted parent. Anything else was made by someone else: refuse it, never chmod it.
- */
-function cacheDirOk(dir: string, note: Note): boolean {
-  const problem = privateDirProblem(dir, 0);
-  if (problem) {
-    note(`not using ${dir}: it must be a root-owned directory of mode 0700 (${problem})`);
-    return false;
-  }
-  const parent = trustedDir(path.dirname(dir));
-  if (!parent.ok) note(`not using ${dir}: ${parent.reason}`);
-  return parent.ok;
+function readCache(file: string, note: Note): Partial<Cache> {
+  return readRootMemo<Cache>(file, note);
 }
 
-function readCache(file: string, note: Note): Cache {
-  if (!cacheDirOk(path.dirname(file), note)) return {};
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') note(`not using ${file}: ${(err as NodeJS.ErrnoException).code}`);
-    return {};
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== 0 || (st.mode & 0o077) !== 0) {
-      note(`not using ${file}: it must be a root-owned file of mode 0600`);
-      return {};
-    }
-    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as unknown;
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Cache) : {};
-  } catch {
-    return {};
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Remember a trusted daemon's roots: written whole (tmp + rename), 0600, never through a symlink. */
+/** Remember a trusted daemon's roots (root's cx only; see root-memo.ts). */
 function remember(file: string, socket: string, roots: DockerRoots, note: Note): void {
-  if (process.getuid?.() !== 0) return; // only root's cx keeps (and believes) the cache
-  const dir = path.dirname(file);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return;
-  }
-  if (!cacheDirOk(dir, note)) return;
+  if (process.getuid?.() !== 0) return;
   const cache = readCache(file, note);
   const key = canonicalSocket(socket);
   const prev = cache[key];
   if (prev && prev.dataRoot === roots.dataRoot && prev.execRoot === roots.execRoot) return;
-  cache[key] = { dataRoot: roots.dataRoot, execRoot: roots.execRoot };
-  const tmp = `${file}.${process.pid}`;
-  try {
-    rmSync(tmp, { force: true });
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, JSON.stringify(cache));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch {
-    // Best effort: the cache only helps when the daemon dies later.
-    rmSync(tmp, { force: true });
-  }
+  writeRootMemo(file, { ...cache, [key]: { dataRoot: roots.dataRoot, execRoot: roots.execRoot } }, note);
 }
 
 /**
