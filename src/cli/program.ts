@@ -18,7 +18,25 @@ import type { Done } from './commands/done.js';
 
 export type { Done };
 
-export function buildProgram(ctx: Context, done: Done): Command {
+/** The commands, by the name (or alias) that invokes them; completion and man take the whole program. */
+const COMMANDS: ReadonlyArray<readonly [names: readonly string[], make: (ctx: Context, done: Done) => Command]> = [
+  [['ls', 'ps'], lsCommand],
+  [['exec'], execCommand],
+  [['enter'], enterCommand],
+  [['debug'], debugCommand],
+  [['env'], envCommand],
+  [['doctor'], doctorCommand],
+  [['ui'], uiCommand],
+  [['replay'], replayCommand],
+  [['audit'], auditCommand],
+];
+
+/**
+ * The program with every command, or, with `only` (the command argv invokes), with that one alone:
+ * defining all eleven costs a few ms that a plain `cx exec` would pay for nothing. Help, usage errors
+ * and completion, which list the others, get the whole program.
+ */
+export function buildProgram(ctx: Context, done: Done, only?: string): Command {
   const program = new Command('cx')
     .description(
       'Get into running containers: docker exec when the daemon answers, the runtime (runc) or the namespaces (nsenter) when it does not.',
@@ -46,19 +64,9 @@ Examples:
 
 Targets: a full id, a unique id prefix, or a name (with or without the leading '/').`,
     );
-  for (const make of [
-    lsCommand,
-    execCommand,
-    enterCommand,
-    debugCommand,
-    envCommand,
-    doctorCommand,
-    uiCommand,
-    replayCommand,
-    auditCommand,
-  ]) {
-    program.addCommand(make(ctx, done));
-  }
+  const one = only === undefined ? undefined : COMMANDS.find(([names]) => names.includes(only));
+  for (const [, make] of one ? [one] : COMMANDS) program.addCommand(make(ctx, done));
+  if (one) return program;
   program.addCommand(completionCommand(program, ctx, done));
   program.addCommand(manCommand(program, ctx, done));
   return program;
@@ -111,7 +119,9 @@ export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts
   if (remote) argv = remote.rest;
   const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts, opts.engineOnly === true);
   let code = 0;
-  const program = buildProgram(ctx, (c) => (code = c));
+  // The command named first (cx's own options are flags without values once -H is taken out).
+  const first = argv.find((a) => !a.startsWith('-'));
+  const program = buildProgram(ctx, (c) => (code = c), first);
   const commands = [program, ...program.commands];
   for (const c of commands) {
     c.exitOverride().configureOutput({
