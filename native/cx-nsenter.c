@@ -31,7 +31,9 @@
  *     master, cx's control and status pipes, the signalfd and the relays' sockets. Two pipes to the
  *     helper itself survive, both close-on-exec: the start signal (read once, then closed) and the
  *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
- *     nothing the container could use. A debug session (I7) also keeps the toolbox's detached,
+ *     nothing the container could use. With --user-on-fd3 the child reads the session's user and
+ *     environment after the start signal from memory shared with the parent (mapped before the fork,
+ *     written by the parent before the signal, never after), not from a descriptor. A debug session (I7) also keeps the toolbox's detached,
  *     read-only mount (a handle that leads nowhere but the toolbox); right after the start signal
  *     it is moved into the session's own mount namespace and closed. The session's 0-2 are pipes or a pty slave from the
  *     container's own devpts; where cx had nothing to give (a host /dev/null), the child swaps in
@@ -79,13 +81,17 @@
  *     (open_tree with AT_SYMLINK_NOFOLLOW; a symlink is recreated, not resolved).
  *
  * Usage (only ever run by cx):
- *   cx-nsenter exec  --pid P --start T --id ID --uid U --gid G [--groups a,b] --cwd DIR
+ *   cx-nsenter exec  --pid P --start T --id ID (--uid U --gid G [--groups a,b] | --user-on-fd3) --cwd DIR
  *                    --cap-bnd X --cap-eff X --cap-prm X --cap-inh X --cap-amb X [--nnp] [--seccomp]
  *                    [--tty --rows R --cols C] [--umask OCT] [--oom N] [--rlimit RES:SOFT:HARD]... [--detach]
  *                    [--toolbox DIR]... -- cmd [args...]
  *       --toolbox (a debug session, I7): DIR is mounted read-only at /.cx in a private copy of the
  *       container's mount namespace; several are stacked as a read-only overlay, the first on top.
  *       fd 3 (control, from cx): "<len>\n" + NUL-separated K=V environment, then "R <rows> <cols>\n" resizes.
+ *       With --user-on-fd3 the environment is preceded by "<len>\n" + "uid\0gid\0groups\0" (groups
+ *       comma-separated), and both are read only once the session child has joined the cgroups: cx
+ *       starts the helper while it still reads the container's passwd and group files. Closing fd 3
+ *       instead (cx's own checks failed) makes the helper give up; the child, never started, exits.
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs;
  *                                with --detach, "S\n" once it runs (the helper then stays on, quietly, as
  *                                its parent until it ends, with none of cx's descriptors).
@@ -117,6 +123,7 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -374,6 +381,7 @@ struct opts {
   const char *cwd;
   uint64_t bnd, eff, prm, inh, amb;
   int nnp, seccomp, tty, detach;
+  int user_later; /* --user-on-fd3: uid, gid and groups arrive on fd 3 before the environment */
   unsigned short rows, cols;
   const char *toolbox[MAX_TOOLBOX]; /* debug session: host directories, the top one first (I7) */
   int ntoolbox;
@@ -438,6 +446,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     if (!strcmp(a, "--seccomp")) { o->seccomp = 1; continue; }
     if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
     if (!strcmp(a, "--detach")) { o->detach = 1; continue; }
+    if (!strcmp(a, "--user-on-fd3")) { o->user_later = 1; continue; }
     if (i + 1 >= argc) fail("usage", 0, "%s needs a value", a);
     const char *v = argv[++i];
     if (!strcmp(a, "--pid")) o->pid = (pid_t)need_num(a, v, 10, 0x3fffffff);
@@ -478,7 +487,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
-    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach) fail("usage", 0, "option not valid for query");
+    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach || o->user_later) fail("usage", 0, "option not valid for query");
     if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
     if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
     if (i < argc) fail("usage", 0, "query takes its paths on fd 3, not as arguments");
@@ -486,7 +495,8 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   }
   if (i >= argc) fail("usage", 0, "nothing after --");
   o->argv = argv + i;
-  if (have_caps != 31 || have_user != 3 || !o->cwd) fail("usage", 0, "exec needs --uid, --gid, --cwd and all five --cap-* masks");
+  if (have_caps != 31 || !o->cwd) fail("usage", 0, "exec needs --cwd and all five --cap-* masks");
+  if (o->user_later ? (have_user != 0 || o->ngroups != 0) : have_user != 3) fail("usage", 0, "exec needs --uid and --gid, or --user-on-fd3 and neither");
   /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
   if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
   if (o->argv[0][0] == '\0') fail("usage", 0, "empty command");
@@ -835,6 +845,60 @@ static char **read_environment(void) {
 }
 
 /*
+ * exec --user-on-fd3: cx starts the helper before it has read the container's passwd and group
+ * files, so the helper's checks and the cgroup join (whose first write waits for an RCU grace
+ * period) overlap that work; the session's user arrives on fd 3 with the environment, before the
+ * start signal. The session child was forked before that: it gets both from memory shared with
+ * the parent (mapped before the fork, written once by the parent before the start signal, read by
+ * the child only after it, after I2's close), never from a descriptor.
+ */
+struct late {
+  uid_t uid;
+  gid_t gid;
+  int ngroups;
+  gid_t groups[MAX_GROUPS];
+  size_t env_len;
+  char env[MAX_ENV + 1];
+};
+
+/* "<len>\n" + "uid\0gid\0groups\0" (groups comma-separated, may be empty), then the environment. */
+static char **read_late_user(struct opts *o) {
+  char **id = read_list("user", 4096);
+  if (!id[0] || !id[1] || !id[2] || id[3]) fail("usage", 0, "the user on the control pipe must be uid, gid and groups");
+  o->uid = (uid_t)need_num("uid", id[0], 10, 0xfffffffeULL);
+  o->gid = (gid_t)need_num("gid", id[1], 10, 0xfffffffeULL);
+  o->ngroups = 0;
+  parse_groups(o, id[2]);
+  return read_environment();
+}
+
+static void share_late(struct late *l, const struct opts *o, char **env) {
+  l->uid = o->uid;
+  l->gid = o->gid;
+  l->ngroups = o->ngroups;
+  memcpy(l->groups, o->groups, sizeof l->groups);
+  size_t off = 0;
+  for (char **e = env; *e; e++) {
+    size_t n = strlen(*e) + 1;
+    if (off + n > MAX_ENV) fail("usage", 0, "environment too large");
+    memcpy(l->env + off, *e, n);
+    off += n;
+  }
+  l->env_len = off;
+}
+
+/* The child's own copy of the environment's pointers, into the shared blob (which outlives exec only as the new env). */
+static char **late_env(const struct late *l) {
+  size_t count = 0;
+  for (size_t i = 0; i < l->env_len; i++) count += l->env[i] == '\0';
+  char **list = calloc(count + 1, sizeof *list);
+  if (!list) return NULL;
+  size_t k = 0;
+  for (const char *p = l->env; p < l->env + l->env_len; p += strlen(p) + 1) list[k++] = (char *)p;
+  return list;
+}
+
+/*
  * query's paths come on the control pipe, never argv: a container decides how many files its
  * /etc/container_environment holds, and one argument per file would hit the kernel's argv limit.
  */
@@ -1170,8 +1234,8 @@ fail:
   return -1;
 }
 
-static _Noreturn void child_main(const struct opts *o, char **env, const struct prepared *pre, const struct filters *flt, int syncfd,
-                                 int errfd, int slave, const int pipes[3], int toolbox) {
+static _Noreturn void child_main(const struct opts *o, char **env, const struct late *late, const struct prepared *pre,
+                                 const struct filters *flt, int syncfd, int errfd, int slave, const int pipes[3], int toolbox) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -1190,6 +1254,18 @@ static _Noreturn void child_main(const struct opts *o, char **env, const struct 
   char go;
   if (read(syncfd, &go, 1) != 1) _exit(EXIT_SETUP); /* the parent died or could not join the cgroup */
   close(syncfd);
+  struct opts mine;
+  if (late) {
+    /* The user and environment cx sent after the fork (written by the parent before "g"). */
+    mine = *o;
+    mine.uid = late->uid;
+    mine.gid = late->gid;
+    mine.ngroups = late->ngroups;
+    memcpy(mine.groups, late->groups, sizeof mine.groups);
+    o = &mine;
+    env = late_env(late);
+    if (!env) child_fail(errfd, ST_SETUP, ENOMEM);
+  }
   /*
    * The CPUs: docker exec's process starts from the shim's affinity (every CPU) cut down to the
    * container's cpuset; ours would carry whatever cx's caller narrowed cx to (taskset). Ask for every
@@ -1484,8 +1560,13 @@ static _Noreturn void detach_from_cx(pid_t child) {
   _exit(0);
 }
 
-static int run_exec(const struct opts *o, struct target *t) {
-  char **env = read_environment();
+static int run_exec(struct opts *o, struct target *t) {
+  char **env = o->user_later ? NULL : read_environment();
+  struct late *late = NULL;
+  if (o->user_later) {
+    late = mmap(NULL, sizeof *late, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (late == MAP_FAILED) fail("internal", errno, "cannot map memory for the session's user");
+  }
   struct prepared pre;
   prepare(t, o, &pre);
   struct filters flt = {.n = 0};
@@ -1542,7 +1623,7 @@ static int run_exec(const struct opts *o, struct target *t) {
   if (child == 0) {
     close(sync[1]);
     close(errp[0]);
-    child_main(o, env, &pre, &flt, sync[0], errp[1], slave, pipes, toolbox);
+    child_main(o, env, late, &pre, &flt, sync[0], errp[1], slave, pipes, toolbox);
   }
   close(sync[0]);
   close(errp[1]);
@@ -1558,6 +1639,11 @@ static int run_exec(const struct opts *o, struct target *t) {
   join_cgroups(&cg, child);
   set_oom(hostproc, child, pre.oom);
   close(hostproc);
+  if (late) {
+    /* cx's answer; if cx gives up instead (its own checks failed) the pipe closes, this fails, and the child, not started, exits. */
+    env = read_late_user(o);
+    share_late(late, o, env);
+  }
   if (write(sync[1], "g", 1) != 1) fail("internal", errno, "cannot start the process");
   close(sync[1]);
   struct child_error ce;

@@ -10,7 +10,7 @@ export abstract class BaseSession implements Session {
   private readonly dataEvent = new Emitter<[Buffer, StreamName]>();
   private readonly drainEvent = new Emitter<[]>();
   private readonly exitEvent = new Emitter<[ExitStatus]>();
-  private exited = false;
+  private exited: ExitStatus | undefined;
 
   constructor(readonly tty: boolean) {}
 
@@ -29,8 +29,13 @@ export abstract class BaseSession implements Session {
     return this.drainEvent.on(listener);
   }
 
+  /** A listener added after the exit still gets it (a backend may finish while its caller awaits). */
   onExit(listener: (status: ExitStatus) => void): Disposable {
-    return this.exitEvent.on(listener);
+    const past = this.exited;
+    if (!past) return this.exitEvent.on(listener);
+    let live = true;
+    queueMicrotask(() => live && listener(past));
+    return { dispose: () => (live = false) };
   }
 
   /** Output from the process, in order. */
@@ -46,7 +51,7 @@ export abstract class BaseSession implements Session {
   /** The process ended; only the first call counts. */
   protected emitExit(status: ExitStatus): void {
     if (this.exited) return;
-    this.exited = true;
+    this.exited = status;
     this.exitEvent.fire(status);
   }
 }

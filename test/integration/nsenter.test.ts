@@ -10,7 +10,7 @@ import { readlink, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, cx, text } from '../helpers/cx.js';
-import { containerPid, Containers, requireEngine } from '../helpers/engine.js';
+import { containerPid, containerProcesses, Containers, requireEngine } from '../helpers/engine.js';
 import { execRequest } from '../helpers/request.js';
 import { suiteContainer, suiteContainers } from '../helpers/suite.js';
 import { pidsUsage } from '../../src/host/pids.js';
@@ -72,6 +72,18 @@ describe('nsenter backend: parity with docker exec', () => {
   it("starts in the container's working directory; -w overrides it", async () => {
     assert.equal(text(await nsenter([c.name, '--', 'pwd'])), '/tmp\n');
     assert.equal(text(await nsenter(['-w', '/etc', c.name, '--', 'pwd'])), '/etc\n');
+  });
+
+  it('an unknown user, found after the helper has started, leaves nothing behind: no helper, no process in the container', async () => {
+    // The helper starts while cx reads the container's passwd (its user comes later on fd 3): when
+    // cx then refuses, the helper and its never-started child must go, and only cx's line is shown.
+    const r = await nsenter(['-u', 'nosuchuser', c.name, '--', 'sleep', '77']);
+    assert.equal(r.exitCode, 126, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n')[0], "cx: no user 'nosuchuser' in the container's /etc/passwd");
+    assert.doesNotMatch(r.stderr, /control pipe|helper/);
+    const helpers = await execa('pgrep', ['-f', 'cx-nsenter exec'], { reject: false });
+    assert.equal(helpers.stdout, '', 'a helper was left running');
+    assert.deepEqual(await containerProcesses(c.id), ['sleep 100000']);
   });
 
   it('can write to its own stdout by path as a non-root user (stdio owned like runc does)', async () => {

@@ -154,6 +154,7 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
   const ID = 'a'.repeat(64);
   const pin = ['--pid', '1', '--start', '1', '--id', ID];
   const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff'];
+  const caps5 = ['--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff', '--cap-inh', '0', '--cap-amb', '0'];
   // What cx writes on the helper's fd 3 for query: "<len>\n" and NUL-terminated paths.
   const paths = (...specs: string[]): Buffer => {
     const list = Buffer.from(specs.map((p) => `${p}\0`).join(''));
@@ -196,8 +197,21 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
       'exec without capability masks',
       ['exec', ...pin, '--uid', '0', '--gid', '0', '--cwd', '/', '--', 'sh'],
       Buffer.alloc(0),
-      /exec needs --uid, --gid, --cwd and all five/,
+      /exec needs --cwd and all five --cap-\* masks/,
     ],
+    [
+      'exec with the user both on argv and on fd 3',
+      ['exec', ...pin, '--uid', '0', '--gid', '0', '--user-on-fd3', '--cwd', '/', ...caps5, '--', 'sh'],
+      Buffer.alloc(0),
+      /exec needs --uid and --gid, or --user-on-fd3 and neither/,
+    ],
+    [
+      'exec without a user at all',
+      ['exec', ...pin, '--cwd', '/', ...caps5, '--', 'sh'],
+      Buffer.alloc(0),
+      /exec needs --uid and --gid, or --user-on-fd3 and neither/,
+    ],
+    ['query with --user-on-fd3', ['query', ...pin, ...identity, '--user-on-fd3'], paths('r:/x'), /option not valid for query/],
   ];
   for (const [what, args, fd3, want] of cases) {
     it(`refuses ${what}`, async () => {

@@ -68,7 +68,6 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       throw new CxError(`container ${sanitize(c.name)} runs in strict seccomp mode: nothing can be entered there`, {
         hint: 'use --backend docker',
       });
-    const plan = await planSession(c, t, this.filesFor(c), req, this.warn);
     const cwd = req.workdir || c.config.workingDir || t.bundle?.process?.cwd || '/';
     const notes: string[] = [];
     if (req.debug?.privileged) {
@@ -80,7 +79,7 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       notes.push(`cx: note: ${sanitize(c.name)} is a privileged container: this session has full root on the host (as with docker exec)`);
     }
     // Joining a cgroup is not limited by pids.max: this backend gets in where the runtime cannot.
-    // (Read before the helper starts: nothing may be awaited between its spawn and its session.)
+    // (Read before the helper starts: its session process counts once it has joined.)
     const pids = await pidsUsage(t.pid).catch(() => undefined);
     if (pids && pids.current >= pids.max) {
       notes.push(`cx: note: ${pidsFullText(sanitize(c.name), pids)}: entered anyway; commands in it cannot start new processes`);
@@ -98,16 +97,12 @@ export class NsenterBackend implements Backend, EnvironmentSources {
           ? { ...t.caps, bounding: all, effective: all, permitted: all, inheritable: all }
           : t.caps;
     const confined = !debug?.privileged;
-    const entries = debug ? withToolboxPath(plan.report.entries, debug.path) : plan.report.entries;
     const args = [
       'exec',
       ...targetArgs(t),
-      '--uid',
-      String(plan.user.uid),
-      '--gid',
-      String(plan.user.gid),
-      '--groups',
-      plan.user.groups.join(','),
+      // The user comes on fd 3 with the environment: the helper starts (checks the target, copies
+      // its seccomp filter, joins its cgroups) while the container's passwd and group are read.
+      '--user-on-fd3',
       '--cwd',
       cwd,
       '--cap-bnd',
@@ -138,13 +133,31 @@ export class NsenterBackend implements Backend, EnvironmentSources {
         ? (['ignore', 'ignore'] as const)
         : directSlots(req.direct, req.stdin);
     const child = spawn(helper, args, { stdio: [stdin, stdout, req.detach ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: {} });
-    if (!req.tty && !req.detach) startFeeder(req.direct, child);
-    const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
+    const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
+    // The session listens to the helper from its first instant (it may fail while the plan is made).
+    const session = new NsenterSession(child, req.tty, {
+      container: sanitize(c.name),
+      cmd: req.cmd[0] ?? '',
+      notice,
+      detach: req.detach === true,
+    });
     const control = child.stdio[3] as NodeJS.WritableStream;
+    let plan: Awaited<ReturnType<typeof planSession>>;
+    try {
+      plan = await planSession(c, t, this.filesFor(c), req, this.warn);
+    } catch (err) {
+      await session.abandon();
+      throw err;
+    }
+    const entries = debug ? withToolboxPath(plan.report.entries, debug.path) : plan.report.entries;
+    const user = Buffer.from(`${plan.user.uid}\0${plan.user.gid}\0${plan.user.groups.join(',')}\0`, 'utf8');
+    const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
+    control.write(`${user.length}\n`);
+    control.write(user);
     control.write(`${blob.length}\n`);
     control.write(blob);
-    const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
-    return new NsenterSession(child, req.tty, { container: sanitize(c.name), cmd: req.cmd[0] ?? '', notice, detach: req.detach === true });
+    if (!req.tty && !req.detach) startFeeder(req.direct, child);
+    return session;
   }
 }
 

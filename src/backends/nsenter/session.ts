@@ -83,6 +83,25 @@ export class NsenterSession extends BaseSession {
     this.child.stderr?.resume();
   }
 
+  /**
+   * The session will not be used after all (cx's own checks failed once the helper had started):
+   * the control pipe closes before the user and environment were sent, so the helper gives up and
+   * its child, never started, goes with it. Resolves once the helper has exited (killed if it has
+   * not within 2 s); nothing is reported.
+   */
+  async abandon(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const child = this.child;
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    const gone = exited ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.control?.destroy();
+    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[4]]) s?.destroy();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await gone;
+    clearTimeout(timer);
+  }
+
   private detached(): void {
     if (this.ended) return;
     this.ended = true;
