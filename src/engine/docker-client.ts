@@ -3,6 +3,7 @@ import net from 'node:net';
 import { EngineError, PermissionError } from '../errors.js';
 import { TROUBLE_TEXT, troubleOfConnect } from './daemon-state.js';
 import type { EngineEndpoint } from './endpoint.js';
+import { requestHead, ResponseReader } from './http1.js';
 
 /** The newest API version cx speaks; the daemon's own may be lower (negotiated through /_ping). */
 export const CLIENT_API_VERSION = '1.45';
@@ -102,18 +103,24 @@ export function compareApiVersions(a: string, b: string): number {
 export class DockerClient {
   readonly endpoint: EngineEndpoint;
   private readonly deadlineMs: number;
-  private agentMade: http.Agent | undefined;
   private version: Promise<PingResult> | undefined;
   private readonly trace: ((line: string) => void) | undefined;
+  private readonly pooled: boolean;
+  private agentMade: http.Agent | undefined;
 
   /** trace: told of every request as it is sent (--debug shows which calls a run made). */
-  constructor(endpoint: EngineEndpoint, opts: { deadlineMs?: number; trace?: (line: string) => void } = {}) {
+  /**
+   * pooled: keep connections open between calls (node:http's keep-alive agent). For an engine behind
+   * the ssh relay, where every new connection is a new `docker system dial-stdio` on the remote;
+   * a local socket connects in microseconds and is used one connection per call.
+   */
+  constructor(endpoint: EngineEndpoint, opts: { deadlineMs?: number; trace?: (line: string) => void; pooled?: boolean } = {}) {
     this.endpoint = endpoint;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.trace = opts.trace;
+    this.pooled = opts.pooled === true;
   }
 
-  /** The keep-alive agent, made on the first request (a daemon-less run never loads node:http). */
   private get agent(): http.Agent {
     this.agentMade ??= new (httpModule().Agent)({ keepAlive: true, maxSockets: 8 });
     return this.agentMade;
@@ -154,11 +161,57 @@ export class DockerClient {
     return JSON.parse(res.body.toString('utf8')) as T;
   }
 
-  /** One HTTP request with a hard deadline on the whole exchange. */
+  /**
+   * One HTTP request with a hard deadline on the whole exchange, on a connection of its own (a unix
+   * socket connect costs microseconds; no keep-alive pool, no node:http: see http1.ts).
+   */
   raw(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
     const deadlineMs = opts.deadlineMs ?? this.deadlineMs;
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     this.trace?.(`api ${method} ${path}`);
+    if (this.pooled) return this.pooledCall(method, path, payload, deadlineMs);
+    return new Promise<EngineResponse>((resolve, reject) => {
+      const socket = net.connect(this.endpoint.socketPath);
+      const reader = new ResponseReader(method);
+      let settled = false;
+      const settle = (err: Error | undefined, res?: EngineResponse): void => {
+        if (settled) return;
+        settled = true;
+        clear();
+        socket.destroy();
+        if (err) reject(err);
+        else resolve(res as EngineResponse);
+      };
+      const clear = deadline(deadlineMs, () => settle(this.deadlineError(method, path, deadlineMs)));
+      const broken = (err: unknown): void =>
+        settle(new EngineError(`dockerd's answer to ${method} ${path.split('?')[0]}: ${(err as Error).message}`));
+      // Not end(): dockerd takes a half-closed connection for a client that went away and may cancel the request.
+      socket.on('connect', () =>
+        socket.write(
+          payload ? Buffer.concat([Buffer.from(requestHead(method, path, payload)), payload]) : requestHead(method, path, undefined),
+        ),
+      );
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          const res = reader.push(chunk);
+          if (res) settle(undefined, res);
+        } catch (err) {
+          broken(err);
+        }
+      });
+      socket.on('end', () => {
+        try {
+          settle(undefined, reader.end());
+        } catch (err) {
+          broken(err);
+        }
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => settle(this.connectError(err)));
+    });
+  }
+
+  /** raw() through node:http's keep-alive agent (the ssh relay: see the constructor). */
+  private pooledCall(method: string, path: string, payload: Buffer | undefined, deadlineMs: number): Promise<EngineResponse> {
     return new Promise<EngineResponse>((resolve, reject) => {
       const req = httpModule().request({
         socketPath: this.endpoint.socketPath,
@@ -284,6 +337,7 @@ export class DockerClient {
     });
   }
 
+  /** Lets go of pooled connections (unpooled calls close theirs with their answer). */
   close(): void {
     this.agentMade?.destroy();
   }

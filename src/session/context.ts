@@ -47,6 +47,7 @@ export class Context {
     this.dockerClient ??= new DockerClient(endpointFromEnv(this.io.env), {
       ...deadline,
       ...(this.debug ? { trace: (l: string) => this.trace(sanitize(l)) } : {}),
+      pooled: this.engineOnly,
     });
     return this.dockerClient;
   }
