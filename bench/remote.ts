@@ -18,9 +18,10 @@ Where the time goes (2026-12-05): the reference is one ssh session through the s
 connection (~100 ms here: sshd forks the login's shell for every command) plus the Go docker CLI's
 exec (~50 ms). cx runs Node twice: here (start-up and choosing the host, ~60 ms; a live connection
 is confirmed by a connect() to its control socket, ~1 ms, not an \`ssh -O check\` process) and on
-the remote, the single-file executable with the same exec through dockerd (~115 ms against the
-docker CLI's ~50), plus the guard's checks of the remote copy (a few ms of shell). So the floor of
-this design is about (60 + 100 + 115) / 157 = 1.75x, not 1.2x: meeting the target would take one
+the remote, the single-file executable with the same exec through dockerd (~95 ms against the
+docker CLI's ~50 since the cuts of the targets table below; ~115 before), plus the guard's checks of
+the remote copy (a few ms of shell). So the floor of this design is about (60 + 100 + 95) / 160 =
+1.6x, not 1.2x: meeting the target would take one
 Node start fewer, which means not running cx on the remote (losing the daemon-less way in there) or
 not running it here. The copy (once per version) and the full sha256 (once per change of the file)
 are outside the timed runs; before the hash record, hashing on every use cost ~1.3 s. The three-host
