@@ -3,7 +3,7 @@ import net from 'node:net';
 import { EngineError, PermissionError } from '../errors.js';
 import { TROUBLE_TEXT, troubleOfConnect } from './daemon-state.js';
 import type { EngineEndpoint } from './endpoint.js';
-import { requestHead, ResponseReader } from './http1.js';
+import { parseHead, requestHead, ResponseReader, splitHead } from './http1.js';
 
 /** The newest API version cx speaks; the daemon's own may be lower (negotiated through /_ping). */
 export const CLIENT_API_VERSION = '1.45';
@@ -81,9 +81,10 @@ export function rawPing(socketPath: string, deadlineMs: number): { result: Promi
   });
   socket.on('data', (d: Buffer) => {
     head += d.toString('latin1');
-    if (!head.includes('\r\n\r\n')) return;
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
-    settle({ kind: 'answer', status, apiVersion: /\r\napi-version: *([^\r]+)/i.exec(head)?.[1] });
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const { status, headers } = parseHead(head.slice(0, end));
+    settle({ kind: 'answer', status, apiVersion: headers['api-version'] });
   });
   socket.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'error', code: err.code ?? '', message: err.message }));
   socket.on('end', () => settle({ kind: 'error', code: 'EOF', message: 'the daemon closed the connection without answering' }));
@@ -108,8 +109,8 @@ export class DockerClient {
   private readonly pooled: boolean;
   private agentMade: http.Agent | undefined;
 
-  /** trace: told of every request as it is sent (--debug shows which calls a run made). */
   /**
+   * trace: told of every request as it is sent (--debug shows which calls a run made).
    * pooled: keep connections open between calls (node:http's keep-alive agent). For an engine behind
    * the ssh relay, where every new connection is a new `docker system dial-stdio` on the remote;
    * a local socket connects in microseconds and is used one connection per call.
@@ -265,17 +266,18 @@ export class DockerClient {
       };
       const onData = (chunk: Buffer): void => {
         head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (head.length > 64 * 1024) fail(new EngineError('the engine sent an oversized response header'));
+        let answer: ReturnType<typeof splitHead>;
+        try {
+          answer = splitHead(head);
+        } catch (err) {
+          fail(new EngineError((err as Error).message));
           return;
         }
+        if (!answer) return;
         socket.off('data', onData);
         socket.off('error', onError);
         clear();
-        const headerText = head.subarray(0, end).toString('latin1');
-        const rest = head.subarray(end + 4);
-        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headerText)?.[1] ?? 0);
+        const { status, rest } = answer;
         if (status === 101 || status === 200) {
           socket.pause();
           if (rest.length > 0) socket.unshift(rest);

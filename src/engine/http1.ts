@@ -21,6 +21,34 @@ export interface ParsedResponse {
 
 const MAX_HEAD = 64 * 1024;
 
+/** An answer's status line and headers: status 0 when the first line is not an HTTP one. */
+export function parseHead(text: string): { status: number; headers: Record<string, string> } {
+  const lines = text.split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0);
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return { status, headers };
+}
+
+/**
+ * The head of an answer once `buf` holds all of it (parsed, with the bytes that follow it), or
+ * undefined while it is incomplete; throws when it grows past 64 KiB without ending.
+ */
+export function splitHead(buf: Buffer): { status: number; headers: Record<string, string>; rest: Buffer } | undefined {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) {
+    if (buf.length > MAX_HEAD) throw new Error('the engine sent an oversized response header');
+    return undefined;
+  }
+  return { ...parseHead(buf.subarray(0, end).toString('latin1')), rest: buf.subarray(end + 4) };
+}
+
 /**
  * Feed it what the socket gives (push), then tell it the connection ended (end): it says when the
  * answer is complete, or why it is not a valid one.
@@ -44,13 +72,10 @@ export class ResponseReader {
     if (this.done) return undefined;
     if (!this.headers) {
       this.head = Buffer.concat([this.head, data]);
-      const end = this.head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (this.head.length > MAX_HEAD) throw new Error('the engine sent an oversized response header');
-        return undefined;
-      }
-      this.parseHead(this.head.subarray(0, end).toString('latin1'));
-      data = this.head.subarray(end + 4);
+      const head = splitHead(this.head);
+      if (!head) return undefined;
+      this.takeHead(head.status, head.headers);
+      data = head.rest;
       this.head = Buffer.alloc(0);
     }
     return this.take(data);
@@ -64,19 +89,9 @@ export class ResponseReader {
     return this.finish();
   }
 
-  private parseHead(text: string): void {
-    const lines = text.split('\r\n');
-    const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-    if (!status?.[1]) throw new Error('the engine sent something that is not an HTTP answer');
-    this.status = Number(status[1]);
-    const headers: Record<string, string> = {};
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    }
+  private takeHead(status: number, headers: Record<string, string>): void {
+    if (status === 0) throw new Error('the engine sent something that is not an HTTP answer');
+    this.status = status;
     this.headers = headers;
     if (this.method === 'HEAD' || this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200))
       this.mode = 'none';

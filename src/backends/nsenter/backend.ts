@@ -9,7 +9,7 @@ import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Sess
 import { missingPrivilege, ownCapabilities, privilegedCapabilities } from './caps.js';
 import { planSession } from './environment.js';
 import { nsenterFiles, type NsenterFiles } from './files.js';
-import { requireHelper, targetArgs } from './helper.js';
+import { controlList, requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
 import { pidsFullText, pidsUsage } from '../../host/pids.js';
@@ -150,12 +150,8 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       throw err;
     }
     const entries = debug ? withToolboxPath(plan.report.entries, debug.path) : plan.report.entries;
-    const user = Buffer.from(`${plan.user.uid}\0${plan.user.gid}\0${plan.user.groups.join(',')}\0`, 'utf8');
-    const blob = Buffer.from(entries.map((e) => `${e.name}=${e.value}\0`).join(''), 'utf8');
-    control.write(`${user.length}\n`);
-    control.write(user);
-    control.write(`${blob.length}\n`);
-    control.write(blob);
+    const user = controlList([String(plan.user.uid), String(plan.user.gid), plan.user.groups.join(',')]);
+    control.write(Buffer.concat([user, controlList(entries.map((e) => `${e.name}=${e.value}`))]));
     if (!req.tty && !req.detach) startFeeder(req.direct, child);
     return session;
   }

@@ -50,6 +50,12 @@ export type QueryResult =
  * Read or stat paths inside the container's root, as the container's root user (r:/path reads,
  * s:/path stats), in one helper run. The helper's environment is empty: nothing of cx's reaches it.
  */
+/** A list as the helper reads it from its control pipe (read_list): "<bytes>\n" + NUL-terminated items. */
+export function controlList(items: readonly string[]): Buffer {
+  const blob = Buffer.from(items.map((i) => `${i}\0`).join(''), 'utf8');
+  return Buffer.concat([Buffer.from(`${blob.length}\n`), blob]);
+}
+
 export async function query(t: Target, containerName: string, specs: readonly string[]): Promise<QueryResult[]> {
   if (specs.length > MAX_QUERY_PATHS) {
     const head = await query(t, containerName, specs.slice(0, MAX_QUERY_PATHS));
@@ -63,11 +69,9 @@ export async function query(t: Target, containerName: string, specs: readonly st
     env: {},
   });
   // The paths go on fd 3, not argv: the container decides how many there are (argv has a limit).
-  const list = Buffer.from(specs.map((s) => `${s}\0`).join(''), 'utf8');
   const control = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', l: () => void): unknown };
   control.on('error', () => undefined); // the helper refused before reading: its status line says why
-  control.write(`${list.length}\n`);
-  control.end(list);
+  control.end(controlList(specs));
   child.stdout?.on('data', (d: Buffer) => out.push(d));
   child.stderr?.on('data', (d: Buffer) => (status += d.toString('utf8')));
   child.stdio[4]?.on('data', (d: Buffer) => (status += d.toString('utf8')));
