@@ -33,7 +33,8 @@
  *     error pipe (one struct child_error if exec fails). They are pipes, not host files, and carry
  *     nothing the container could use. With --user-on-fd3 the child reads the session's user and
  *     environment after the start signal from memory shared with the parent (mapped before the fork,
- *     written by the parent before the signal, never after), not from a descriptor. A debug session (I7) also keeps the toolbox's detached,
+ *     written by the parent before the signal, never after), not from a descriptor. A debug session
+ *     (I7) also keeps the toolbox's detached,
  *     read-only mount (a handle that leads nowhere but the toolbox); right after the start signal
  *     it is moved into the session's own mount namespace and closed. The session's 0-2 are pipes or a pty slave from the
  *     container's own devpts; where cx had nothing to give (a host /dev/null), the child swaps in
@@ -887,7 +888,7 @@ static void share_late(struct late *l, const struct opts *o, char **env) {
   l->env_len = off;
 }
 
-/* The child's own copy of the environment's pointers, into the shared blob (which outlives exec only as the new env). */
+/* The child's environment: its own array of pointers into the shared blob (execve copies the strings). */
 static char **late_env(const struct late *l) {
   size_t count = 0;
   for (size_t i = 0; i < l->env_len; i++) count += l->env[i] == '\0';

@@ -91,19 +91,14 @@ type NamesMemo = Record<string, Record<string, string>>;
  * found, and only that container's runtime state and PID are checked. undefined when neither
  * matches (the caller then resolves against the whole listing: id prefixes, other runtimes).
  */
-export async function findOnDisk(
-  roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>,
-  typed: string,
-  opts: { namesMemo?: string } = {},
-): Promise<Container | undefined> {
+export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot'>, typed: string): Promise<Container | undefined> {
   if (!trustedDir(roots.dataRoot).ok) return undefined;
   const dir = path.join(roots.dataRoot, 'containers');
   if (isFullId(typed.toLowerCase())) {
     const id = typed.toLowerCase();
     return readOne(dir, id, roots.execRoot).catch(() => undefined);
   }
-  const memoFile = opts.namesMemo ?? NAMES_MEMO;
-  const memo = readRootMemo<NamesMemo>(memoFile, () => undefined);
+  const memo = readRootMemo<NamesMemo>(NAMES_MEMO, () => undefined);
   const known = memo[roots.dataRoot]?.[typed];
   if (typeof known === 'string' && isFullId(known)) {
     const c = await readOne(dir, known, roots.execRoot).catch(() => undefined);
@@ -128,7 +123,7 @@ export async function findOnDisk(
       }
       if (cfg.ID === id && (cfg.Name ?? '').replace(/^\//, '') === typed) {
         const found = await readOne(dir, id, roots.execRoot).catch(() => undefined);
-        if (found) rememberName(memoFile, memo, roots.dataRoot, typed, id);
+        if (found) rememberName(memo, roots.dataRoot, typed, id);
         return found;
       }
     }
@@ -136,10 +131,10 @@ export async function findOnDisk(
   return undefined;
 }
 
-function rememberName(file: string, memo: Partial<NamesMemo>, dataRoot: string, name: string, id: string): void {
+function rememberName(memo: Partial<NamesMemo>, dataRoot: string, name: string, id: string): void {
   const names = Object.entries(memo[dataRoot] ?? {}).filter(([n]) => n !== name);
   const kept = Object.fromEntries([...names.slice(-(NAMES_KEPT - 1)), [name, id]]);
-  writeRootMemo(file, { ...memo, [dataRoot]: kept }, () => undefined);
+  writeRootMemo(NAMES_MEMO, { ...memo, [dataRoot]: kept }, () => undefined);
 }
 
 /**

@@ -204,7 +204,7 @@ export async function locateDockerRoots(
     remember(cacheFile, socket, roots, note);
     return roots;
   }
-  const cached = readCache(cacheFile, note)[await canonical(socket)];
+  const cached = readRootMemo<Cache>(cacheFile, note)[await canonical(socket)];
   if (
     cached &&
     typeof cached.dataRoot === 'string' &&
@@ -232,14 +232,9 @@ export async function locateDockerRoots(
 
 type Cache = Record<string, { dataRoot: string; execRoot: string }>;
 
-function readCache(file: string, note: Note): Partial<Cache> {
-  return readRootMemo<Cache>(file, note);
-}
-
 /** Remember a trusted daemon's roots (root's cx only; see root-memo.ts). */
 function remember(file: string, socket: string, roots: DockerRoots, note: Note): void {
-  if (process.getuid?.() !== 0) return;
-  const cache = readCache(file, note);
+  const cache = readRootMemo<Cache>(file, note);
   const key = canonicalSocket(socket);
   const prev = cache[key];
   if (prev && prev.dataRoot === roots.dataRoot && prev.execRoot === roots.execRoot) return;
