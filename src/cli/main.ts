@@ -1,16 +1,13 @@
 import { processIO } from '../session/io.js';
 import { report } from './report.js';
-import { optionArgs, version } from './version.js';
+import { optionArgs } from './version.js';
 
 /**
- * The entry point: the only process.exit, and errors go through report() only here. `--version` is
- * answered before anything else is loaded; commander and the commands load on demand.
+ * The entry point: the only process.exit, and errors go through report() only here. A lone
+ * `--version` never gets here (the loader, src/cli/loader.ts, answers it); commander and the
+ * commands load on demand.
  */
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`cx ${version()}\n`);
-    return 0;
-  }
   const io = processIO();
   const debug = optionArgs(argv).includes('--debug');
   try {

@@ -14,6 +14,7 @@ import { replayCommand } from './commands/replay.js';
 import { runUi, uiCommand } from './commands/ui.js';
 import { remoteTarget, runOnHosts } from './remote.js';
 import { optionArgs, version } from './version.js';
+import { codeCacheState, noteCodePath } from '../util/code-cache.js';
 import type { Done } from './commands/done.js';
 
 export type { Done };
@@ -118,6 +119,8 @@ export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts
     return runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, {}, { engineOnly: true }));
   if (remote) argv = remote.rest;
   const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts, opts.engineOnly === true);
+  const cache = codeCacheState();
+  if (cache) ctx.trace(`bundle ${cache}`);
   let code = 0;
   // The command named first (cx's own options are flags without values once -H is taken out).
   const first = argv.find((a) => !a.startsWith('-'));
@@ -145,6 +148,7 @@ export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
+    if (first) noteCodePath(first);
     return code;
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;

@@ -1,8 +1,7 @@
-import { sha256, sha256Hex } from '../util/crypto.js';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { getRawAsset } from 'node:sea';
+import { cacheRoot } from '../util/cache-root.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 
 /**
@@ -19,15 +18,14 @@ export function inExecutable(): boolean {
   return typeof __CX_EXECUTABLE__ !== 'undefined' && __CX_EXECUTABLE__;
 }
 
-const NAMES: readonly AssetName[] = ['cx-nsenter', 'pty.node'];
 const placed = new Map<AssetName, string>();
 let cacheDir: string | undefined;
 
 /**
  * The path of an embedded asset, written to the cache if missing and checked against the embedded
- * bytes (sha256) the first time this process uses it: a file that differs (tampered, truncated, left
- * by another build) is replaced atomically. Throws with a one-line reason when the cache directory is
- * not safe to use.
+ * bytes (all of them, compared: no hash to compute) the first time this process uses it: a file that
+ * differs (tampered, truncated, left by another build) is replaced atomically. Throws with a one-line
+ * reason when the cache directory is not safe to use.
  */
 export function embeddedAssetPath(name: AssetName): string {
   const known = placed.get(name);
@@ -35,22 +33,23 @@ export function embeddedAssetPath(name: AssetName): string {
   const bytes = asset(name);
   const dir = ensureCacheDir();
   const file = path.join(dir, name);
-  if (!matches(file, sha256Hex(bytes))) writeAtomically(dir, name, bytes);
+  if (!matches(file, bytes)) writeAtomically(dir, name, bytes);
   placed.set(name, file);
   return file;
 }
 
-/** The cache directory, without creating it: /run/cx/<version>-<hash> for root. */
-export function assetCacheDir(version: string): string {
-  const hash = sha256();
-  for (const name of NAMES) hash.update(name).update(sha256Hex(asset(name)));
-  const leaf = `${version}-${hash.digest('hex').slice(0, 16)}`;
-  return path.join(cacheRoot(), leaf);
+/**
+ * The cache directory, without creating it: /run/cx/<version>-<id> for root, where the build wrote
+ * the id, a hash of the files carried (so two builds never share a directory).
+ */
+function assetCacheDir(): string {
+  return path.join(cacheRoot(), `${embeddedVersion()}-${typeof __CX_ASSETS_ID__ !== 'undefined' ? __CX_ASSETS_ID__ : 'dev'}`);
 }
+declare const __CX_ASSETS_ID__: string | undefined;
 
 function ensureCacheDir(): string {
   if (cacheDir) return cacheDir;
-  const dir = assetCacheDir(embeddedVersion());
+  const dir = assetCacheDir();
   const root = path.dirname(dir);
   try {
     // Non-root: ~/.cache may not exist yet on a fresh account; it is the user's own directory.
@@ -64,18 +63,6 @@ function ensureCacheDir(): string {
   return dir;
 }
 
-/**
- * Root's cache is /run/cx (root-owned tmpfs, gone at reboot); the environment is not consulted, so a
- * sudo'ed cx never writes into a directory the calling user chose. Other users get
- * $XDG_RUNTIME_DIR/cx (or ~/.cache/cx), their own.
- */
-function cacheRoot(): string {
-  if (process.getuid?.() === 0) return '/run/cx';
-  const runtime = process.env['XDG_RUNTIME_DIR'];
-  if (runtime && path.isAbsolute(runtime)) return path.join(runtime, 'cx');
-  return path.join(homedir(), '.cache', 'cx');
-}
-
 function embeddedVersion(): string {
   return typeof __CX_VERSION__ !== 'undefined' ? __CX_VERSION__ : 'dev';
 }
@@ -86,8 +73,8 @@ function asset(name: AssetName): Uint8Array {
   return typeof raw === 'string' ? Buffer.from(raw) : new Uint8Array(raw);
 }
 
-/** Whether `file` is a regular file we own, writable only by us, whose content has hash `want`. */
-function matches(file: string, want: string): boolean {
+/** Whether `file` is a regular file we own, writable only by us, whose content is `want`. */
+function matches(file: string, want: Uint8Array): boolean {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -96,11 +83,10 @@ function matches(file: string, want: string): boolean {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return false;
-    const hash = sha256();
-    const buf = Buffer.alloc(64 * 1024);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-    return hash.digest('hex') === want;
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0 || st.size !== want.length) return false;
+    const buf = Buffer.allocUnsafe(want.length);
+    for (let off = 0, n; off < buf.length; off += n) if ((n = readSync(fd, buf, off, buf.length - off, off)) === 0) return false;
+    return buf.equals(want);
   } finally {
     closeSync(fd);
   }

@@ -4,6 +4,7 @@ import type { Backend, BackendName, EnvEntry, ExecRequest, Session } from '../ba
 import { assertRunning } from '../discovery/resolve.js';
 import type { Container } from '../discovery/types.js';
 import { BackendUnavailableError, type CxError } from '../errors.js';
+import { noteCodePath } from '../util/code-cache.js';
 import { settleTerm } from './term.js';
 
 /** The registry's part a session needs (the real Registry, or a test one over in-memory backends). */
@@ -45,6 +46,7 @@ export async function openSession(registry: Pick<BackendChooser, 'select'>, cont
   if (request.term) opts.trace?.(`TERM=${request.term.value}: ${request.term.why}`);
   opts.trace?.(`running ${JSON.stringify(request.cmd)} tty=${request.tty} stdin=${request.stdin}`);
   const session = await backend.open(container, request);
+  noteCodePath(`session:${backend.name}:${request.tty ? 'tty' : 'pipe'}`);
   return { session, request, backend, why };
 }
 

@@ -18,6 +18,7 @@ import { actionFor, splitBurst, type Action, type Scope } from './keymap.js';
 import { helpLines } from './presentation/help.js';
 import { bannerText, headerText } from './presentation/status.js';
 import { clean } from './presentation/text.js';
+import { saveCodeCache } from '../util/code-cache.js';
 import { initialState, reduce, selectedOf, snapshotOf, visibleOf, type UiEvent, type UiSnapshot, type UiState } from './state.js';
 
 /** Why the app ended: quit, or hand the terminal to a shell in a container and come back. */
@@ -76,6 +77,10 @@ export function App({ sources, initial, size: fixedSize, onExit, sessions: sessi
   const [nonce, setNonce] = useState(0);
   const latest = useRef(state);
   const sessionRows = useSessions(sessionsSource);
+  // Once the list is painted, let the loader keep what compiling the TUI cost (nothing outside it).
+  useEffect(() => {
+    if (state.loaded) setTimeout(() => saveCodeCache('ui'), 0);
+  }, [state.loaded]);
   const liveRows = useRef(sessionRows);
   liveRows.current = sessionRows;
   const liveMarks = new Map<string, 'running' | 'exited'>();

@@ -149,6 +149,21 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
     );
   });
 
+  it('starts from the code cache it carries, then from its own in the private cache', async () => {
+    const [file, argv] = inRoot(root, ['--debug', 'exec', '--backend', 'nsenter', target.name, '--', 'true'], {
+      then: 'cx --debug exec --backend nsenter "$5" -- true 2>&1 | grep "code cache"; stat -c "%a %u" "$r"/run/cx/code "$r"/run/cx/code/*.bin',
+    });
+    const r = await execa(file, argv, { reject: false, timeout: 60_000 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /^cx: debug: bundle cx-cli\.cjs, code cache: the one built in \(until \/run\/cx\/code\/\S+\.bin is written\)$/m);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(
+      lines[0]!,
+      /^cx: debug: bundle cx-cli\.cjs, code cache: \/run\/cx\/code\/[0-9a-f]{16}-v\d+\.\d+\.\d+-x64\.bin \(exec, session:nsenter:pipe\)$/,
+    );
+    assert.deepEqual(lines.slice(1), ['700 0', '600 0']);
+  });
+
   it('replaces a cached file that no longer matches what it carries', async () => {
     const [file, argv] = inRoot(root, ['exec', '--backend', 'nsenter', target.name, '--', 'echo', 'again'], {
       first: 'cx exec --backend nsenter "$4" -- true; f=$(echo "$r"/run/cx/*/cx-nsenter); printf "#!/bin/sh\\necho tampered\\n" > "$f"',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
@@ -16,7 +18,9 @@ describe('the npm package', () => {
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     for (const f of [
       'bin/cx',
-      'dist/bundle/cx.js',
+      'dist/bundle/cx.cjs',
+      'dist/bundle/cx-cli.cjs',
+      'dist/bundle/cx-ui.cjs',
       'native/build/cx-nsenter',
       'dist/man/cx.1',
       'dist/completions/cx.bash',
@@ -25,7 +29,6 @@ describe('the npm package', () => {
     ]) {
       assert.ok(files.includes(f), `${f} not in ${files.join(' ')}`);
     }
-    assert.ok(files.some((f) => /^dist\/bundle\/chunks\/program-\w+\.js$/.test(f)));
     assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('dist/src/') || f.startsWith('dist/exe')), files.join(' '));
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { man: string[]; engines: { node: string } };
     assert.deepEqual(pkg.man, ['./dist/man/cx.1']);
@@ -33,11 +36,32 @@ describe('the npm package', () => {
     assert.match(readFileSync(`${ROOT}bin/cx`, 'utf8'), /^#!\/bin\/sh\n/);
   });
 
-  it('loads node-pty (a native addon) only on demand: no chunk a plain exec loads imports it statically', () => {
-    const dir = `${ROOT}dist/bundle/chunks/`;
-    const staticImports = readdirSync(dir)
-      .filter((f) => f.endsWith('.js'))
-      .filter((f) => /^import\s[^;]*from\s*["']node-pty["']/m.test(readFileSync(dir + f, 'utf8')));
-    assert.deepEqual(staticImports, [], 'import node-pty with await import() where a TTY session needs it');
+  it('loads node-pty (a native addon) only on demand: a plain exec and ls never load it', () => {
+    // A preload that says so when anything asks for node-pty (the bundles require it through the
+    // loader's createRequire, which goes through Module._load).
+    const dir = mkdtempSync(path.join(tmpdir(), 'cx-pty-trap-'));
+    const trap = path.join(dir, 'trap.cjs');
+    writeFileSync(
+      trap,
+      `const M = require('node:module'); const load = M._load;
+M._load = function (request, ...rest) { if (request === 'node-pty') process.stderr.write('NODE-PTY LOADED\\n'); return load.call(this, request, ...rest); };`,
+    );
+    try {
+      for (const args of [['exec', '--backend', 'nsenter', 'cx-no-such-container', '--', 'true'], ['ls', '--no-trunc'], ['--help']]) {
+        const r = spawnSync(`${ROOT}bin/cx`, args, {
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: `--require=${trap}` },
+          timeout: 60_000,
+        });
+        assert.doesNotMatch(
+          r.stderr,
+          /NODE-PTY LOADED/,
+          `cx ${args.join(' ')} loaded node-pty: import it with await import() where a TTY session needs it`,
+        );
+        assert.doesNotMatch(r.stderr, /Error: Cannot find module|SyntaxError/, r.stderr);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,42 +1,53 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { CX_BIN } from '../helpers/cx.js';
 import { requireEngine } from '../helpers/engine.js';
 
-const TRACER = fileURLToPath(new URL('../helpers/trace-loads.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const bundle = (name: string) => readFileSync(path.join(ROOT, 'dist', 'bundle', name), 'utf8');
 
-/** The modules one cx run loads. */
-async function loads(args: string[], dir: string): Promise<string[]> {
-  const file = path.join(dir, `${args.join('_').replace(/\W/g, '')}.txt`);
-  const r = await execa('node', ['--import', TRACER, CX_BIN, ...args], { env: { CX_TRACE_LOADS: file }, reject: false, stdin: 'ignore' });
-  assert.equal(r.exitCode, 0, r.stderr);
-  return (await readFile(file, 'utf8')).trim().split('\n');
+/** Which bundle the loader ran for a command line (its --debug line). */
+async function bundleRun(args: string[]): Promise<string | undefined> {
+  const r = await execa(CX_BIN, ['--debug', ...args], { reject: false, stdin: 'ignore' });
+  return /^cx: debug: bundle (\S+),/m.exec(r.stderr)?.[1];
 }
 
 describe('start-up stays light', () => {
-  let dir: string;
-  before(async () => {
-    await requireEngine();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'cx-loads-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  before(requireEngine);
 
-  it('one-liners never load Ink or React', async () => {
-    for (const args of [['ls'], ['doctor'], ['--help']]) {
-      const urls = await loads(args, dir);
-      const ui = urls.filter((u) => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(u) || u.includes('/src/tui/'));
-      assert.deepEqual(ui, [], `cx ${args.join(' ')} loaded UI modules`);
+  it('one-liners run the bundle without the TUI, which has no Ink, React or yoga in it', async () => {
+    // Markers: React's element symbol and yoga-layout's embedded WebAssembly ("\0asm" in base64).
+    for (const marker of ['react.transitional.element', 'AGFzbQ']) {
+      assert.ok(bundle('cx-ui.cjs').includes(marker), `${marker} is no longer a marker of the TUI's code: pick another`);
+      assert.ok(!bundle('cx-cli.cjs').includes(marker), `cx-cli.cjs has ${marker}: something outside src/tui imports the TUI`);
     }
+    for (const args of [['ls'], ['doctor'], ['--help'], ['exec', 'ui', '--', 'true']]) {
+      assert.equal(await bundleRun(args), 'cx-cli.cjs', `cx ${args.join(' ')}`);
+    }
+    assert.equal(await bundleRun(['ui', '--help']), 'cx-ui.cjs');
   });
 
-  it('cx --version loads only the entry and what it needs to print', async () => {
-    const urls = (await loads(['--version'], dir)).filter((u) => u.startsWith('file:'));
-    assert.ok(!urls.some((u) => u.includes('node_modules')), urls.join('\n'));
-    assert.ok(urls.length <= 8, `cx --version loaded ${urls.length} files:\n${urls.join('\n')}`);
+  it('cx --version is answered by the loader alone (no bundle read)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cx-loader-only-'));
+    try {
+      mkdirSync(path.join(dir, 'dist', 'bundle'), { recursive: true });
+      copyFileSync(path.join(ROOT, 'dist', 'bundle', 'cx.cjs'), path.join(dir, 'dist', 'bundle', 'cx.cjs'));
+      copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+      const loader = path.join(dir, 'dist', 'bundle', 'cx.cjs');
+      const r = await execa('node', [loader, '--version'], { reject: false });
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /^cx \d+\.\d+\.\d+$/);
+      // The same loader without its bundles fails any other command: the check above means something.
+      const other = await execa('node', [loader, 'ls'], { reject: false });
+      assert.notEqual(other.exitCode, 0);
+      assert.match(other.stderr, /ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

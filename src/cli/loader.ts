@@ -1,0 +1,208 @@
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Script } from 'node:vm';
+import { cacheRoot } from '../util/cache-root.js';
+import type { CodeCacheBoot } from '../util/code-cache.js';
+import { ensurePrivateDir, privateDirProblem } from '../util/private-dir.js';
+import { takeHostArgs } from '../remote/target.js';
+import { optionArgs, version } from './version.js';
+
+/**
+ * What `cx` runs first (dist/bundle/cx.cjs, and the executable's main script): it picks cx's bundle
+ * for the command line (cx-ui.cjs, everything, when it may open the TUI; cx-cli.cjs, everything but
+ * the TUI, otherwise), compiles it with a V8 code cache and runs it.
+ *
+ * Why: compiling is most of what a short command costs after Node's own start-up. Node's caches
+ * (the executable's code cache, NODE_COMPILE_CACHE on Node 22+) hold only what V8 compiles before
+ * running anything, which is little: nearly every function is compiled lazily on its first call, on
+ * every run. A cache taken when a run ends holds every function that run compiled, so the next run of
+ * the same path compiles next to nothing (measured: `cx exec --backend nsenter` 105 -> 77 ms on Node
+ * 20, the executable 113 -> 89 ms).
+ *
+ * How: the cache lives in cx's private cache directory (cacheRoot(): /run/cx for root), in code/, one
+ * file per bundle build (so the TUI's, with Ink and React, is apart from the one-liners'), Node
+ * version and architecture. The bundle reports the paths it took
+ * (noteCodePath); a run that ends with exit code 0, within WRITE_WITHIN_S of its start, after taking a
+ * path the cache has not seen, writes a new cache (the TUI, whose runs are long, writes it once its
+ * list is painted): V8 then holds what it read from the old one plus
+ * what it compiled since, so the cache grows to cover the paths in use and is rewritten a handful of
+ * times per build. A cache is code: it is read only from a directory and a file that are this user's
+ * alone (as the executable's helper is), and anything wrong with it (missing, unsafe, damaged, from
+ * another V8: V8 checks its version and flags) means compiling as usual, never an error.
+ */
+
+// Set by scripts/bundle-config.mjs: each bundle's file (and asset) name and content hash (its cache's
+// name), and the line a bundle is wrapped in, the same here as where the executable's build compiles
+// its first caches (asset <bundle>.cache).
+declare const __CX_BUNDLES__: Record<'cli' | 'ui', { file: string; id: string }>;
+declare const __CX_WRAP_HEAD__: string;
+declare const __CX_EXECUTABLE__: boolean | undefined;
+const MAGIC = 'cx code cache 1\n';
+/** A run past this has likely had V8 drop the bytecode of its start-up (bytecode flushing): not written. */
+const WRITE_WITHIN_S = 10;
+/** Caches of other builds (upgrades, an executable beside the npm package) kept before the oldest go. */
+const KEEP = 8;
+
+interface Cached {
+  paths: Set<string>;
+  data: Buffer;
+}
+
+function boot(): void {
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    // Answered before the bundle is even read: the floor of every cx command.
+    process.stdout.write(`cx ${version()}\n`);
+    return;
+  }
+  const bundle = __CX_BUNDLES__[mayOpenTui(argv) ? 'ui' : 'cli'];
+  const executable = typeof __CX_EXECUTABLE__ !== 'undefined' && __CX_EXECUTABLE__;
+  const sea = executable ? process.getBuiltinModule('node:sea') : undefined;
+  const filename = executable ? process.execPath : path.join(__dirname, bundle.file);
+  const source = sea ? sea.getAsset(bundle.file, 'utf8') : readFileSync(filename, 'utf8');
+  const dir = path.join(cacheRoot(), 'code');
+  const file = path.join(dir, `${bundle.id}-${process.version}-${process.arch}.bin`);
+  // Until a run has written one, the executable starts from the cache its build compiled (the
+  // bundle's top level only; without any, compiling it all takes 10-40 ms): its V8 is this one.
+  const own = readCache(dir, file);
+  const builtIn = own || !sea ? undefined : carriedCache(sea, bundle.file.replace(/\.cjs$/, '.cache'));
+  const cached = own ?? (builtIn && { paths: new Set<string>(), data: builtIn });
+  // V8 checks a cache's version, flags and source length, but not, in release builds, its bytes: a
+  // damaged cache would crash cx on every run. --verify-snapshot-checksum makes it check a checksum
+  // too (~0.3 ms). Being a flag, it is part of what a cache is checked against, so it is on whenever
+  // a cache is read or made, and off otherwise: Node's own built-in modules carry caches made
+  // without it, which V8 would reject while it is on (+10 ms compiling them on Node 24).
+  const checksums = (on: boolean) => process.getBuiltinModule('node:v8').setFlagsFromString(`--${on ? '' : 'no-'}verify-snapshot-checksum`);
+  checksums(true);
+  // The wrapper is one line: the bundle's line numbers (stack traces) stay as they are.
+  const script = new Script(`${__CX_WRAP_HEAD__}${source}\n})`, { filename, cachedData: cached?.data });
+  checksums(false);
+  const known = new Set(cached && !script.cachedDataRejected ? cached.paths : []);
+  const state = !cached
+    ? `none yet (${file})`
+    : script.cachedDataRejected
+      ? `${file} rejected by V8 (another V8, other flags or damaged): compiled, to be rewritten`
+      : own
+        ? `${file} (${[...own.paths].join(', ') || 'no path yet'})`
+        : `the one built in (until ${file} is written)`;
+  const taken = new Set<string>();
+  /** Write the cache if this run took a path it lacks (early enough that nothing was flushed). */
+  const save = () => {
+    if (process.uptime() > WRITE_WITHIN_S || [...taken].every((p) => known.has(p))) return;
+    try {
+      checksums(true);
+      const data = script.createCachedData();
+      checksums(false);
+      for (const p of taken) known.add(p);
+      writeCache(dir, file, known, data);
+    } catch {
+      // A cache is an optimisation: a full disk or a directory someone else owns leaves it unwritten.
+    }
+  };
+  process.once('exit', (code) => code === 0 && save());
+  const bootApi: CodeCacheBoot = { note: (p) => void taken.add(p), save, state: `${bundle.file}, code cache: ${state}` };
+  const module = { exports: {} };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename), bootApi);
+}
+
+/** The cache the executable's build compiled for a bundle (none in a build made without). */
+function carriedCache(sea: typeof import('node:sea'), name: string): Buffer | undefined {
+  try {
+    return Buffer.from(sea.getRawAsset(name) as ArrayBuffer);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the command line may open the TUI: `ui`, or no command at all (program.ts opens the TUI
+ * for an empty command line, and the host picker for several hosts, which may come from -H or from
+ * the environment), unless it asks for help. Anything unclear goes to the whole bundle, which runs
+ * every command line.
+ */
+export function mayOpenTui(argv: readonly string[]): boolean {
+  try {
+    const words = optionArgs(takeHostArgs(argv).rest);
+    const command = words.find((a) => !a.startsWith('-'));
+    return command === 'ui' || (command === undefined && !words.includes('--help') && !words.includes('-h'));
+  } catch {
+    return true;
+  }
+}
+
+/** The cache in `file`, if `dir` and the file are this user's alone and it is one of ours. */
+function readCache(dir: string, file: string): Cached | undefined {
+  const uid = process.getuid?.() ?? -1;
+  if (privateDirProblem(path.dirname(dir), uid) || privateDirProblem(dir, uid)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== uid || (st.mode & 0o077) !== 0 || st.size > 64 * 1024 * 1024) return undefined;
+    const buf = Buffer.allocUnsafe(st.size);
+    for (let off = 0, n; off < buf.length; off += n) if ((n = readSync(fd, buf, off, buf.length - off, off)) === 0) return undefined;
+    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
+    const end = buf.indexOf(10, MAGIC.length);
+    if (end < 0) return undefined;
+    const paths = JSON.parse(buf.toString('utf8', MAGIC.length, end)) as unknown;
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) return undefined;
+    return { paths: new Set(paths), data: buf.subarray(end + 1) };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Write the cache atomically (a concurrent run reads the old one or the new one, never half). */
+function writeCache(dir: string, file: string, paths: Set<string>, data: Buffer): void {
+  ensurePrivateDir(path.dirname(dir));
+  ensurePrivateDir(dir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    for (const part of [Buffer.from(`${MAGIC}${JSON.stringify([...paths].sort())}\n`), data]) {
+      for (let off = 0; off < part.length; ) off += writeSync(fd, part, off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  prune(dir, path.basename(file));
+}
+
+/** Keep the KEEP newest caches (other builds, Node versions, families); remove the rest. */
+function prune(dir: string, keep: string): void {
+  const others = readdirSync(dir)
+    .filter((f) => f.endsWith('.bin') && f !== keep)
+    .map((f) => ({ f, t: statSync(path.join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of others.slice(KEEP - 1)) {
+    try {
+      unlinkSync(path.join(dir, f));
+    } catch {
+      // another run removed it first
+    }
+  }
+}
+
+// Only where scripts/bundle-config.mjs built it as the loader (tests import this file for the above).
+if (typeof __CX_BUNDLES__ !== 'undefined') boot();
