@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
 import { cacheRoot } from '../util/cache-root.js';
+import { checksum, checksumMemory, checksumOf } from '../util/checksum.js';
 import type { CodeCacheBoot } from '../util/code-cache.js';
 import { ensurePrivateDir, privateDirProblem } from '../util/private-dir.js';
 import { takeHostArgs } from '../remote/target.js';
@@ -40,8 +41,9 @@ import { optionArgs, version } from './version.js';
  * list is painted): V8 then holds what it read from the old one plus
  * what it compiled since, so the cache grows to cover the paths in use and is rewritten a handful of
  * times per build. A cache is code: it is read only from a directory and a file that are this user's
- * alone (as the executable's helper is), and anything wrong with it (missing, unsafe, damaged, from
- * another V8: V8 checks its version and flags) means compiling as usual, never an error.
+ * alone (as the executable's helper is), only whole (a checksum in its header, src/util/checksum.ts),
+ * and anything wrong with it (missing, unsafe, damaged, from another V8: V8 checks its version and
+ * flags) means compiling as usual, never an error.
  */
 
 // Set by scripts/bundle-config.mjs: each bundle's file (and asset) name and content hash (its cache's
@@ -50,7 +52,7 @@ import { optionArgs, version } from './version.js';
 declare const __CX_BUNDLES__: Record<'cli' | 'ui', { file: string; id: string }>;
 declare const __CX_WRAP_HEAD__: string;
 declare const __CX_EXECUTABLE__: boolean | undefined;
-const MAGIC = 'cx code cache 1\n';
+const MAGIC = 'cx code cache 2\n';
 /** A run past this has likely had V8 drop the bytecode of its start-up (bytecode flushing): not written. */
 const WRITE_WITHIN_S = 10;
 /** Caches of other builds (upgrades, an executable beside the npm package) kept before the oldest go. */
@@ -77,35 +79,28 @@ function boot(): void {
   const file = path.join(dir, `${bundle.id}-${process.version}-${process.arch}.bin`);
   // Until a run has written one, the executable starts from the cache its build compiled (the
   // bundle's top level only; without any, compiling it all takes 10-40 ms): its V8 is this one.
-  const own = readCache(dir, file);
+  const read = readCache(dir, file);
+  const own = typeof read === 'object' ? read : undefined;
   const builtIn = own || !sea ? undefined : carriedCache(sea, bundle.file.replace(/\.cjs$/, '.cache'));
   const cached = own ?? (builtIn && { paths: new Set<string>(), data: builtIn });
-  // V8 checks a cache's version, flags and source length, but not, in release builds, its bytes: a
-  // damaged cache would crash cx on every run. --verify-snapshot-checksum makes it check a checksum
-  // too (~0.3 ms). Being a flag, it is part of what a cache is checked against, so it is on whenever
-  // a cache is read or made, and off otherwise: Node's own built-in modules carry caches made
-  // without it, which V8 would reject while it is on (+10 ms compiling them on Node 24).
-  const checksums = (on: boolean) => process.getBuiltinModule('node:v8').setFlagsFromString(`--${on ? '' : 'no-'}verify-snapshot-checksum`);
-  checksums(true);
   // The wrapper is one line: the bundle's line numbers (stack traces) stay as they are.
   const script = new Script(`${__CX_WRAP_HEAD__}${source}\n})`, { filename, cachedData: cached?.data });
-  checksums(false);
   const known = new Set(cached && !script.cachedDataRejected ? cached.paths : []);
   const state = !cached
-    ? `none yet (${file})`
+    ? typeof read === 'string'
+      ? `${file} not used (${read}): compiled without it`
+      : `none yet (${file})`
     : script.cachedDataRejected
-      ? `${file} rejected by V8 (another V8, other flags or damaged): compiled, to be rewritten`
+      ? `${file} rejected by V8 (another V8 or other flags): compiled, to be rewritten`
       : own
         ? `${file} (${[...own.paths].join(', ') || 'no path yet'})`
-        : `the one built in (until ${file} is written)`;
+        : `the one built in (until ${file} is written${typeof read === 'string' ? `; it was not used: ${read}` : ''})`;
   const taken = new Set<string>();
   /** Write the cache if this run took a path it lacks (early enough that nothing was flushed). */
   const save = () => {
     if (process.uptime() > WRITE_WITHIN_S || [...taken].every((p) => known.has(p))) return;
     try {
-      checksums(true);
       const data = script.createCachedData();
-      checksums(false);
       for (const p of taken) known.add(p);
       writeCache(dir, file, known, data);
     } catch {
@@ -144,29 +139,40 @@ export function mayOpenTui(argv: readonly string[]): boolean {
   }
 }
 
-/** The cache in `file`, if `dir` and the file are this user's alone and it is one of ours. */
-function readCache(dir: string, file: string): Cached | undefined {
+/**
+ * The cache in `file` if `dir` and the file are this user's alone and it is a whole cache of ours;
+ * else why not (undefined when there is none).
+ */
+function readCache(dir: string, file: string): Cached | string | undefined {
   const uid = process.getuid?.() ?? -1;
-  if (privateDirProblem(path.dirname(dir), uid) || privateDirProblem(dir, uid)) return undefined;
+  const dirProblem = privateDirProblem(path.dirname(dir), uid) ?? privateDirProblem(dir, uid);
+  if (dirProblem) return /ENOENT/.test(dirProblem) ? undefined : dirProblem;
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? undefined : code === 'ELOOP' ? 'a symlink' : String(code);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== uid || (st.mode & 0o077) !== 0 || st.size > 64 * 1024 * 1024) return undefined;
-    const buf = Buffer.allocUnsafe(st.size);
-    for (let off = 0, n; off < buf.length; off += n) if ((n = readSync(fd, buf, off, buf.length - off, off)) === 0) return undefined;
-    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
+    if (!st.isFile() || st.uid !== uid || (st.mode & 0o077) !== 0) return `not a file of uid ${uid} only it can read`;
+    if (st.size > 64 * 1024 * 1024) return 'too big';
+    // Read straight into the memory the checksum sums (no copy), and hand V8 a view of it.
+    const memory = checksumMemory(st.size);
+    const buf = Buffer.from(memory.buffer, 0, st.size);
+    for (let off = 0, n; off < buf.length; off += n) if ((n = readSync(fd, buf, off, buf.length - off, off)) === 0) return 'truncated';
     const end = buf.indexOf(10, MAGIC.length);
-    if (end < 0) return undefined;
-    const paths = JSON.parse(buf.toString('utf8', MAGIC.length, end)) as unknown;
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) return undefined;
+    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC || end < 0) return 'not a cx code cache of this version';
+    const header = JSON.parse(buf.toString('utf8', MAGIC.length, end)) as { paths?: unknown; sum?: unknown };
+    const paths = header.paths;
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) return 'not a cx code cache of this version';
+    // V8 checks a cache's version, flags and source length, but not, in release builds, its bytes:
+    // a damaged cache would crash cx on every run.
+    if (header.sum !== checksum(memory, end + 1, st.size)) return 'damaged (checksum)';
     return { paths: new Set(paths), data: buf.subarray(end + 1) };
-  } catch {
-    return undefined;
+  } catch (err) {
+    return `unreadable (${(err as Error).message})`;
   } finally {
     closeSync(fd);
   }
@@ -179,7 +185,8 @@ function writeCache(dir: string, file: string, paths: Set<string>, data: Buffer)
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
-    for (const part of [Buffer.from(`${MAGIC}${JSON.stringify([...paths].sort())}\n`), data]) {
+    const header = JSON.stringify({ paths: [...paths].sort(), sum: checksumOf(data) });
+    for (const part of [Buffer.from(`${MAGIC}${header}\n`), data]) {
       for (let off = 0; off < part.length; ) off += writeSync(fd, part, off);
     }
   } finally {
