@@ -92,7 +92,7 @@ export class Inventory implements ContainerLookup {
           // engineOnly: another machine's engine (no local runtime state); runtimeTask: false: the caller
           // enters through the daemon, which just answered for it.
           if (this.deps.engineOnly || opts.runtimeTask === false) return c;
-          return mergeSources([[c], await this.dockerTasks(health.roots, c.id)])[0] ?? c;
+          return mergeSources([[c], await this.dockerTasks(await this.roots(), c.id)])[0] ?? c;
         }
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
@@ -136,9 +136,10 @@ export class Inventory implements ContainerLookup {
   }
 
   /** A wedged container's stand-in: its on-disk record (when the state dirs are known). */
-  private async stuckRecord(health: DaemonHealth, item: ListItem, why: string): Promise<Container | undefined> {
+  private async stuckRecord(item: ListItem, why: string): Promise<Container | undefined> {
     const name = sanitize((item.Names?.[0] ?? item.Id.slice(0, 12)).replace(/^\//, ''));
-    const disk = health.roots ? await readDiskRecord(health.roots, item.Id).catch(() => undefined) : undefined;
+    const roots = await this.roots();
+    const disk = roots ? await readDiskRecord(roots, item.Id).catch(() => undefined) : undefined;
     this.deps.warn(`${why}: ${name} is shown as ${disk ? 'its on-disk record says' : 'the container list says'}`);
     return disk;
   }
@@ -159,16 +160,22 @@ export class Inventory implements ContainerLookup {
       if (health.state !== 'ok') throw daemonUnusableError(health);
       return listFromApi(this.deps.docker, { all: true });
     }
-    const runtimes = Promise.all(this.runtimeLists(health.roots));
+    // A daemon that answered at once has not had its state roots looked up (checkDaemon): the list
+    // is asked for now, and what needs the files waits for the lookup.
+    const rootsP = this.roots();
+    const runtimes = rootsP.then((roots) => Promise.all(this.runtimeLists(roots)));
     let engine: Promise<Container[]>;
     if (api && health.state === 'ok') {
       // As root with the engine's state dirs trusted, what the list lacks comes from the records
       // dockerd keeps in its data-root: no inspect per container.
-      const roots = health.roots && process.getuid?.() === 0 && trustedDir(health.roots.dataRoot).ok ? health.roots : undefined;
+      const dataRoots = rootsP.then((r) => (r && process.getuid?.() === 0 && trustedDir(r.dataRoot).ok ? r : undefined));
       engine = listFromApi(this.deps.docker, {
         all: true,
-        stuck: (item, why) => this.stuckRecord(health, item, why),
-        ...(roots ? { facts: (item: ListItem) => readDiskFacts(roots, item.Id) } : {}),
+        stuck: (item, why) => this.stuckRecord(item, why),
+        facts: async (item: ListItem) => {
+          const roots = await dataRoots;
+          return roots ? readDiskFacts(roots, item.Id) : undefined;
+        },
       });
     } else if (health.roots) engine = listFromDisk(health.roots, warn);
     else if (health.socketPath === DEFAULT_SOCKET) {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
-import { readStat, stateName } from '../host/proc.js';
+import { readStat, stateName, type ProcStat } from '../host/proc.js';
 import { EngineError } from '../errors.js';
 import { TROUBLE_TEXT, type DaemonState } from './daemon-state.js';
 import { rawPing } from './docker-client.js';
@@ -13,7 +13,10 @@ export interface DaemonHealth {
   socketPath: string;
   /** The dockerd process serving the socket, when found. */
   pid: number | undefined;
-  /** Where that engine keeps its state (undefined when it cannot be told). */
+  /**
+   * Where that engine keeps its state: undefined when it cannot be told, and when the daemon answered
+   * at once (not looked up then: read files through Context.roots(), which looks them up).
+   */
   roots: DockerRoots | undefined;
   /** Human facts, e.g. "process 2876 state T (stopped)". */
   evidence: string[];
@@ -33,13 +36,16 @@ export interface DaemonHealth {
  */
 export const HEALTH_DEADLINE_MS = 1200;
 
+/** How long a ping may take before cx also looks for the daemon's process (see checkDaemon). */
+const LOOKUP_AFTER_MS = 25;
+
 /**
  * Learn the daemon's state once, within about HEALTH_DEADLINE_MS: ping it and, in parallel, find its
  * process. A stopped process (state T) settles "frozen" at once instead of waiting for the deadline.
  */
 export async function checkDaemon(
   socketPath: string,
-  opts: { deadlineMs?: number; locate?: typeof locateDockerRoots } = {},
+  opts: { deadlineMs?: number; locate?: typeof locateDockerRoots; complete?: boolean } = {},
 ): Promise<DaemonHealth> {
   const deadlineMs = opts.deadlineMs ?? HEALTH_DEADLINE_MS;
   const started = Date.now();
@@ -49,7 +55,9 @@ export async function checkDaemon(
     () => false,
   );
   const distrusted: string[] = [];
-  const rootsP = (opts.locate ?? locateDockerRoots)(socketPath, { note: (l) => distrusted.push(l) }).catch(() => undefined);
+  let rootsP: Promise<DockerRoots | undefined> | undefined;
+  const lookup = (): Promise<DockerRoots | undefined> =>
+    (rootsP ??= (opts.locate ?? locateDockerRoots)(socketPath, { note: (l) => distrusted.push(l) }).catch(() => undefined));
   const done = (state: DaemonState, roots: DockerRoots | undefined): DaemonHealth => ({
     state,
     socketPath,
@@ -60,22 +68,33 @@ export async function checkDaemon(
     elapsedMs: Date.now() - started,
   });
   if (!socketExists) {
-    const roots = await rootsP;
+    const roots = await lookup();
     evidence.push(`no socket file at ${socketPath}`);
     if (roots?.pid) evidence.push(`dockerd ${roots.pid} runs but does not serve it`);
     return done('absent', roots);
   }
   // One deadline, then the second chance: the process state cuts it short when dockerd is stopped.
   const ping = rawPing(socketPath, 2 * deadlineMs);
-  // The process state can answer before the ping's deadline: a stopped dockerd never answers.
-  const stopped = rootsP.then(async (roots) => {
-    const st = roots?.pid ? await readStat(roots.pid) : undefined;
-    if (st && (st.state === 'T' || st.state === 't')) ping.cancel();
-    return st;
-  });
+  // The process state can answer before the ping's deadline: a stopped dockerd never answers. Finding
+  // the process (and the state roots with it) is ~10 ms of file reads that a daemon answering at once
+  // does not need: it starts only if the ping is not answered within LOOKUP_AFTER_MS (or at once with
+  // `complete`, for cx doctor). Whoever reads files looks the roots up then (Context.roots()).
+  let stopped: Promise<ProcStat | undefined> | undefined;
+  const watch = (): Promise<ProcStat | undefined> =>
+    (stopped ??= lookup().then(async (roots) => {
+      const st = roots?.pid ? await readStat(roots.pid) : undefined;
+      if (st && (st.state === 'T' || st.state === 't')) ping.cancel();
+      return st;
+    }));
+  const timer = opts.complete ? (watch(), undefined) : setTimeout(watch, LOOKUP_AFTER_MS);
   const outcome = await ping.result;
-  const roots = await rootsP;
-  const proc = await stopped;
+  clearTimeout(timer);
+  if (outcome.kind === 'answer' && outcome.status === 200 && !stopped) {
+    evidence.push(`/_ping answered HTTP 200${outcome.apiVersion ? ` (API ${outcome.apiVersion})` : ''}`);
+    return { ...done('ok', undefined), ...(outcome.apiVersion ? { apiVersion: outcome.apiVersion } : {}) };
+  }
+  const proc = await watch();
+  const roots = await lookup();
   const procFact =
     roots?.pid === undefined
       ? 'no dockerd process serving this socket was found'

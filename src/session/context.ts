@@ -53,12 +53,13 @@ export class Context {
   }
 
   /** The daemon's state, learned once per run (about 1.5 s at worst), so no later call waits on a hung daemon. */
-  health(): Promise<DaemonHealth> {
+  health(check: { complete?: boolean } = {}): Promise<DaemonHealth> {
     // Through the ssh relay every connection is a new `docker system dial-stdio` on the remote: the
     // deadlines are the ssh one, not the local socket's.
     const opts = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env, 'CX_PING_TIMEOUT_MS');
     if (!this.healthCheck) this.trace('api GET /_ping (health check)');
-    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, { ...opts, locate: () => this.roots() }).then((h) => {
+    // complete: the first caller decides (cx doctor asks for the daemon's process even when it answers).
+    this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, { ...opts, ...check, locate: () => this.roots() }).then((h) => {
       this.knownHealth = h;
       if (h.state === 'ok' && h.apiVersion) this.docker().adoptServerVersion(h.apiVersion);
       this.trace(`${describeHealth(h)} in ${h.elapsedMs} ms`);

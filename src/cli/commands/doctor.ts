@@ -33,7 +33,8 @@ export async function runDoctor(opts: { json: boolean; target?: string | undefin
   const checks: DoctorCheck[] = [];
   const docker = ctx.docker();
   const endpoint = docker.endpoint;
-  const health = await ctx.health();
+  // The whole check: the daemon's process is looked up even when it answers at once.
+  const health = await ctx.health({ complete: true });
   let engineDetail = `${endpoint.socketPath} (${endpoint.origin}): ${describeHealth(health)}`;
   if (health.state === 'ok') {
     const ping = await docker.ping().catch(() => undefined);
