@@ -21,54 +21,52 @@ export const BUNDLES = [
   { name: 'ui', file: 'cx-ui.cjs', tui: true },
 ];
 
-/** esbuild options for one of cx's bundles; `plugins` adds to them, `define` too. */
-export function mainBundleOptions({ outfile, target, tui, define = {}, plugins = [], external = [] }) {
+/**
+ * What the bundles and the loader share: one CommonJS file for Node; import.meta.url (version.ts and
+ * helper-path.ts find files beside the bundle) becomes the file's own URL (the loader passes a
+ * bundle's path as its __filename); minified, whitespace and syntax only (~40% smaller, ~15% less CPU
+ * to start an exec, measured with perf stat): identifiers stay, so error names and --debug stack
+ * traces still read.
+ */
+function commonOptions({ entry, outfile, target, define }) {
   return {
-    entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
+    entryPoints: [path.join(root, 'dist', 'src', 'cli', entry)],
     outfile,
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target,
+    define: { 'import.meta.url': '__cxMetaUrl', ...define },
+    banner: { js: "var __cxMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+    minifyWhitespace: true,
+    minifySyntax: true,
+  };
+}
+
+/** esbuild options for one of cx's bundles; `plugins` adds to them, `define` too. */
+export function mainBundleOptions({ outfile, target, tui, define = {}, plugins = [], external = [] }) {
+  return {
+    ...commonOptions({ entry: 'main.js', outfile, target, define: { 'process.env.NODE_ENV': '"production"', ...define } }),
     external,
     // import() of an external (node-pty) would stay import(), which a script compiled by the loader
     // cannot run (vm.Script has no module loader): make it a require() in a promise.
     supported: { 'dynamic-import': false },
     // Ink imports react-devtools-core only when DEV=true; never in cx. An empty module keeps it out.
     alias: { 'react-devtools-core': path.join(root, 'scripts', 'empty-module.mjs') },
-    // import.meta.url (version.ts, helper-path.ts find files beside the bundle) becomes the bundle's
-    // own URL: the loader passes the bundle's path as __filename.
-    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__cxMetaUrl', ...define },
-    banner: { js: "var __cxMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [noTopLevelAwait(), ...(tui ? [] : [withoutTui()]), ...plugins],
-    logLevel: 'warning',
-    // Whitespace and syntax only (~40% smaller, ~15% less CPU to start an exec, measured with perf
-    // stat): identifiers stay, so error names and --debug stack traces still read.
-    minifyWhitespace: true,
-    minifySyntax: true,
   };
 }
 
 /** esbuild options for the loader, given the bundles' texts by name (their content names their caches). */
 export function loaderOptions({ outfile, target, bundleTexts, define = {} }) {
-  return {
-    entryPoints: [path.join(root, 'dist', 'src', 'cli', 'loader.js')],
+  const bundles = Object.fromEntries(BUNDLES.map((b) => [b.name, { file: b.file, id: bundleId(bundleTexts[b.name]) }]));
+  return commonOptions({
+    entry: 'loader.js',
     outfile,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
     target,
-    define: {
-      __CX_BUNDLES__: JSON.stringify(Object.fromEntries(BUNDLES.map((b) => [b.name, { file: b.file, id: bundleId(bundleTexts[b.name]) }]))),
-      __CX_WRAP_HEAD__: JSON.stringify(WRAP_HEAD),
-      'import.meta.url': '__cxMetaUrl',
-      ...define,
-    },
-    banner: { js: "var __cxMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    logLevel: 'warning',
-    minifyWhitespace: true,
-    minifySyntax: true,
-  };
+    define: { __CX_BUNDLES__: JSON.stringify(bundles), __CX_WRAP_HEAD__: JSON.stringify(WRAP_HEAD), ...define },
+  });
 }
 
 /** What names a bundle's code cache: its content, so a rebuilt bundle never meets an old cache. */
