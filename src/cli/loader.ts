@@ -30,20 +30,20 @@ import { optionArgs, version } from './version.js';
  * (the executable's code cache, NODE_COMPILE_CACHE on Node 22+) hold only what V8 compiles before
  * running anything, which is little: nearly every function is compiled lazily on its first call, on
  * every run. A cache taken when a run ends holds every function that run compiled, so the next run of
- * the same path compiles next to nothing (measured: `cx exec --backend nsenter` 105 -> 77 ms on Node
- * 20, the executable 113 -> 89 ms).
+ * the same path compiles next to nothing (`cx exec --backend nsenter`, interleaved: 123 -> 98 ms on
+ * Node 20, the executable 110 -> 88 ms).
  *
  * How: the cache lives in cx's private cache directory (cacheRoot(): /run/cx for root), in code/, one
  * file per bundle build (so the TUI's, with Ink and React, is apart from the one-liners'), Node
- * version and architecture. The bundle reports the paths it took
- * (noteCodePath); a run that ends with exit code 0, within WRITE_WITHIN_S of its start, after taking a
- * path the cache has not seen, writes a new cache (the TUI, whose runs are long, writes it once its
- * list is painted): V8 then holds what it read from the old one plus
- * what it compiled since, so the cache grows to cover the paths in use and is rewritten a handful of
- * times per build. A cache is code: it is read only from a directory and a file that are this user's
- * alone (as the executable's helper is), only whole (a checksum in its header, src/util/checksum.ts),
- * and anything wrong with it (missing, unsafe, damaged, from another V8: V8 checks its version and
- * flags) means compiling as usual, never an error.
+ * version and architecture. The bundle reports the paths it takes (noteCodePath: a command, a
+ * backend); a run that ends with exit code 0, within WRITE_WITHIN_S of its start, after taking a path
+ * the cache has not seen, writes a new cache (the TUI, whose runs are long, writes it once its list
+ * is painted): V8 then holds what it read from the old one plus what it compiled since, so the cache
+ * grows to cover the paths in use and is rewritten a handful of times per build. A cache is code: it
+ * is read only from a directory and a file that are this user's alone (as the executable's helper
+ * is), only whole (a checksum in its header, src/util/checksum.ts), and anything wrong with it
+ * (missing, unsafe, damaged, from another V8: V8 checks its version and flags) means compiling as
+ * usual, never an error. `cx --debug` says which bundle ran and what became of its cache.
  */
 
 // Set by scripts/bundle-config.mjs: each bundle's file (and asset) name and content hash (its cache's
