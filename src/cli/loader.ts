@@ -14,7 +14,7 @@ import {
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
-import { cacheRoot } from '../util/cache-root.js';
+import { cacheRoot, ensureCacheRoot } from '../util/cache-root.js';
 import { checksum, checksumMemory, checksumOf } from '../util/checksum.js';
 import type { CodeCacheBoot } from '../util/code-cache.js';
 import { ensurePrivateDir, privateDirProblem } from '../util/private-dir.js';
@@ -180,7 +180,7 @@ function readCache(dir: string, file: string): Cached | string | undefined {
 
 /** Write the cache atomically (a concurrent run reads the old one or the new one, never half). */
 function writeCache(dir: string, file: string, paths: Set<string>, data: Buffer): void {
-  ensurePrivateDir(path.dirname(dir));
+  ensureCacheRoot();
   ensurePrivateDir(dir);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);

@@ -1,7 +1,7 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { getRawAsset } from 'node:sea';
-import { cacheRoot } from '../util/cache-root.js';
+import { cacheRoot, ensureCacheRoot } from '../util/cache-root.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 
 /**
@@ -50,11 +50,8 @@ declare const __CX_ASSETS_ID__: string | undefined;
 function ensureCacheDir(): string {
   if (cacheDir) return cacheDir;
   const dir = assetCacheDir();
-  const root = path.dirname(dir);
   try {
-    // Non-root: ~/.cache may not exist yet on a fresh account; it is the user's own directory.
-    if (process.getuid?.() !== 0) mkdirSync(path.dirname(root), { recursive: true, mode: 0o700 });
-    ensurePrivateDir(root);
+    ensureCacheRoot();
     ensurePrivateDir(dir);
   } catch (err) {
     throw new Error(`cannot use the cache for cx's embedded files: ${(err as Error).message}`);

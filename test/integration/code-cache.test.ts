@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, it } from 'node:test';
@@ -130,5 +132,48 @@ stat -c '%U %a' /run/cx/code "$f"`,
       /not used \(\/run\/cx\/code is owned by uid 65534, not 0\)/,
       'a cache in a directory another user owns was read',
     );
+  });
+
+  it("another user's is theirs: under $XDG_RUNTIME_DIR (else ~/.cache), made 0700 and 0600, never root's", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'cx-cache-home-'));
+    try {
+      chownSync(home, 65534, 65534);
+      const asNobody = (env: string[]) =>
+        execa(
+          'setpriv',
+          [
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            'env',
+            '-i',
+            `PATH=${process.env['PATH']}`,
+            ...env,
+            CX_BIN,
+            'completion',
+            'bash',
+          ],
+          {
+            reject: false,
+            stdin: 'ignore',
+          },
+        );
+      const r = await asNobody([`HOME=${home}`]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      const name = cacheName('cx-cli.cjs');
+      const st = (p: string) => statSync(p);
+      assert.equal(st(path.join(home, '.cache', 'cx')).mode & 0o777, 0o700);
+      assert.equal(st(path.join(home, '.cache', 'cx', 'code')).mode & 0o777, 0o700);
+      const cache = st(path.join(home, '.cache', 'cx', 'code', name));
+      assert.deepEqual([cache.uid, cache.mode & 0o777], [65534, 0o600]);
+      // XDG_RUNTIME_DIR, when set, is where it goes instead.
+      const runtime = path.join(home, 'run');
+      mkdirSync(runtime, { mode: 0o700 });
+      chownSync(runtime, 65534, 65534);
+      assert.equal((await asNobody([`HOME=${home}`, `XDG_RUNTIME_DIR=${runtime}`])).exitCode, 0);
+      assert.equal(st(path.join(runtime, 'cx', 'code', name)).uid, 65534);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
