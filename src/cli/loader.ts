@@ -1,16 +1,4 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -18,6 +6,7 @@ import { cacheRoot, ensureCacheRoot } from '../util/cache-root.js';
 import { checksum, checksumMemory, checksumOf } from '../util/checksum.js';
 import type { CodeCacheBoot } from '../util/code-cache.js';
 import { ensurePrivateDir, privateDirProblem } from '../util/private-dir.js';
+import { writeWhole } from '../util/write-whole.js';
 import { takeHostArgs } from '../remote/target.js';
 import { optionArgs, version } from './version.js';
 
@@ -182,17 +171,8 @@ function readCache(dir: string, file: string): Cached | string | undefined {
 function writeCache(dir: string, file: string, paths: Set<string>, data: Buffer): void {
   ensureCacheRoot();
   ensurePrivateDir(dir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    const header = JSON.stringify({ paths: [...paths].sort(), sum: checksumOf(data) });
-    for (const part of [Buffer.from(`${MAGIC}${header}\n`), data]) {
-      for (let off = 0; off < part.length; ) off += writeSync(fd, part, off);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  const header = JSON.stringify({ paths: [...paths].sort(), sum: checksumOf(data) });
+  writeWhole(file, [`${MAGIC}${header}\n`, data], 0o600);
   prune(dir, path.basename(file));
 }
 

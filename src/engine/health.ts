@@ -89,12 +89,10 @@ export async function checkDaemon(
   const timer = opts.complete ? (watch(), undefined) : setTimeout(watch, LOOKUP_AFTER_MS);
   const outcome = await ping.result;
   clearTimeout(timer);
-  if (outcome.kind === 'answer' && outcome.status === 200 && !stopped) {
-    evidence.push(`/_ping answered HTTP 200${outcome.apiVersion ? ` (API ${outcome.apiVersion})` : ''}`);
-    return { ...done('ok', undefined), ...(outcome.apiVersion ? { apiVersion: outcome.apiVersion } : {}) };
-  }
-  const proc = await watch();
-  const roots = await lookup();
+  // Answered before the lookup started: nothing to wait for (roots stay unknown here).
+  const looked = stopped !== undefined || outcome.kind !== 'answer' || outcome.status !== 200;
+  const proc = looked ? await watch() : undefined;
+  const roots = looked ? await lookup() : undefined;
   const procFact =
     roots?.pid === undefined
       ? 'no dockerd process serving this socket was found'

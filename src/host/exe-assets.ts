@@ -1,8 +1,9 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getRawAsset } from 'node:sea';
 import { cacheRoot, ensureCacheRoot } from '../util/cache-root.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
+import { writeWhole } from '../util/write-whole.js';
 
 /**
  * Files the single-file executable (dist/cx-linux-x64) carries besides its JavaScript: the nsenter
@@ -33,7 +34,7 @@ export function embeddedAssetPath(name: AssetName): string {
   const bytes = asset(name);
   const dir = ensureCacheDir();
   const file = path.join(dir, name);
-  if (!matches(file, bytes)) writeAtomically(dir, name, bytes);
+  if (!matches(file, bytes)) writeWhole(file, [bytes], 0o700);
   placed.set(name, file);
   return file;
 }
@@ -81,26 +82,8 @@ function matches(file: string, want: Uint8Array): boolean {
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0 || st.size !== want.length) return false;
-    const buf = Buffer.allocUnsafe(want.length);
-    for (let off = 0, n; off < buf.length; off += n) if ((n = readSync(fd, buf, off, buf.length - off, off)) === 0) return false;
-    return buf.equals(want);
+    return readFileSync(fd).equals(want);
   } finally {
     closeSync(fd);
   }
-}
-
-function writeAtomically(dir: string, name: AssetName, bytes: Uint8Array): void {
-  const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
-  try {
-    unlinkSync(tmp); // left by a crashed run whose pid we now have
-  } catch {
-    // normally absent
-  }
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o700);
-  try {
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path.join(dir, name));
 }

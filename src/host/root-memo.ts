@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { privateDirProblem } from '../util/private-dir.js';
+import { writeWhole } from '../util/write-whole.js';
 import { trustedDir } from './trust.js';
 
 /**
@@ -64,17 +65,9 @@ export function writeRootMemo(file: string, value: object, note: Note): void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return;
   }
   if (!memoDirOk(dir, note)) return;
-  const tmp = `${file}.${process.pid}`;
   try {
-    rmSync(tmp, { force: true });
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, JSON.stringify(value));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeWhole(file, [JSON.stringify(value)], 0o600);
   } catch {
-    rmSync(tmp, { force: true });
+    // best effort (see above)
   }
 }
