@@ -6,6 +6,7 @@ import { hostsFile, selectHosts, takeHostArgs, type RemoteHost } from '../remote
 import { Writable } from 'node:stream';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';
+import { compareNames } from '../util/compare.js';
 import { formatLs, type LsRecord } from './commands/ls.js';
 import { optionArgs, version } from './version.js';
 
@@ -136,7 +137,7 @@ async function lsOnHosts(hosts: readonly RemoteHost[], opts: readonly string[], 
     for (const w of l.warnings) io.stderr.write(`${sanitize(l.host.label)}: ${sanitize(w)}\n`);
   }
   const records = listings.flatMap((l) => (l.records ?? []).map((r) => toHostRecord(r, l.host)));
-  records.sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.name.localeCompare(b.name));
+  records.sort((a, b) => compareNames(a.host ?? '', b.host ?? '') || compareNames(a.name, b.name));
   const failed = listings.filter((l) => l.error);
   if (quiet) io.stdout.write(records.map((r) => `${r.host} ${r.name}\n`).join(''));
   else if (json) io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);

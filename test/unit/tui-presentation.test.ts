@@ -19,6 +19,7 @@ import { footerText, helpLines } from '../../src/tui/presentation/help.js';
 import { bannerText, engineTrouble, headerText } from '../../src/tui/presentation/status.js';
 import { clean, displayWidth, fit, truncate } from '../../src/tui/presentation/text.js';
 import { initialState, reduce, selectedOf } from '../../src/tui/state.js';
+import { compareNames } from '../../src/util/compare.js';
 import { container } from './tui-fixtures.js';
 
 const NO: KeyInfo = NO_KEY;
@@ -78,6 +79,16 @@ describe('tui container presentation', () => {
     assert.deepEqual(names(sortContainers([c, b, a], 'name')), ['a', 'b', 'c']);
     assert.deepEqual(names(sortContainers([a, b, c], 'age')), ['b', 'c', 'a']);
     assert.deepEqual(names(sortContainers([b, c, a], 'state')), ['a', 'c', 'b']);
+  });
+
+  it('sorts names the same way on every host: case-insensitive, then by code unit, no locale', () => {
+    const names = ['web-2', 'Web-1', 'api', 'web-10', 'web_1', 'web.1', 'web-1', 'API'];
+    assert.deepEqual([...names].sort(compareNames), ['API', 'api', 'Web-1', 'web-1', 'web-10', 'web-2', 'web.1', 'web_1']);
+    const byName = sortContainers([container({ name: 'b', id: 'b'.repeat(64) }), container({ name: 'B', id: 'a'.repeat(64) })], 'name');
+    assert.deepEqual(
+      byName.map((c) => c.name),
+      ['B', 'b'],
+    );
   });
 
   it('lays out columns to the width, dropping the least useful first', () => {

@@ -7,6 +7,7 @@ import type { Context } from '../../session/context.js';
 import { sameInstant } from '../../host/trust.js';
 import { ellipsize, renderTable } from '../format/table.js';
 import type { Done } from './done.js';
+import { compareNames } from '../../util/compare.js';
 
 export interface LsOptions {
   all: boolean;
@@ -89,7 +90,7 @@ export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
   const records = sameInstant(() =>
     containers
       .filter((c) => opts.all || isRunning(c))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareNames(a.name, b.name))
       .map((c) => toRecord(c, registry.usableFor(c))),
   );
   ctx.io.stdout.write(opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatLs(records, Date.now()));

@@ -1,6 +1,7 @@
 import type { Container } from '../../discovery/types.js';
 import { isUp, statusText } from '../../discovery/container-state.js';
 import { clean, fit } from './text.js';
+import { compareNames } from '../../util/compare.js';
 
 /** One list row, every field already safe to draw. */
 export interface ContainerRow {
@@ -59,7 +60,7 @@ function startTime(c: Container): number {
 
 /** A sorted copy: by name; by age (newest first); by state (running first), then name. */
 export function sortContainers(list: readonly Container[], key: SortKey): Container[] {
-  const byName = (a: Container, b: Container): number => a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+  const byName = (a: Container, b: Container): number => compareNames(a.name, b.name) || compareNames(a.id, b.id);
   const cmp: Record<SortKey, (a: Container, b: Container) => number> = {
     name: byName,
     age: (a, b) => startTime(b) - startTime(a) || byName(a, b),
