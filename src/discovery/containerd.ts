@@ -5,7 +5,7 @@ import { sanitize } from '../util/sanitize.js';
 import { isFullId, type OciConfig } from '../host/bundle.js';
 import { validatePid } from '../host/proc.js';
 import { listRuntimeIds, readRuntimeState } from './runtime-state.js';
-import { trustedDir } from '../host/trust.js';
+import { oneCheckPerDir, trustedDir, type Verdict } from '../host/trust.js';
 import type { Container, OciRuntimeRef, Warn } from './types.js';
 
 /** containerd's task state dir under a containerd state root. */
@@ -36,6 +36,7 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
   }
   const namespaces = await readdir(tasks).catch(() => [] as string[]);
   const out: Container[] = [];
+  const trusted = oneCheckPerDir();
   for (const ns of namespaces) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ns)) continue;
     const dir = path.join(tasks, ns);
@@ -43,7 +44,7 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
     const ids = opts.only !== undefined ? (isFullId(opts.only) ? [opts.only] : []) : await listRuntimeIds(dir, warn);
     const records = await Promise.all(
       ids.map((id) =>
-        readTask(stateRoot, ns, path.join(dir, id), id).catch((err: unknown) => {
+        readTask(stateRoot, ns, path.join(dir, id), id, trusted).catch((err: unknown) => {
           if (opts.only !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
           const why = err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err));
           warn(`skipping containerd task ${ns}/${id.slice(0, 12)}: ${why}`);
@@ -56,7 +57,13 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
   return out;
 }
 
-async function readTask(stateRoot: string, ns: string, bundle: string, id: string): Promise<Container | undefined> {
+async function readTask(
+  stateRoot: string,
+  ns: string,
+  bundle: string,
+  id: string,
+  trusted: (dir: string) => Verdict,
+): Promise<Container | undefined> {
   const config = JSON.parse(await readText(path.join(bundle, 'config.json'))) as OciConfig;
   const ann = config.annotations ?? {};
   if (ann[`${CRI}container-type`] === 'sandbox') return undefined;
@@ -67,7 +74,7 @@ async function readTask(stateRoot: string, ns: string, bundle: string, id: strin
   const binary = opts.binary_name?.endsWith('crun') ? 'crun' : 'runc';
   const base = opts.root && path.isAbsolute(opts.root) ? opts.root : path.join(stateRoot, binary);
   const root = path.join(base, ns);
-  const rs = await readRuntimeState(binary, root, id).catch(() => undefined);
+  const rs = await readRuntimeState(binary, root, id, trusted).catch(() => undefined);
   const initPid = Number((await readText(path.join(bundle, 'init.pid')).catch(() => '')).trim()) || undefined;
   const pid = rs?.pid ?? initPid;
   const recorded = [...(rs?.cgroupPaths ?? []), ...(config.linux?.cgroupsPath ? [config.linux.cgroupsPath] : [])];

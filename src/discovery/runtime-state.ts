@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
-import { readText } from '../host/read-text.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isFullId } from '../host/bundle.js';
-import { trustedDir } from '../host/trust.js';
+import { trustedDir, type Verdict } from '../host/trust.js';
 
 /** What an OCI runtime's own state says about a container (runc state.json, crun status). */
 export interface RuntimeState {
@@ -38,49 +38,71 @@ export function stateFile(binary: 'runc' | 'crun', root: string, id: string): st
 /**
  * Read <root>/<id>/state.json (runc) or <root>/<id>/status (crun). Missing: undefined (the runtime
  * removes it when the container is deleted). Malformed: throws, so the caller can warn about it.
+ * `trusted`: the root's check, shared by a listing's containers (oneCheckPerDir).
  */
-export async function readRuntimeState(binary: 'runc' | 'crun', root: string, id: string): Promise<RuntimeState | undefined> {
+export async function readRuntimeState(
+  binary: 'runc' | 'crun',
+  root: string,
+  id: string,
+  trusted: (dir: string) => Verdict = trustedDir,
+): Promise<RuntimeState | undefined> {
   if (!isFullId(id)) return undefined;
   // runc refuses a state root root does not own; so does cx: whoever can write it picks the PID.
-  const trust = trustedDir(root);
+  const trust = trusted(root);
   if (!trust.ok) {
     if (/ENOENT/.test(trust.reason)) return undefined;
     throw new Error(`untrusted runtime state root: ${trust.reason}`);
   }
-  let text: string;
+  let data: Buffer;
   try {
-    text = await readText(stateFile(binary, root, id));
+    // Bytes, not text: runc's file is ~30 KB and a listing reads one per container; only a few
+    // hundred bytes of it become strings (parseRuncState).
+    data = readFileSync(stateFile(binary, root, id));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw err;
   }
   if (binary === 'crun') {
-    const s = JSON.parse(text) as CrunStatus;
+    const s = JSON.parse(data.toString('utf8')) as CrunStatus;
     return { pid: Number(s.pid), pidStart: num(s['process-start-time']), bundle: absolute(s.bundle), created: s.created, cgroupPaths: [] };
   }
-  return parseRuncState(text);
+  return parseRuncState(data);
 }
+
+const RUNC_HEAD = /^\{"id":"[0-9a-f]{64}","init_process_pid":(\d+),"init_process_start":(\d+),"created":"([^"\\]+)"/;
+const LABELS = /^"labels":(\[(?:"(?:[^"\\]|\\.)*"(?:,"(?:[^"\\]|\\.)*")*)?\])/;
+const CGROUP_PATHS = /^"cgroup_paths":(\{[^{}]*\})/;
 
 /**
  * The four fields cx needs from runc's state.json. The file is ~30 KB (it embeds the whole container
- * config, seccomp profile included) and a listing reads one per container, so the top-level fields
- * runc writes first are picked out directly; anything unexpected falls back to a full parse (which
- * throws on a malformed file, as callers expect).
+ * config, seccomp profile included), so the top-level fields runc writes first are read from its
+ * head, and the bundle label (config.labels, near the end) and cgroup_paths (after the config) from
+ * where their keys are: a key cannot be forged by a value in JSON (a value's quotes are escaped), and
+ * the bundle is the first "bundle=" label, as a full parse gives it. Anything unexpected falls back to
+ * a full parse, which throws on a malformed file, as callers expect.
  */
-export function parseRuncState(text: string): RuntimeState {
-  const pid = /^\{"id":"[0-9a-f]{64}","init_process_pid":(\d+),"init_process_start":(\d+),"created":"([^"\\]+)"/.exec(text);
-  const bundle = /"bundle=([^"\\]*)"/.exec(text);
-  const cgroups = /"cgroup_paths":(\{[^{}]*\})/.exec(text);
-  if (pid && text.trimEnd().endsWith('}')) {
-    return {
-      pid: Number(pid[1]),
-      pidStart: Number(pid[2]),
-      bundle: absolute(bundle?.[1]),
-      created: pid[3],
-      cgroupPaths: cgroupList(cgroups?.[1]),
-    };
+export function parseRuncState(data: Buffer | string): RuntimeState {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const head = RUNC_HEAD.exec(bytes.toString('latin1', 0, 256));
+  let end = bytes.length - 1;
+  while (end >= 0 && (bytes[end] === 0x20 || bytes[end] === 0x0a || bytes[end] === 0x0d || bytes[end] === 0x09)) end--;
+  if (head && bytes[end] === 0x7d) {
+    const at = bytes.lastIndexOf('"labels":[');
+    const labels = at >= 0 ? LABELS.exec(bytes.toString('utf8', at)) : undefined;
+    const cg = bytes.lastIndexOf('"cgroup_paths":{');
+    const cgroups = cg >= 0 ? CGROUP_PATHS.exec(bytes.toString('utf8', cg, cg + 64 * 1024)) : undefined;
+    if (at < 0 || labels) {
+      const list = labels ? (JSON.parse(labels[1] as string) as string[]) : [];
+      return {
+        pid: Number(head[1]),
+        pidStart: Number(head[2]),
+        bundle: absolute(list.find((l) => l.startsWith('bundle='))?.slice('bundle='.length)),
+        created: head[3],
+        cgroupPaths: cgroupList(cgroups?.[1]),
+      };
+    }
   }
-  const s = JSON.parse(text) as RuncStateJson;
+  const s = JSON.parse(bytes.toString('utf8')) as RuncStateJson;
   const bundleLabel = s.config?.labels?.find((l) => l.startsWith('bundle='));
   return {
     pid: Number(s.init_process_pid),

@@ -52,6 +52,20 @@ export function instantMemo<T>(key: string, compute: () => T): T {
   return v;
 }
 
+/**
+ * trustedDir, checked once per directory for one listing's many containers (they share their runtime
+ * root): the same checks, made when the listing starts reading that root, as a single record read
+ * makes them when it starts.
+ */
+export function oneCheckPerDir(): (dir: string) => Verdict {
+  const seen = new Map<string, Verdict>();
+  return (dir) => {
+    let v = seen.get(dir);
+    if (!v) seen.set(dir, (v = trustedDir(dir)));
+    return v;
+  };
+}
+
 /** Is `dir` (and every directory above it) under root's sole control? */
 export function trustedDir(dir: string): Verdict {
   if (!path.isAbsolute(dir)) return { ok: false, reason: `${dir} is not an absolute path` };

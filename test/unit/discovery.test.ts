@@ -115,6 +115,14 @@ describe('runc state.json', () => {
       cgroupPaths: [`/sys/fs/cgroup/pids/docker/${id}`],
     });
   });
+  it('takes the bundle from config.labels only, never from a value elsewhere in the file', () => {
+    const decoy = `{"id":"${id}","init_process_pid":5,"init_process_start":6,"created":"c","config":{"mounts":[{"destination":"bundle=/evil"}],"hostname":"\\"labels\\":[\\"bundle=/evil2\\"]","labels":["io.x=bundle=/evil3","bundle=/run/b"]},"cgroup_paths":{}}`;
+    assert.equal(parseRuncState(decoy).bundle, '/run/b');
+    assert.equal(
+      parseRuncState(Buffer.from(decoy)).bundle,
+      (JSON.parse(decoy) as { config: { labels: string[] } }).config.labels[1]?.slice(7),
+    );
+  });
   it('falls back to a full parse when the layout differs, and a malformed file still throws', () => {
     const reordered = JSON.stringify({ created: 'c', init_process_pid: 7, init_process_start: '9', config: { labels: ['bundle=/b'] } });
     assert.deepEqual(parseRuncState(reordered), { pid: 7, pidStart: 9, bundle: '/b', created: 'c', cgroupPaths: [] });

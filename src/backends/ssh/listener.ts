@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /** The port a container's sshd is looked for on: 22, or CX_SSHD_PORT. */
 export function sshdPort(env: NodeJS.ProcessEnv = process.env): number {
@@ -38,13 +38,28 @@ export function listensOn(pid: number, port: number): boolean {
 
 /** "TCP: inuse N" of the namespace's sockstat: N, or undefined when it cannot be read (then look). */
 function socketsInUse(pid: number, file: 'sockstat' | 'sockstat6', label: 'TCP' | 'TCP6'): number | undefined {
+  // One open, read and close (readFileSync adds an fstat, a second read and its own buffers): `ls`
+  // reads two of these per container. The line sits in the first few hundred bytes.
+  let fd: number;
   try {
-    const m = new RegExp(`^${label}: inuse (\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/net/${file}`, 'latin1'));
-    return m ? Number(m[1]) : undefined;
+    fd = openSync(`/proc/${pid}/net/${file}`, 'r');
   } catch {
     return undefined;
   }
+  try {
+    const n = readSync(fd, sockstatBuf, 0, sockstatBuf.length, null);
+    const m = (label === 'TCP' ? TCP_INUSE : TCP6_INUSE).exec(sockstatBuf.toString('latin1', 0, n));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
+
+const sockstatBuf = Buffer.allocUnsafe(1024);
+const TCP_INUSE = /^TCP: inuse (\d+)/m;
+const TCP6_INUSE = /^TCP6: inuse (\d+)/m;
 
 /** The head of a net/tcp table, listeners included, in one read() when they fit (they nearly always do). */
 function readListenersFirst(file: string): string | undefined {
