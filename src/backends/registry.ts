@@ -24,7 +24,7 @@ type Factory = (ctx: BackendContext) => Backend;
 
 /** Name -> factory, in auto-selection order (best first). */
 const FACTORIES: ReadonlyArray<[BackendName, Factory]> = [
-  ['docker', (ctx) => new DockerBackend(ctx.docker)],
+  ['docker', (ctx) => new DockerBackend(ctx.docker, ctx.only === undefined)],
   ['runc', () => new RuncBackend()],
   ['nsenter', (ctx) => new NsenterBackend(ctx.warn)],
   ['ssh', () => new SshBackend()],

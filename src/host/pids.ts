@@ -1,25 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { cgroupMounts } from './cgroup-join.js';
 
 /** A container's pids cgroup: how many tasks it holds and may hold. */
 export interface PidsUsage {
   current: number;
   max: number;
-}
-
-/** Where the cgroup filesystems are mounted, from mountinfo: cgroup2 and the v1 "pids" hierarchy. */
-async function cgroupMounts(): Promise<{ v2?: string; pids?: string }> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const out: { v2?: string; pids?: string } = {};
-  for (const line of text.split('\n')) {
-    const [left = '', right = ''] = line.split(' - ');
-    const f = left.split(' ');
-    const [fstype = '', , superopts = ''] = right.split(' ');
-    if (f[3] !== '/') continue;
-    const point = (f[4] ?? '').replace(/\\040/g, ' ');
-    if (fstype === 'cgroup2') out.v2 ??= point;
-    else if (fstype === 'cgroup' && superopts.split(',').includes('pids')) out.pids ??= point;
-  }
-  return out;
 }
 
 /**
@@ -35,7 +20,8 @@ export async function pidsUsage(pid: number): Promise<PidsUsage | undefined> {
     const m = /^\d+:([^:]*):(\/.*)$/.exec(line);
     if (!m || (m[2] ?? '').split('/').includes('..')) continue;
     const path = m[2] === '/' ? '' : (m[2] ?? '');
-    if (m[1] !== '' && m[1]?.split(',').includes('pids') && mounts.pids) dir = `${mounts.pids}${path}`;
+    const pidsMount = mounts.v1.get('pids');
+    if (m[1] !== '' && m[1]?.split(',').includes('pids') && pidsMount) dir = `${pidsMount}${path}`;
     else if (m[1] === '' && mounts.v2 && dir === undefined) dir = `${mounts.v2}${path}`;
   }
   if (!dir) return undefined;

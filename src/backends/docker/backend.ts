@@ -8,6 +8,7 @@ import { composeExecEnv } from '../exec-env.js';
 import { findUser, parsePasswd } from '../../host/passwd.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
 import { dockerFiles } from './files.js';
+import { warmCgroupJoin } from '../../host/cgroup-join.js';
 import { DockerSession } from './session.js';
 import { StartedSession } from '../session-base.js';
 import { classifyStartFailure, diagnoseStartFailure } from '../start-failure.js';
@@ -17,7 +18,11 @@ export class DockerBackend implements Backend {
   readonly name = 'docker' as const;
   readonly summary = 'Engine API exec over the unix socket (needs a responsive dockerd)';
 
-  constructor(private readonly client: DockerClient) {}
+  /** local: the engine runs on this machine (not one reached over ssh), so its joins are this kernel's. */
+  constructor(
+    private readonly client: DockerClient,
+    private readonly local = true,
+  ) {}
 
   async probe(): Promise<Availability> {
     try {
@@ -82,6 +87,9 @@ export class DockerBackend implements Backend {
       });
       return new StartedSession();
     }
+    // The daemon's runc joins the container's cgroups some 15-20 ms after this start: as root, have the
+    // kernel's grace period for that behind it by then (host/cgroup-join.ts).
+    if (this.local) warmCgroupJoin();
     const { socket } = await this.client.hijack(`/exec/${created.Id}/start`, { Detach: false, Tty: req.tty });
     const session = new DockerSession(this.client, created.Id, socket, req.tty, (err) => diagnoseStartFailure(err, c));
     if (req.tty && req.size) void session.resizeWithRetry(req.size, 10);

@@ -1,3 +1,4 @@
+import { warmCgroupJoin } from '../../host/cgroup-join.js';
 import { spawn } from 'node:child_process';
 import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/container-state.js';
@@ -60,6 +61,9 @@ export class NsenterBackend implements Backend, EnvironmentSources {
 
   async open(c: Container, req: ExecRequest): Promise<Session> {
     const helper = requireHelper();
+    // The helper joins the container's cgroups as soon as it starts: have the kernel's grace period
+    // for that passing while the target is read (host/cgroup-join.ts).
+    warmCgroupJoin();
     const missing = missingPrivilege();
     if (missing)
       throw new BackendUnavailableError(`the nsenter backend cannot work: ${missing}`, { hint: 'use --backend docker, or run cx as root' });

@@ -1,3 +1,4 @@
+import { warmCgroupJoin } from '../../host/cgroup-join.js';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Container } from '../../discovery/types.js';
@@ -109,6 +110,9 @@ export class RuncBackend implements Backend {
       direct: req.tty ? undefined : req.direct,
       ...(pty ? { pty } : {}),
     };
+    // runc joins the container's cgroups some 15 ms after it starts: have the kernel's grace period
+    // for that behind it by then (host/cgroup-join.ts).
+    warmCgroupJoin();
     return new RuncSession(req.tty, file, args, scratch, opts, (err) => diagnoseStartFailure(err, c));
   }
 

@@ -9,6 +9,7 @@ import { CastRecorder } from '../../session/record.js';
 import type { SessionObserver } from '../../session/observer.js';
 import { sanitize } from '../../util/sanitize.js';
 import { CxError } from '../../errors.js';
+import { warmCgroupJoin } from '../../host/cgroup-join.js';
 import { checkDetachable, type LiveFlags } from './live-options.js';
 import type { SessionFlags } from './session-options.js';
 
@@ -22,6 +23,9 @@ export async function runAttached(
   /** A line for stderr once the session is open (before any of its output). */
   notice?: string,
 ): Promise<number> {
+  // A daemon-less backend's helper or runc will join the container's cgroups: start the kernel's wait
+  // for that now, while the target is found (host/cgroup-join.ts; its backend does it again on open).
+  if (flags.backend === 'nsenter' || flags.backend === 'runc') warmCgroupJoin();
   await checkNamedBackend(ctx.registry(), flags.backend);
   const container = await ctx.inventory().resolve(target, apiUseFor(flags.backend));
   // Checked before anything starts: a session cx cannot account for is not started.
