@@ -25,6 +25,8 @@ export class Context {
   private reg: Registry | undefined;
   private healthCheck: Promise<DaemonHealth> | undefined;
   private rootsLookup: Promise<DockerRoots | undefined> | undefined;
+  /** cx doctor: the state roots are looked up with every check made again (no remembered daemon). */
+  private freshRoots = false;
   private knownHealth: DaemonHealth | undefined;
   private readonly warned = new Set<string>();
 
@@ -58,6 +60,7 @@ export class Context {
     // deadlines are the ssh one, not the local socket's.
     const opts = this.engineOnly ? { deadlineMs: relayDeadline(this.io.env) } : deadlineFromEnv(this.io.env, 'CX_PING_TIMEOUT_MS');
     if (!this.healthCheck) this.trace('api GET /_ping (health check)');
+    if (check.complete) this.freshRoots = true;
     // complete: the first caller decides (cx doctor asks for the daemon's process even when it answers).
     this.healthCheck ??= checkDaemon(this.docker().endpoint.socketPath, { ...opts, ...check, locate: () => this.roots() }).then((h) => {
       this.knownHealth = h;
@@ -74,7 +77,10 @@ export class Context {
    * backend needs, and the health check's own lookup (done once per run, shared).
    */
   roots(): Promise<DockerRoots | undefined> {
-    this.rootsLookup ??= locateDockerRoots(this.docker().endpoint.socketPath, { note: (l) => this.trace(sanitize(l)) })
+    this.rootsLookup ??= locateDockerRoots(this.docker().endpoint.socketPath, {
+      note: (l) => this.trace(sanitize(l)),
+      fresh: this.freshRoots,
+    })
       .catch(() => undefined)
       .then((r) => {
         this.trace(`state roots: ${r ? `${r.dataRoot}, ${r.execRoot} (${r.how})` : 'unknown'}`);

@@ -59,9 +59,15 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15
   }
 }
 
-function cacheEntry(socket: string): { dataRoot: string; execRoot: string } | undefined {
+interface CacheEntry {
+  dataRoot: string;
+  execRoot: string;
+  daemon?: { pid: number; start: number; how: string };
+}
+
+function cacheEntry(socket: string): CacheEntry | undefined {
   try {
-    const all = JSON.parse(readFileSync(ROOTS_CACHE, 'utf8')) as Record<string, { dataRoot: string; execRoot: string }>;
+    const all = JSON.parse(readFileSync(ROOTS_CACHE, 'utf8')) as Record<string, CacheEntry>;
     return all[socket];
   } catch {
     return undefined;
@@ -205,7 +211,9 @@ describe('a fake dockerd run by an unprivileged user', () => {
       ),
       text(r),
     );
-    assert.deepEqual(cacheEntry(engine.socket), { dataRoot: engine.dataRoot, execRoot: engine.execRoot });
+    const entry = cacheEntry(engine.socket);
+    assert.deepEqual({ dataRoot: entry?.dataRoot, execRoot: entry?.execRoot }, { dataRoot: engine.dataRoot, execRoot: engine.execRoot });
+    assert.equal(entry?.daemon?.pid, engine.pid, 'the daemon remembered is the real one');
   });
 
   it('with the real daemon healthy, SIGSTOPping the fake does not make cx call the engine frozen', async () => {
@@ -249,7 +257,8 @@ describe('a fake dockerd run by an unprivileged user', () => {
     it("engines.json keeps the real daemon's dirs, never the attacker's", async () => {
       await cx(['ls', '--all', '--json'], { env: engine.env, timeoutMs: 30_000 });
       const entry = cacheEntry(engine.socket);
-      assert.deepEqual(entry, { dataRoot: engine.dataRoot, execRoot: engine.execRoot });
+      assert.deepEqual({ dataRoot: entry?.dataRoot, execRoot: entry?.execRoot }, { dataRoot: engine.dataRoot, execRoot: engine.execRoot });
+      assert.notEqual(entry?.daemon?.pid, holder?.pid, "the attacker's process is never the remembered daemon");
       const st = await execa('stat', ['-c', '%u %a %F', ROOTS_CACHE]);
       assert.equal(st.stdout, '0 600 regular file');
     });
@@ -306,6 +315,37 @@ describe('state dirs and the roots cache an unprivileged user controls', () => {
     const file = await cacheIn('good-cache', roots);
     const r = await locateDockerRoots(sock, { cacheFile: file });
     assert.equal(r?.dataRoot, roots.data);
+  });
+
+  it('a remembered daemon is believed only while that very process runs (same PID, same start time, named dockerd)', async () => {
+    const roots = await rootDirs('seen');
+    const bin = path.join(dir, 'seen-bin');
+    await mkdir(bin, { recursive: true });
+    await execa('cp', ['/bin/sleep', path.join(bin, 'dockerd')]);
+    const fake = execa(path.join(bin, 'dockerd'), ['60'], { reject: false });
+    const other = execa('sleep', ['60'], { reject: false });
+    try {
+      await until('the processes to start', () => existsSync(`/proc/${fake.pid}/stat`) && existsSync(`/proc/${other.pid}/stat`));
+      const remembered = async (daemon: { pid: number; start: number }, opts: { fresh?: boolean } = {}): Promise<string | undefined> => {
+        const cdir = path.join(dir, `seen-cache-${daemon.pid}-${daemon.start}-${opts.fresh === true}`);
+        await mkdir(cdir, { recursive: true, mode: 0o700 });
+        const file = path.join(cdir, 'engines.json');
+        const entry = { dataRoot: roots.data, execRoot: roots.exec, daemon: { ...daemon, how: 'checked before' } };
+        await writeFile(file, JSON.stringify({ [sock]: entry }), { mode: 0o600 });
+        return (await locateDockerRoots(sock, { cacheFile: file, ...opts }))?.how;
+      };
+      const pid = fake.pid as number;
+      // The shortcut (the record is root's own: whoever could forge it is root already).
+      assert.equal(await remembered({ pid, start: statField22(pid) }), 'checked before');
+      // Another start time (a reused PID), another process, or cx doctor: the full lookup (here: the last-seen roots).
+      assert.notEqual(await remembered({ pid, start: statField22(pid) + 1 }), 'checked before');
+      assert.notEqual(await remembered({ pid: other.pid as number, start: statField22(other.pid as number) }), 'checked before');
+      assert.notEqual(await remembered({ pid, start: statField22(pid) }, { fresh: true }), 'checked before');
+    } finally {
+      fake.kill('SIGKILL');
+      other.kill('SIGKILL');
+      await Promise.all([fake, other]);
+    }
   });
 
   it('a remembered data-root the user owns is not used', async () => {
