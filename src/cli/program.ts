@@ -115,8 +115,12 @@ function manCommand(program: Command, ctx: Context, done: Done): Command {
 export async function run(argv: string[], io: IO, parts: ContextParts = {}, opts: { engineOnly?: boolean } = {}): Promise<number> {
   // -H ssh://host (or CX_HOST, DOCKER_HOST=ssh://, an ssh docker context): the command runs there.
   const remote = opts.engineOnly ? undefined : remoteTarget(argv, io.env);
-  if (remote && remote.hosts.length > 0)
-    return runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, {}, { engineOnly: true }));
+  if (remote && remote.hosts.length > 0) {
+    const code = await runOnHosts(remote.hosts, remote.rest, io, (a, here) => run(a, here, {}, { engineOnly: true }));
+    // The code cache learns this path too (the ssh side of cx is its own code).
+    noteCodePath(`remote:${remote.rest.find((a) => !a.startsWith('-')) ?? 'ui'}`);
+    return code;
+  }
   if (remote) argv = remote.rest;
   const ctx = new Context(io, optionArgs(argv).includes('--debug'), parts, opts.engineOnly === true);
   const cache = codeCacheState();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { CxError } from '../errors.js';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';
-import { sha256Hex } from '../util/crypto.js';
+import { checksumOf } from '../util/checksum.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureRemoteCx, guardedCommand, localExecutable, remotePath, type LocalExecutable } from './carry.js';
@@ -67,7 +67,8 @@ function executable(host: RemoteHost, s: SshSettings): LocalExecutable {
  * lived. It holds the connection's control socket (when ssh -G named one in that directory).
  */
 function memoFile(s: SshSettings, host: RemoteHost, file: string): string {
-  return path.join(s.controlDir, `placed-${sha256Hex(`${host.label}\0${file}`).slice(0, 16)}`);
+  // A name, not a secret (the directory is the user's own): the checksum, not node:crypto (~3 ms to load).
+  return path.join(s.controlDir, `placed-${checksumOf(Buffer.from(`${host.label}\0${file}`))}`);
 }
 
 /** The connection of the mark is still up: its control socket answers (or, without one, `ssh -O check`). */
