@@ -44,7 +44,7 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
     const ids = opts.only !== undefined ? (isFullId(opts.only) ? [opts.only] : []) : await listRuntimeIds(dir, warn);
     const records = await Promise.all(
       ids.map((id) =>
-        readTask(stateRoot, ns, path.join(dir, id), id, trusted).catch((err: unknown) => {
+        readTask(stateRoot, ns, `${dir}/${id}`, id, trusted).catch((err: unknown) => {
           if (opts.only !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
           const why = err instanceof SyntaxError ? 'malformed config.json' : sanitize(String((err as Error).message ?? err));
           warn(`skipping containerd task ${ns}/${id.slice(0, 12)}: ${why}`);
@@ -64,10 +64,17 @@ async function readTask(
   id: string,
   trusted: (dir: string) => Verdict,
 ): Promise<Container | undefined> {
-  const config = JSON.parse(await readText(path.join(bundle, 'config.json'))) as OciConfig;
-  const ann = config.annotations ?? {};
+  // (bundle is a normalized directory and id 64 hex: the file names are joined as text, which a
+  // listing of 100 tasks does ~500 times.)
+  const text = await readText(`${bundle}/config.json`);
+  const config = lazyConfig(text);
+  // A CRI task's annotations say what it is (a sandbox is skipped): parsed now. Any other task's
+  // config (docker's own, namespace moby: ~9 KB each) is parsed only when its command or session
+  // config is read, which a listing does not do when dockerd's record of it wins the merge.
+  const cri = text.includes(`"${CRI}`);
+  const ann = cri ? (config.parsed().annotations ?? {}) : {};
   if (ann[`${CRI}container-type`] === 'sandbox') return undefined;
-  const opts = await readText(path.join(bundle, 'options.json')).then(
+  const opts = await readText(`${bundle}/options.json`).then(
     (t) => JSON.parse(t) as ShimOptions,
     () => ({}) as ShimOptions,
   );
@@ -75,9 +82,10 @@ async function readTask(
   const base = opts.root && path.isAbsolute(opts.root) ? opts.root : path.join(stateRoot, binary);
   const root = path.join(base, ns);
   const rs = await readRuntimeState(binary, root, id, trusted).catch(() => undefined);
-  const initPid = Number((await readText(path.join(bundle, 'init.pid')).catch(() => '')).trim()) || undefined;
+  const initPid = Number((await readText(`${bundle}/init.pid`).catch(() => '')).trim()) || undefined;
   const pid = rs?.pid ?? initPid;
-  const recorded = [...(rs?.cgroupPaths ?? []), ...(config.linux?.cgroupsPath ? [config.linux.cgroupsPath] : [])];
+  const cgroupsPath = cri ? config.parsed().linux?.cgroupsPath : config.cgroupsPath();
+  const recorded = [...(rs?.cgroupPaths ?? []), ...(cgroupsPath ? [cgroupsPath] : [])];
   const check = await validatePid(pid, id, rs?.pidStart, '/proc', recorded);
   const k8s =
     ann[`${CRI}container-type`] === 'container'
@@ -88,11 +96,11 @@ async function readTask(
         }
       : undefined;
   const oci: OciRuntimeRef = { binary, root, bundle, pidStart: rs?.pidStart };
-  return {
+  const record: Container = {
     id,
     name: k8s ? `${k8s.namespace}/${k8s.pod}/${k8s.container}` : id.slice(0, 12),
     image: ann[`${CRI}image-name`] ?? '',
-    command: (config.process as { args?: string[] } | undefined)?.args?.join(' ') ?? '',
+    command: '',
     state: check.ok ? 'running' : 'exited',
     createdAt: rs?.created,
     startedAt: rs?.created,
@@ -104,11 +112,63 @@ async function readTask(
     labels: k8s
       ? { 'io.kubernetes.pod.namespace': k8s.namespace, 'io.kubernetes.pod.name': k8s.pod, 'io.kubernetes.container.name': k8s.container }
       : {},
-    config: configFromBundle(config),
+    config: configFromBundle({}),
     oci,
     ...(k8s ? { k8s } : {}),
     ...(check.ok ? {} : { stale: check.reason }),
   };
+  lazyField(record, 'command', () => (config.parsed().process as { args?: string[] } | undefined)?.args?.join(' ') ?? '');
+  lazyField(record, 'config', () => configFromBundle(config.parsed()));
+  return record;
+}
+
+/**
+ * A task's config.json, parsed once when first needed. Before that only a truncated file is caught
+ * (a SyntaxError, as a full parse would throw); a file malformed in its middle reads as an empty
+ * config when it is parsed later (nothing from it is then used).
+ */
+function lazyConfig(text: string): { parsed(): OciConfig; cgroupsPath(): string | undefined } {
+  if (!/^\s*\{/.test(text) || !/\}\s*$/.test(text)) throw new SyntaxError('config.json is cut short');
+  let parsed: OciConfig | undefined;
+  return {
+    parsed: () => {
+      if (parsed) return parsed;
+      try {
+        parsed = JSON.parse(text) as OciConfig;
+      } catch {
+        parsed = {};
+      }
+      return parsed;
+    },
+    // linux.cgroupsPath without parsing the rest: a key cannot be forged by a value in JSON (a value's
+    // quotes are escaped), and the OCI config has no other "cgroupsPath".
+    cgroupsPath: () => {
+      if (parsed) return parsed.linux?.cgroupsPath;
+      const m = /"cgroupsPath":("(?:[^"\\]|\\.)*")/.exec(text);
+      try {
+        return m ? (JSON.parse(m[1] as string) as string) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** `record[key]` computed on first read (then a plain property); assigning it replaces it. */
+function lazyField<K extends keyof Container>(record: Container, key: K, compute: () => Container[K]): void {
+  const settle = (value: Container[K]): void => {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(record, key, {
+    get: () => {
+      const value = compute();
+      settle(value);
+      return value;
+    },
+    set: settle,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** The session-relevant config from an OCI bundle (its process.env is docker's composed env). */

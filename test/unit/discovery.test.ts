@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import { resolveUser } from '../../src/backends/exec-user.js';
 import { parseDaemonArgs } from '../../src/host/docker-roots.js';
 import { parseRuncState } from '../../src/discovery/runtime-state.js';
+import { listFromContainerd, TASK_DIR } from '../../src/discovery/containerd.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { mergeSources } from '../../src/discovery/merge.js';
 import { inContainerCgroup, parseStat, validatePid } from '../../src/host/proc.js';
 import { containerOfCgroup } from '../../src/discovery/proc-scan.js';
@@ -127,5 +131,42 @@ describe('runc state.json', () => {
     const reordered = JSON.stringify({ created: 'c', init_process_pid: 7, init_process_start: '9', config: { labels: ['bundle=/b'] } });
     assert.deepEqual(parseRuncState(reordered), { pid: 7, pidStart: 9, bundle: '/b', created: 'c', cgroupPaths: [] });
     assert.throws(() => parseRuncState(fast.slice(0, -20)), SyntaxError);
+  });
+});
+
+describe('containerd task configs', () => {
+  it("a task's command and config are read from its config.json when used; a cut-short file is skipped with a warning", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cx-tasks-'));
+    try {
+      const id = (c: string): string => c.repeat(64);
+      const task = (n: string, text: string): void => {
+        const dir = path.join(root, TASK_DIR, 'default', id(n));
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'config.json'), text);
+      };
+      const cfg = {
+        process: { args: ['sh', '-c', 'sleep 1'], env: ['A=1'], cwd: '/srv', user: { uid: 7, gid: 8 }, terminal: false },
+        hostname: 'h',
+        linux: { cgroupsPath: '/x/"quoted"' },
+      };
+      task('a', JSON.stringify(cfg));
+      task('b', JSON.stringify(cfg).slice(0, 40));
+      const warnings: string[] = [];
+      const list = await listFromContainerd(root, (w) => warnings.push(w));
+      assert.deepEqual(
+        list.map((c) => c.id),
+        [id('a')],
+      );
+      assert.match(warnings.join('\n'), /skipping containerd task default\/bbbbbbbbbbbb: malformed config\.json/);
+      const c = list[0] as Container;
+      assert.equal(c.command, 'sh -c sleep 1');
+      assert.deepEqual(c.config, { user: '7:8', env: ['A=1'], workingDir: '/srv', hostname: 'h', tty: false });
+      const copy = { ...c };
+      assert.equal(copy.command, 'sh -c sleep 1');
+      c.command = 'replaced';
+      assert.equal(c.command, 'replaced');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
