@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../util/fs-async.js';
 import { readText } from '../host/read-text.js';
 import path from 'node:path';
 import { sanitize } from '../util/sanitize.js';

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../util/fs-async.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isFullId } from '../host/bundle.js';

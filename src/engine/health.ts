@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat } from '../util/fs-async.js';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { readStat, stateName, type ProcStat } from '../host/proc.js';
 import { EngineError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import path from 'node:path';
 import { trustedDir } from './trust.js';
 

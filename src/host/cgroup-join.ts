@@ -1,5 +1,5 @@
 import { close, constants, open, readFileSync, write } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 
 /** Where the cgroup filesystems are mounted: cgroup2 and the v1 hierarchies, by controller or name=. */
 export interface CgroupMounts {

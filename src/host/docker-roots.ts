@@ -3,7 +3,7 @@ import path from 'node:path';
 import { listPids, readCmdline, readStat } from './proc.js';
 import { readRootMemo, writeRootMemo, type Note } from './root-memo.js';
 import { canonicalSocket, trustedDaemonPid, trustedDir, trustedFile } from './trust.js';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 
 export const DEFAULT_DATA_ROOT = '/var/lib/docker';
 export const DEFAULT_EXEC_ROOT = '/var/run/docker';

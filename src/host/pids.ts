@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import { cgroupMounts } from './cgroup-join.js';
 
 /** A container's pids cgroup: how many tasks it holds and may hold. */

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../util/fs-async.js';
 import { readText } from './read-text.js';
 
 /** The fields of /proc/<pid>/stat cx needs. */

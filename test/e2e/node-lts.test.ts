@@ -27,7 +27,7 @@ describe('the npm package on the Node LTS line the executable uses', () => {
     const { stdout } = await execa(node, ['--version']);
     const major = Number(/^v(\d+)\./.exec(stdout)?.[1]);
     const engines = (JSON.parse(readFileSync(PKG, 'utf8')) as { engines: { node: string } }).engines.node;
-    assert.equal(engines, '>=20.19 <21 || >=22');
+    assert.equal(engines, '>=20.19 <21 || >=22.11');
     assert.ok(major >= 22, stdout);
   });
 

@@ -32,6 +32,12 @@ describe('start-up stays light', () => {
     assert.equal(await bundleRun(['ui', '--help']), 'cx-ui.cjs');
   });
 
+  it('neither bundle loads node:fs/promises (~1.4 ms of every start: util/fs-async.ts has what cx uses)', () => {
+    for (const name of ['cx-cli.cjs', 'cx-ui.cjs']) {
+      assert.doesNotMatch(bundle(name), /require\("(node:)?fs\/promises"\)/, `${name} requires fs/promises`);
+    }
+  });
+
   it('cx --version is answered by the loader alone (no bundle read)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cx-loader-only-'));
     try {

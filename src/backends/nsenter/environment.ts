@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import type { Container } from '../../discovery/types.js';
 import { compareSources, composeExecEnv, type EnvReport } from '../exec-env.js';
 import type { EnvSource, ExecRequest } from '../types.js';

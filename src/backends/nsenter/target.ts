@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import { readBundleConfig, type OciConfig } from '../../host/bundle.js';
 import { parseStat } from '../../host/proc.js';
 import type { Container } from '../../discovery/types.js';

@@ -1,5 +1,5 @@
 import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import os from 'node:os';
 import path from 'node:path';
 import { BackendUnavailableError } from '../../errors.js';

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import { Command } from 'commander';
 import { CxError, UsageError } from '../../errors.js';
 import type { Context } from '../../session/context.js';

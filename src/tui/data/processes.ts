@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from '../../util/fs-async.js';
 import { underContainerCgroup } from '../../host/proc.js';
 import type { Container } from '../../discovery/types.js';
 import type { DockerClient } from '../../engine/docker-client.js';
