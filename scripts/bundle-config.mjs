@@ -54,7 +54,7 @@ export function mainBundleOptions({ outfile, target, tui, define = {}, plugins =
     supported: { 'dynamic-import': false },
     // Ink imports react-devtools-core only when DEV=true; never in cx. An empty module keeps it out.
     alias: { 'react-devtools-core': path.join(root, 'scripts', 'empty-module.mjs') },
-    plugins: [noTopLevelAwait(), ...(tui ? [] : [withoutTui()]), ...plugins],
+    plugins: [noTopLevelAwait(), lazyChildProcess(), ...(tui ? [] : [withoutTui()]), ...plugins],
   };
 }
 
@@ -72,6 +72,18 @@ export function loaderOptions({ outfile, target, bundleTexts, define = {} }) {
 /** What names a bundle's code cache: its content, so a rebuilt bundle never meets an old cache. */
 export function bundleId(text) {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** commander's node:child_process replaced by scripts/lazy-child-process.mjs (see there). */
+function lazyChildProcess() {
+  return {
+    name: 'lazy-child-process',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?child_process$/ }, ({ importer }) =>
+        /[\\/]node_modules[\\/]commander[\\/]/.test(importer) ? { path: path.join(root, 'scripts', 'lazy-child-process.mjs') } : undefined,
+      );
+    },
+  };
 }
 
 /** The TUI's entry replaced by scripts/no-tui.mjs (see there). */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from '../util/child.js';
 import type { TermInput } from '../session/io.js';
 
 /**

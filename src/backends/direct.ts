@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from '../util/child.js';
+import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { trustedFile } from '../host/trust.js';
 import type { DirectStdio } from './types.js';

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync } from '../util/child.js';
 import { randomHex, sha256, sha256Hex } from '../util/crypto.js';
 import {
   chmodSync,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn } from '../util/child.js';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

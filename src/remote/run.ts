@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn } from '../util/child.js';
 import { CxError } from '../errors.js';
 import type { IO } from '../session/io.js';
 import { sanitize } from '../util/sanitize.js';

@@ -1,4 +1,5 @@
-import { execFile, spawn, type StdioOptions } from 'node:child_process';
+import { execFile, spawn } from '../util/child.js';
+import type { StdioOptions } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import type { Readable } from 'node:stream';

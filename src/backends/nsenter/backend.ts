@@ -1,5 +1,5 @@
 import { warmCgroupJoin } from '../../host/cgroup-join.js';
-import { spawn } from 'node:child_process';
+import { spawn } from '../../util/child.js';
 import type { Container } from '../../discovery/types.js';
 import { isRunning } from '../../discovery/container-state.js';
 import { BackendUnavailableError, CxError } from '../../errors.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn } from '../../util/child.js';
 import { BackendUnavailableError, CxError } from '../../errors.js';
 import { failureToError, parseFailure } from './helper-errors.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn } from '../../util/child.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Container } from '../../discovery/types.js';
 import { DEFAULT_PATH } from '../exec-env.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn } from '../../util/child.js';
 import type * as Pty from 'node-pty';
 import type { CxError } from '../../errors.js';
 import { ProcessSession } from '../process-session.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn } from '../../util/child.js';
 import path from 'node:path';
 import type { Container } from '../../discovery/types.js';
 import { which } from '../../host/which.js';
