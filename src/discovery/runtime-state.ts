@@ -84,9 +84,14 @@ const CGROUP_PATHS = /^"cgroup_paths":(\{[^{}]*\})/;
 export function parseRuncState(data: Buffer | string): RuntimeState {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const head = RUNC_HEAD.exec(bytes.toString('latin1', 0, 256));
-  let end = bytes.length - 1;
-  while (end >= 0 && (bytes[end] === 0x20 || bytes[end] === 0x0a || bytes[end] === 0x0d || bytes[end] === 0x09)) end--;
-  if (head && bytes[end] === 0x7d) {
+  // A whole file ends with its closing brace (a cut one falls to the full parse, which throws).
+  if (
+    head &&
+    bytes
+      .toString('latin1', Math.max(0, bytes.length - 64))
+      .trimEnd()
+      .endsWith('}')
+  ) {
     const at = bytes.lastIndexOf('"labels":[');
     const labels = at >= 0 ? LABELS.exec(bytes.toString('utf8', at)) : undefined;
     const cg = bytes.lastIndexOf('"cgroup_paths":{');

@@ -62,17 +62,30 @@ function ownProcsFile(m: CgroupMounts): string | undefined {
   } catch {
     return undefined;
   }
-  let v1: string | undefined;
+  const dirs = cgroupDirs(text, m);
+  const dir = dirs.v2 ?? dirs.v1.values().next().value;
+  return dir === undefined ? undefined : `${dir}/cgroup.procs`;
+}
+
+/**
+ * Where the cgroups a /proc/PID/cgroup text names are, under this namespace's mounts: the cgroup2 one,
+ * and the v1 ones by controller (in the order the text lists them). The text is the kernel's; a path
+ * with ".." in it is skipped all the same.
+ */
+export function cgroupDirs(text: string, m: CgroupMounts): { v2?: string; v1: Map<string, string> } {
+  const out: { v2?: string; v1: Map<string, string> } = { v1: new Map() };
   for (const line of text.split('\n')) {
     const match = /^\d+:([^:]*):(\/.*)$/.exec(line);
     if (!match || (match[2] ?? '').split('/').includes('..')) continue;
     const rel = match[2] === '/' ? '' : (match[2] ?? '');
-    if (match[1] === '' && m.v2) return `${m.v2}${rel}/cgroup.procs`;
-    const point = (match[1] ?? '')
-      .split(',')
-      .map((c) => m.v1.get(c))
-      .find((p) => p !== undefined);
-    if (point) v1 ??= `${point}${rel}/cgroup.procs`;
+    if (match[1] === '') {
+      if (m.v2) out.v2 ??= `${m.v2}${rel}`;
+      continue;
+    }
+    for (const c of (match[1] ?? '').split(',')) {
+      const point = m.v1.get(c);
+      if (point && !out.v1.has(c)) out.v1.set(c, `${point}${rel}`);
+    }
   }
-  return v1;
+  return out;
 }

@@ -185,8 +185,11 @@ export async function locateDockerRoots(
   const procRoot = opts.procRoot ?? '/proc';
   const cacheFile = opts.cacheFile ?? ROOTS_CACHE;
   const note = opts.note ?? ((): void => undefined);
+  // What cx remembers of this socket, read once (root's cx only; see root-memo.ts).
+  const memo = readRootMemo<Cache>(cacheFile, note);
+  const key = canonicalSocket(socket);
   // `fresh` (cx doctor): every check made again, as when the daemon is seen for the first time.
-  const seen = opts.fresh ? undefined : await checkedBefore(cacheFile, socket, procRoot, note);
+  const seen = opts.fresh ? undefined : await checkedBefore(memo[key], procRoot, note);
   if (seen) return seen;
   // The pidfile hint only for the real /proc (a fixture tree has no such file of its own).
   const d = await servingDaemon(procRoot, socket, note, opts.pidfile ?? (procRoot === '/proc' ? DEFAULT_PIDFILE : undefined));
@@ -204,10 +207,15 @@ export async function locateDockerRoots(
     // The daemon is root's, but its dirs are still checked: a root dockerd started with a user's
     // --data-root would hand that user the records cx acts on.
     if (!checkRoots(roots.dataRoot, roots.execRoot, note, `dockerd ${d.pid}'s`)) return undefined;
-    remember(cacheFile, socket, roots, { pid: d.pid, start: d.start }, note);
+    // Remembered with which process it is; merged into the file as it is now (another cx may have
+    // written it since it was read above), and only when something changed.
+    const entry = { dataRoot: roots.dataRoot, execRoot: roots.execRoot, daemon: { pid: d.pid, start: d.start, how: roots.how } };
+    if (JSON.stringify(memo[key]) !== JSON.stringify(entry)) {
+      writeRootMemo(cacheFile, { ...readRootMemo<Cache>(cacheFile, note), [key]: entry }, note);
+    }
     return roots;
   }
-  const cached = readRootMemo<Cache>(cacheFile, note)[await canonical(socket)];
+  const cached = memo[key];
   if (
     cached &&
     typeof cached.dataRoot === 'string' &&
@@ -244,8 +252,7 @@ type Cache = Record<string, { dataRoot: string; execRoot: string; daemon?: { pid
  * daemon's checks (its binary, its fds against /proc/net/unix, its command line and daemon.json):
  * 3-5 ms of every command that reads the engine's files.
  */
-async function checkedBefore(file: string, socket: string, procRoot: string, note: Note): Promise<DockerRoots | undefined> {
-  const entry = readRootMemo<Cache>(file, note)[canonicalSocket(socket)];
+async function checkedBefore(entry: Cache[string] | undefined, procRoot: string, note: Note): Promise<DockerRoots | undefined> {
   const d = entry?.daemon;
   if (!entry || !d || !Number.isSafeInteger(d.pid) || !Number.isSafeInteger(d.start) || typeof d.how !== 'string') return undefined;
   if (typeof entry.dataRoot !== 'string' || typeof entry.execRoot !== 'string') return undefined;
@@ -253,16 +260,6 @@ async function checkedBefore(file: string, socket: string, procRoot: string, not
   if (!s || s.comm !== 'dockerd' || s.state === 'Z' || s.startTime !== d.start) return undefined;
   if (!checkRoots(entry.dataRoot, entry.execRoot, note, `dockerd ${d.pid}'s`)) return undefined;
   return { dataRoot: entry.dataRoot, execRoot: entry.execRoot, pid: d.pid, how: d.how };
-}
-
-/** Remember a trusted daemon's roots and which process it is (root's cx only; see root-memo.ts). */
-function remember(file: string, socket: string, roots: DockerRoots, daemon: { pid: number; start: number }, note: Note): void {
-  const cache = readRootMemo<Cache>(file, note);
-  const key = canonicalSocket(socket);
-  const prev = cache[key];
-  const entry = { dataRoot: roots.dataRoot, execRoot: roots.execRoot, daemon: { ...daemon, how: roots.how } };
-  if (JSON.stringify(prev) === JSON.stringify(entry)) return;
-  writeRootMemo(file, { ...cache, [key]: entry }, note);
 }
 
 /**

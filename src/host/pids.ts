@@ -1,5 +1,5 @@
 import { readFile } from '../util/fs-async.js';
-import { cgroupMounts } from './cgroup-join.js';
+import { cgroupDirs, cgroupMounts } from './cgroup-join.js';
 
 /** A container's pids cgroup: how many tasks it holds and may hold. */
 export interface PidsUsage {
@@ -14,16 +14,8 @@ export interface PidsUsage {
  */
 export async function pidsUsage(pid: number): Promise<PidsUsage | undefined> {
   const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-  const mounts = await cgroupMounts();
-  let dir: string | undefined;
-  for (const line of cgroup.split('\n')) {
-    const m = /^\d+:([^:]*):(\/.*)$/.exec(line);
-    if (!m || (m[2] ?? '').split('/').includes('..')) continue;
-    const path = m[2] === '/' ? '' : (m[2] ?? '');
-    const pidsMount = mounts.v1.get('pids');
-    if (m[1] !== '' && m[1]?.split(',').includes('pids') && pidsMount) dir = `${pidsMount}${path}`;
-    else if (m[1] === '' && mounts.v2 && dir === undefined) dir = `${mounts.v2}${path}`;
-  }
+  const dirs = cgroupDirs(cgroup, await cgroupMounts());
+  const dir = dirs.v1.get('pids') ?? dirs.v2;
   if (!dir) return undefined;
   const [max, current] = await Promise.all([
     readFile(`${dir}/pids.max`, 'utf8').catch(() => ''),
