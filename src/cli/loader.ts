@@ -24,7 +24,8 @@ import { optionArgs, version } from './version.js';
  *
  * How: the cache lives in cx's private cache directory (cacheRoot(): /run/cx for root), in code/, one
  * file per bundle build (so the TUI's, with Ink and React, is apart from the one-liners'), Node
- * version and architecture. The bundle reports the paths it takes (noteCodePath: a command, a
+ * version, architecture and command (V8 deserializes a cache whole: each command's holds only what
+ * that command runs). The bundle reports the paths it takes (noteCodePath: a command, a
  * backend); a run that ends with exit code 0, within WRITE_WITHIN_S of its start, after taking a path
  * the cache has not seen, writes a new cache (the TUI, whose runs are long, writes it once its list
  * is painted): V8 then holds what it read from the old one plus what it compiled since, so the cache
@@ -59,16 +60,20 @@ function boot(): void {
     process.stdout.write(`cx ${version()}\n`);
     return;
   }
-  const bundle = __CX_BUNDLES__[mayOpenTui(argv) ? 'ui' : 'cli'];
+  const command = commandWord(argv);
+  const bundle = __CX_BUNDLES__[command.tui ? 'ui' : 'cli'];
   const executable = typeof __CX_EXECUTABLE__ !== 'undefined' && __CX_EXECUTABLE__;
   const sea = executable ? process.getBuiltinModule('node:sea') : undefined;
   const filename = executable ? process.execPath : path.join(__dirname, bundle.file);
   const source = sea ? sea.getAsset(bundle.file, 'utf8') : readFileSync(filename, 'utf8');
   const dir = path.join(cacheRoot(), 'code');
-  const file = path.join(dir, `${bundle.id}-${process.version}-${process.arch}.bin`);
+  // One cache per command: V8 reads a cache whole, so each command's holds only its own code
+  // (`cx exec`'s 0.35 MB instead of 0.57 MB for every command seen: ~4 ms less per exec).
+  const key = command.key;
+  const file = path.join(dir, `${buildName(bundle.id)}-${key ?? 'none'}.bin`);
   // Until a run has written one, the executable starts from the cache its build compiled (the
   // bundle's top level only; without any, compiling it all takes 10-40 ms): its V8 is this one.
-  const read = readCache(dir, file);
+  const read = key === undefined ? undefined : readCache(dir, file);
   const own = typeof read === 'object' ? read : undefined;
   const builtIn = own || !sea ? undefined : carriedCache(sea, bundle.file.replace(/\.cjs$/, '.cache'));
   const cached = own ?? (builtIn && { paths: new Set<string>(), data: builtIn });
@@ -88,6 +93,9 @@ function boot(): void {
   /** Write the cache if this run took a path it lacks (early enough that nothing was flushed). */
   const save = () => {
     if (process.uptime() > WRITE_WITHIN_S || [...taken].every((p) => known.has(p))) return;
+    // Named after a command only once cx has run that command (a file per real command, never one
+    // per word someone typed).
+    if (key === undefined || !(taken.has(key) || taken.has(`remote:${key}`))) return;
     try {
       const data = script.createCachedData();
       for (const p of taken) known.add(p);
@@ -113,19 +121,29 @@ function carriedCache(sea: typeof import('node:sea'), name: string): Buffer | un
 }
 
 /**
- * Whether the command line may open the TUI: `ui`, or no command at all (program.ts opens the TUI
- * for an empty command line, and the host picker for several hosts, which may come from -H or from
- * the environment), unless it asks for help. Anything unclear goes to the whole bundle, which runs
- * every command line.
+ * What the loader needs to know of a command line: whether it may open the TUI (`tui`), and the
+ * name of its code cache (`key`: the command, `ui` for the TUI; undefined when there is no command
+ * to name one after).
+ *
+ * The TUI: `ui`, or no command at all (program.ts opens the TUI for an empty command line, and the
+ * host picker for several hosts, which may come from -H or from the environment), unless it asks
+ * for help. Anything unclear goes to the whole bundle, which runs every command line.
  */
-export function mayOpenTui(argv: readonly string[]): boolean {
+export function commandWord(argv: readonly string[]): { tui: boolean; key: string | undefined } {
   try {
     const words = optionArgs(takeHostArgs(argv).rest);
     const command = words.find((a) => !a.startsWith('-'));
-    return command === 'ui' || (command === undefined && !words.includes('--help') && !words.includes('-h'));
+    const tui = command === 'ui' || (command === undefined && !words.includes('--help') && !words.includes('-h'));
+    const key = tui ? 'ui' : command;
+    return { tui, key: key !== undefined && /^[a-z]{1,20}$/.test(key) ? key : undefined };
   } catch {
-    return true;
+    return { tui: true, key: undefined };
   }
+}
+
+/** What the caches of one build of a bundle share: its content hash, Node's version, the architecture. */
+function buildName(id: string): string {
+  return `${id}-${process.version}-${process.arch}`;
 }
 
 /**
@@ -173,16 +191,21 @@ function writeCache(dir: string, file: string, paths: Set<string>, data: Buffer)
   ensurePrivateDir(dir);
   const header = JSON.stringify({ paths: [...paths].sort(), sum: checksumOf(data) });
   writeWhole(file, [`${MAGIC}${header}\n`, data], 0o600);
-  prune(dir, path.basename(file));
+  prune(dir, path.basename(file).split('-').slice(0, 3).join('-'));
 }
 
-/** Keep the KEEP newest caches (other builds, Node versions, families); remove the rest. */
-function prune(dir: string, keep: string): void {
+/**
+ * Keep the caches of this build and of the KEEP - 1 builds (other versions of cx, Node versions,
+ * the executable beside the npm package) used last; remove the rest.
+ */
+function prune(dir: string, build: string): void {
   const others = readdirSync(dir)
-    .filter((f) => f.endsWith('.bin') && f !== keep)
-    .map((f) => ({ f, t: statSync(path.join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .filter((f) => f.endsWith('.bin') && !f.startsWith(`${build}-`))
+    .map((f) => ({ f, build: f.split('-').slice(0, 3).join('-'), t: statSync(path.join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
     .sort((a, b) => b.t - a.t);
-  for (const { f } of others.slice(KEEP - 1)) {
+  const kept = new Set<string>();
+  for (const o of others) if (kept.size < KEEP - 1 || kept.has(o.build)) kept.add(o.build);
+  for (const { f } of others.filter((o) => !kept.has(o.build))) {
     try {
       unlinkSync(path.join(dir, f));
     } catch {

@@ -11,13 +11,13 @@ import { suiteContainer } from '../helpers/suite.js';
 
 const BUNDLE_DIR = fileURLToPath(new URL('../../../dist/bundle/', import.meta.url));
 
-/** The name the loader gives a bundle's cache (scripts/bundle-config.mjs: the content's hash). */
-function cacheName(bundle: string): string {
+/** The name the loader gives a command's cache of a bundle (scripts/bundle-config.mjs: the content's hash). */
+function cacheName(bundle: string, command: string): string {
   const id = createHash('sha256')
     .update(readFileSync(`${BUNDLE_DIR}${bundle}`, 'utf8'))
     .digest('hex')
     .slice(0, 16);
-  return `${id}-${process.version}-${process.arch}.bin`;
+  return `${id}-${process.version}-${process.arch}-${command}.bin`;
 }
 
 /**
@@ -51,8 +51,9 @@ function cacheLines(stderr: string): string[] {
 describe('the code cache (src/cli/loader.ts)', () => {
   const target = suiteContainer();
 
-  it('a run writes it, the next run of the same path reads it and writes nothing, a new path adds to it', async () => {
-    const name = cacheName('cx-cli.cjs');
+  it("a run writes its command's cache, the next run of the same path reads it and writes nothing, another command writes its own", async () => {
+    const name = cacheName('cx-cli.cjs', 'exec');
+    const lsName = cacheName('cx-cli.cjs', 'ls');
     const r = await withFreshRunCx(
       `stat -c '%a %u %n' /run/cx/code 2>/dev/null || echo no-code-dir
 cx --debug exec --backend nsenter "$1" -- true
@@ -61,7 +62,7 @@ cx --debug exec --backend nsenter "$1" -- true
 stat -c '%i %n' /run/cx/code/*
 cx --debug ls >/dev/null
 stat -c '%i %n' /run/cx/code/*
-head -c 200 /run/cx/code/*.bin | sed -n 2p`,
+for f in /run/cx/code/*.bin; do head -c 200 "$f" | sed -n 2p; done`,
       target.id,
     );
     assert.equal(r.exitCode, 0, r.stderr);
@@ -71,14 +72,20 @@ head -c 200 /run/cx/code/*.bin | sed -n 2p`,
     assert.match(out[2]!, new RegExp(`^600 0 (\\d+) /run/cx/code/${name}$`));
     const inode = out[2]!.split(' ')[2];
     assert.equal(out[3], `${inode} /run/cx/code/${name}`, 'the second run of the same path rewrote the cache');
-    assert.notEqual(out[4], `${inode} /run/cx/code/${name}`, 'a new path (ls) did not add to the cache');
-    assert.match(out[4]!, new RegExp(` /run/cx/code/${name}$`));
-    assert.deepEqual((JSON.parse(out[5]!) as { paths: string[] }).paths, ['exec', 'ls', 'session:nsenter:pipe']);
+    // ls has a cache of its own; exec's is left as it was.
+    const after = out.slice(4, 6);
+    assert.ok(after.includes(`${inode} /run/cx/code/${name}`), `exec's cache changed: ${r.stdout}`);
+    assert.ok(
+      after.some((l) => l.endsWith(` /run/cx/code/${lsName}`)),
+      `ls wrote no cache of its own: ${r.stdout}`,
+    );
+    const paths = out.slice(6, 8).map((l) => (JSON.parse(l) as { paths: string[] }).paths.join(' '));
+    assert.deepEqual(paths.sort(), ['exec session:nsenter:pipe', 'ls']);
     const lines = cacheLines(r.stderr);
     assert.equal(lines.length, 3, r.stderr);
     assert.match(lines[0]!, /^cx: debug: bundle cx-cli\.cjs, code cache: none yet /);
-    assert.match(lines[1]!, /code cache: \/run\/cx\/code\/\S+ \(exec, session:nsenter:pipe\)$/);
-    assert.match(lines[2]!, /code cache: \/run\/cx\/code\/\S+ \(exec, session:nsenter:pipe\)$/);
+    assert.match(lines[1]!, /code cache: \/run\/cx\/code\/\S+-exec\.bin \(exec, session:nsenter:pipe\)$/);
+    assert.match(lines[2]!, /^cx: debug: bundle cx-cli\.cjs, code cache: none yet \(\S+-ls\.bin\)$/);
   });
 
   it('a run that fails writes none', async () => {
@@ -160,7 +167,7 @@ stat -c '%U %a' /run/cx/code "$f"`,
         );
       const r = await asNobody([`HOME=${home}`]);
       assert.equal(r.exitCode, 0, r.stderr);
-      const name = cacheName('cx-cli.cjs');
+      const name = cacheName('cx-cli.cjs', 'completion');
       const st = (p: string) => statSync(p);
       assert.equal(st(path.join(home, '.cache', 'cx')).mode & 0o777, 0o700);
       assert.equal(st(path.join(home, '.cache', 'cx', 'code')).mode & 0o777, 0o700);
