@@ -10,10 +10,13 @@ import { BUNDLES, loaderOptions, mainBundleOptions } from './bundle-config.mjs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 
+// The version is written in (as in the executable): no package.json read on every start.
+const define = { __CX_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) };
+
 const bundleTexts = {};
 for (const b of BUNDLES) {
   const outfile = `dist/bundle/${b.file}`;
-  await build(mainBundleOptions({ outfile, target: 'node20', tui: b.tui, external: ['node-pty'] }));
+  await build(mainBundleOptions({ outfile, target: 'node20', tui: b.tui, define, external: ['node-pty'] }));
   bundleTexts[b.name] = readFileSync(outfile, 'utf8');
 }
-await build(loaderOptions({ outfile: 'dist/bundle/cx.cjs', target: 'node20', bundleTexts }));
+await build(loaderOptions({ outfile: 'dist/bundle/cx.cjs', target: 'node20', bundleTexts, define }));
