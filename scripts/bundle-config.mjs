@@ -36,8 +36,9 @@ function commonOptions({ entry, outfile, target, define }) {
     format: 'cjs',
     platform: 'node',
     target,
-    define: { 'import.meta.url': '__cxMetaUrl', ...define },
-    banner: { js: "var __cxMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // import.meta.url is worked out when first read (finding the helper), not on every start (~0.5 ms).
+    define: { 'import.meta.url': '__cxMeta.url', ...define },
+    banner: { js: "var __cxMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
     logLevel: 'warning',
     minifyWhitespace: true,
     minifySyntax: true,
