@@ -116,6 +116,9 @@ export class Inventory implements ContainerLookup {
     const roots = await this.roots();
     if (roots) {
       const found = await findOnDisk(roots, normalizeTarget(target));
+      // A record checked against the runtime's own state (its bundle, its init's start time) has
+      // everything containerd's task would add but the task's name in `sources`: not read again.
+      if (found?.oci?.bundle !== undefined && found.oci.pidStart !== undefined) return found;
       if (found) return mergeSources([[found], await this.dockerTasks(roots, found.id)])[0] ?? found;
     }
     return resolveTarget(target, await this.list({ all: true, api: false }));
