@@ -1,4 +1,4 @@
-import { readFile } from '../util/fs-async.js';
+import { readText } from './read-text.js';
 import path from 'node:path';
 import { trustedDir } from './trust.js';
 
@@ -50,7 +50,7 @@ export async function readBundleConfig(
     // A bundle decides capabilities and confinement: only from a directory root alone controls.
     if (!trustedDir(dir).ok) continue;
     try {
-      return { path: file, config: JSON.parse(await readFile(file, 'utf8')) as OciConfig };
+      return { path: file, config: JSON.parse(await readText(file)) as OciConfig };
     } catch {
       // not under this root (or unreadable): try the next
     }

@@ -1,5 +1,4 @@
-import { close, constants, open, readFileSync, write } from 'node:fs';
-import { readFile } from '../util/fs-async.js';
+import { close, constants, openSync, readFileSync, write } from 'node:fs';
 
 /** Where the cgroup filesystems are mounted: cgroup2 and the v1 hierarchies, by controller or name=. */
 export interface CgroupMounts {
@@ -8,26 +7,31 @@ export interface CgroupMounts {
   v1: Map<string, string>;
 }
 
-let mounts: Promise<CgroupMounts> | undefined;
+let mounts: CgroupMounts | undefined;
 
-/** The cgroup mounts of cx's mount namespace, from mountinfo (read once per run). */
-export function cgroupMounts(): Promise<CgroupMounts> {
-  mounts ??= readFile('/proc/self/mountinfo', 'utf8')
-    .catch(() => '')
-    .then((text) => {
-      const out: CgroupMounts = { v1: new Map() };
-      for (const line of text.split('\n')) {
-        const [left = '', right = ''] = line.split(' - ');
-        const f = left.split(' ');
-        const [fstype = '', , superopts = ''] = right.split(' ');
-        if (f[3] !== '/') continue;
-        const point = (f[4] ?? '').replace(/\\040/g, ' ');
-        if (fstype === 'cgroup2') out.v2 ??= point;
-        else if (fstype === 'cgroup') for (const o of superopts.split(',')) if (!out.v1.has(o)) out.v1.set(o, point);
-      }
-      return out;
-    });
-  return mounts;
+/**
+ * The cgroup mounts of cx's mount namespace, from mountinfo (read once per run, synchronously: the
+ * join warm-up below must be under way before cx next yields to the event loop).
+ */
+export function cgroupMounts(): CgroupMounts {
+  if (mounts) return mounts;
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    // no mountinfo: no cgroup mounts known
+  }
+  const out: CgroupMounts = { v1: new Map() };
+  for (const line of text.split('\n')) {
+    const [left = '', right = ''] = line.split(' - ');
+    const f = left.split(' ');
+    const [fstype = '', , superopts = ''] = right.split(' ');
+    if (f[3] !== '/') continue;
+    const point = (f[4] ?? '').replace(/\\040/g, ' ');
+    if (fstype === 'cgroup2') out.v2 ??= point;
+    else if (fstype === 'cgroup') for (const o of superopts.split(',')) if (!out.v1.has(o)) out.v1.set(o, point);
+  }
+  return (mounts = out);
 }
 
 /**
@@ -44,14 +48,17 @@ export function cgroupMounts(): Promise<CgroupMounts> {
  */
 export function warmCgroupJoin(): void {
   if (process.getuid?.() !== 0) return;
-  void cgroupMounts().then((m) => {
-    const file = ownProcsFile(m);
-    if (!file) return;
-    open(file, constants.O_WRONLY | constants.O_NOFOLLOW, (err, fd) => {
-      if (err) return;
-      write(fd, String(process.pid), () => close(fd, () => undefined));
-    });
-  });
+  const file = ownProcsFile(cgroupMounts());
+  if (!file) return;
+  // Opened here, written in the thread pool: the write (the part that waits) is queued at once, not
+  // when cx next yields to the event loop (its resolution is synchronous reads: that would be late).
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_NOFOLLOW);
+  } catch {
+    return;
+  }
+  write(fd, String(process.pid), () => close(fd, () => undefined));
 }
 
 /** cgroup.procs of the cgroup cx itself is in, in cgroup2 if mounted, else in any v1 hierarchy. */

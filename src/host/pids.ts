@@ -1,4 +1,4 @@
-import { readFile } from '../util/fs-async.js';
+import { readText } from './read-text.js';
 import { cgroupDirs, cgroupMounts } from './cgroup-join.js';
 
 /** A container's pids cgroup: how many tasks it holds and may hold. */
@@ -13,14 +13,11 @@ export interface PidsUsage {
  * /proc/PID/cgroup, a kernel record, and one with ".." in it is refused anyway.
  */
 export async function pidsUsage(pid: number): Promise<PidsUsage | undefined> {
-  const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-  const dirs = cgroupDirs(cgroup, await cgroupMounts());
+  const cgroup = await readText(`/proc/${pid}/cgroup`).catch(() => '');
+  const dirs = cgroupDirs(cgroup, cgroupMounts());
   const dir = dirs.v1.get('pids') ?? dirs.v2;
   if (!dir) return undefined;
-  const [max, current] = await Promise.all([
-    readFile(`${dir}/pids.max`, 'utf8').catch(() => ''),
-    readFile(`${dir}/pids.current`, 'utf8').catch(() => ''),
-  ]);
+  const [max, current] = await Promise.all([readText(`${dir}/pids.max`).catch(() => ''), readText(`${dir}/pids.current`).catch(() => '')]);
   if (!/^\d+\s*$/.test(max) || !/^\d+\s*$/.test(current)) return undefined;
   return { current: Number(current), max: Number(max) };
 }

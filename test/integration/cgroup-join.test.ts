@@ -16,7 +16,7 @@ const before = readFileSync('/proc/self/cgroup', 'utf8');
 warmCgroupJoin();
 warmCgroupJoin();
 await new Promise((r) => setTimeout(r, 200));
-const mounts = await cgroupMounts();
+const mounts = cgroupMounts();
 process.stdout.write(JSON.stringify({ before, after: readFileSync('/proc/self/cgroup', 'utf8'), v1: mounts.v1.size, v2: mounts.v2 ?? null }));
 `;
 

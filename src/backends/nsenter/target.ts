@@ -1,4 +1,4 @@
-import { readFile } from '../../util/fs-async.js';
+import { readText } from '../../host/read-text.js';
 import { readBundleConfig, type OciConfig } from '../../host/bundle.js';
 import { parseStat } from '../../host/proc.js';
 import type { Container } from '../../discovery/types.js';
@@ -45,7 +45,9 @@ export async function readTarget(c: Container): Promise<Target> {
     new NotRunningError(`container ${name}: ${why}`, { hint: 'it stopped or restarted; run the command again (see `cx ls`)' });
   let stat: string, status: string, cgroup: string;
   try {
-    const read = (f: string): Promise<string> => readFile(`/proc/${pid}/${f}`, 'utf8');
+    // Synchronous reads (host/read-text.ts): nothing to overlap them with, and each async one is
+    // several trips through the thread pool.
+    const read = (f: string): Promise<string> => readText(`/proc/${pid}/${f}`);
     [stat, status, cgroup] = await Promise.all([read('stat'), read('status'), read('cgroup')]);
   } catch {
     throw gone(`its process ${pid} is gone`);
