@@ -37,7 +37,7 @@ function commonOptions({ entry, outfile, target, define }) {
     platform: 'node',
     target,
     // import.meta.url is worked out when first read (finding the helper), not on every start (~0.5 ms).
-    define: { 'import.meta.url': '__cxMeta.url', ...define },
+    define: { 'import.meta.url': '__cxMeta.url', 'import.meta.filename': '__filename', ...define },
     banner: { js: "var __cxMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
     logLevel: 'warning',
     minifyWhitespace: true,

@@ -1,6 +1,5 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { embeddedAssetPath, inExecutable } from '../../host/exe-assets.js';
 
 const RELATIVE = path.join('native', 'build', 'cx-nsenter');
@@ -13,7 +12,15 @@ const RELATIVE = path.join('native', 'build', 'cx-nsenter');
  */
 export function findHelper(from?: string): string | undefined {
   if (inExecutable()) return embeddedHelper();
-  let dir = path.dirname(from ?? fileURLToPath(import.meta.url));
+  if (from === undefined) return (found ??= { path: lookUp(import.meta.filename) }).path;
+  return lookUp(from);
+}
+
+/** The package's helper is where it is for the whole run: looked up once (a command asks several times). */
+let found: { path: string | undefined } | undefined;
+
+function lookUp(from: string): string | undefined {
+  let dir = path.dirname(from);
   for (let depth = 0; depth < 8; depth++) {
     if (existsSync(path.join(dir, 'package.json'))) {
       const candidate = path.join(dir, RELATIVE);
