@@ -27,7 +27,11 @@ interface ShimOptions {
  * names come from the CRI annotations. Docker's containers (namespace moby) come back too: the
  * merge lets the data-root's record (with the real name) win.
  */
-export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { only?: string } = {}): Promise<Container[]> {
+export async function listFromContainerd(
+  stateRoot: string,
+  warn: Warn,
+  opts: { only?: string; skipNamespaces?: readonly string[] } = {},
+): Promise<Container[]> {
   const tasks = path.join(stateRoot, TASK_DIR);
   const trust = trustedDir(tasks);
   if (!trust.ok) {
@@ -38,7 +42,7 @@ export async function listFromContainerd(stateRoot: string, warn: Warn, opts: { 
   const out: Container[] = [];
   const trusted = oneCheckPerDir();
   for (const ns of namespaces) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ns)) continue;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ns) || opts.skipNamespaces?.includes(ns)) continue;
     const dir = path.join(tasks, ns);
     // `only`: one known container (exec's fast path), without listing the directory.
     const ids = opts.only !== undefined ? (isFullId(opts.only) ? [opts.only] : []) : await listRuntimeIds(dir, warn);
@@ -78,9 +82,7 @@ async function readTask(
     (t) => JSON.parse(t) as ShimOptions,
     () => ({}) as ShimOptions,
   );
-  const binary = opts.binary_name?.endsWith('crun') ? 'crun' : 'runc';
-  const base = opts.root && path.isAbsolute(opts.root) ? opts.root : path.join(stateRoot, binary);
-  const root = path.join(base, ns);
+  const { binary, root } = runtimeOf(stateRoot, ns, opts);
   const rs = await readRuntimeState(binary, root, id, trusted).catch(() => undefined);
   const initPid = Number((await readText(`${bundle}/init.pid`).catch(() => '')).trim()) || undefined;
   const pid = rs?.pid ?? initPid;
@@ -120,6 +122,30 @@ async function readTask(
   lazyField(record, 'command', () => (config.parsed().process as { args?: string[] } | undefined)?.args?.join(' ') ?? '');
   lazyField(record, 'config', () => configFromBundle(config.parsed()));
   return record;
+}
+
+/** The runtime binary and its state root (with the namespace) that a task's shim options name. */
+function runtimeOf(stateRoot: string, ns: string, opts: ShimOptions): { binary: 'runc' | 'crun'; root: string } {
+  const binary = opts.binary_name?.endsWith('crun') ? 'crun' : 'runc';
+  const base = opts.root && path.isAbsolute(opts.root) ? opts.root : path.join(stateRoot, binary);
+  return { binary, root: path.join(base, ns) };
+}
+
+/**
+ * The runtime reference of dockerd's own task for a container (the task dir is its bundle, and
+ * options.json names the runtime and its root), without the runtime's state or a PID check: for a
+ * listing whose record of the container comes from a daemon that has just listed it (its state and
+ * PID are the daemon's). undefined when there is no such task (a stopped container).
+ */
+export async function dockerTaskRef(stateRoot: string, id: string, trusted: (dir: string) => Verdict): Promise<OciRuntimeRef | undefined> {
+  const tasks = `${stateRoot}/${TASK_DIR}`;
+  if (!isFullId(id) || !path.isAbsolute(stateRoot) || !trusted(tasks).ok) return undefined;
+  const bundle = `${tasks}/moby/${id}`;
+  const opts = await readText(`${bundle}/options.json`).then(
+    (t) => JSON.parse(t) as ShimOptions,
+    () => undefined,
+  );
+  return opts ? { ...runtimeOf(stateRoot, 'moby', opts), bundle, pidStart: undefined } : undefined;
 }
 
 /**

@@ -2,10 +2,10 @@ import type { DockerClient } from '../engine/docker-client.js';
 import { DEFAULT_SOCKET } from '../engine/endpoint.js';
 import { daemonUnusableError, describeHealth, type DaemonHealth } from '../engine/health.js';
 import { EngineError } from '../errors.js';
-import { listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
+import { dockerTaskRef, listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
 import { inspectContainer, listFromApi, type ListItem } from './docker-api.js';
 import { findOnDisk, listFromDisk, readDiskFacts, readDiskRecord } from './docker-disk.js';
-import { trustedDir } from '../host/trust.js';
+import { oneCheckPerDir, trustedDir } from '../host/trust.js';
 import type { DockerRoots } from '../host/docker-roots.js';
 import { sanitize } from '../util/sanitize.js';
 import { mergeSources } from './merge.js';
@@ -42,8 +42,8 @@ export interface InventoryDeps {
  */
 /** Finding containers: the Inventory, or an in-memory list in tests. */
 export interface ContainerLookup {
-  /** Every container cx can see (stopped ones with `all`). */
-  list(opts: { all: boolean }): Promise<Container[]>;
+  /** Every container cx can see (stopped ones with `all`; `listing`: to show, not to enter from). */
+  list(opts: { all: boolean; listing?: boolean }): Promise<Container[]>;
   /** The one container a target names; NotFoundError or AmbiguousTargetError otherwise. */
   resolve(target: string, opts?: { api?: boolean | 'try' }): Promise<Container>;
 }
@@ -51,12 +51,22 @@ export interface ContainerLookup {
 export class Inventory implements ContainerLookup {
   private all: Promise<Container[]> | undefined;
   private withoutApi: Promise<Container[]> | undefined;
+  private listing: Promise<Container[]> | undefined;
 
   constructor(private readonly deps: InventoryDeps) {}
 
-  /** api: false reads only files (a daemon-less backend was asked for: never wait on dockerd). */
-  async list(opts: { all: boolean; api?: boolean }): Promise<Container[]> {
-    const list = await (opts.api === false ? (this.withoutApi ??= this.scan(false)) : (this.all ??= this.scan(true)));
+  /**
+   * api: false reads only files (a daemon-less backend was asked for: never wait on dockerd).
+   * listing: a listing to show (`cx ls`), not to enter from: containers the daemon has just listed
+   * get only their runtime reference from dockerd's own containerd tasks, not the runtime's state
+   * (the init's start time, which a session uses to refuse a reused PID) and its PID checks.
+   */
+  async list(opts: { all: boolean; api?: boolean; listing?: boolean }): Promise<Container[]> {
+    const list = await (opts.api === false
+      ? (this.withoutApi ??= this.scan(false))
+      : opts.listing
+        ? (this.listing ??= this.scan(true, true))
+        : (this.all ??= this.scan(true)));
     return opts.all ? list : list.filter((c) => isUp(c.state));
   }
 
@@ -129,7 +139,7 @@ export class Inventory implements ContainerLookup {
   }
 
   private containerdStates(roots: DockerRoots | undefined): string[] {
-    const own = roots ? [path.join(roots.execRoot, 'containerd', 'daemon')] : [];
+    const own = roots ? [ownContainerdState(roots)] : [];
     return [...new Set([...own, ...(this.deps.containerdStates ?? [SYSTEM_CONTAINERD_STATE])])];
   }
 
@@ -147,7 +157,7 @@ export class Inventory implements ContainerLookup {
     return disk;
   }
 
-  private async scan(api: boolean): Promise<Container[]> {
+  private async scan(api: boolean, listing = false): Promise<Container[]> {
     const { warn } = this.deps;
     // Files only, as root, with the state dirs known: nothing to ask the daemon (not even a ping).
     const roots = !api && process.getuid?.() === 0 ? await this.roots() : undefined;
@@ -166,18 +176,27 @@ export class Inventory implements ContainerLookup {
     // A daemon that answered at once has not had its state roots looked up (checkDaemon): the list
     // is asked for now, and what needs the files waits for the lookup.
     const rootsP = this.roots();
-    const runtimes = rootsP.then((roots) => Promise.all(this.runtimeLists(roots)));
+    // As root with the engine's state dirs trusted, what the list lacks comes from the records
+    // dockerd keeps in its data-root: no inspect per container.
+    const dataRoots = rootsP.then((r) => (r && process.getuid?.() === 0 && trustedDir(r.dataRoot).ok ? r : undefined));
+    const light = listing && api && health.state === 'ok';
+    const runtimes = rootsP.then(async (roots) =>
+      Promise.all(this.runtimeLists(roots, light && roots && (await dataRoots) ? ownContainerdState(roots) : undefined)),
+    );
     let engine: Promise<Container[]>;
     if (api && health.state === 'ok') {
-      // As root with the engine's state dirs trusted, what the list lacks comes from the records
-      // dockerd keeps in its data-root: no inspect per container.
-      const dataRoots = rootsP.then((r) => (r && process.getuid?.() === 0 && trustedDir(r.dataRoot).ok ? r : undefined));
+      const trusted = oneCheckPerDir();
       engine = listFromApi(this.deps.docker, {
         all: true,
         stuck: (item, why) => this.stuckRecord(item, why),
         facts: async (item: ListItem) => {
           const roots = await dataRoots;
-          return roots ? readDiskFacts(roots, item.Id) : undefined;
+          if (!roots) return undefined;
+          const facts = await readDiskFacts(roots, item.Id);
+          if (!light || !isUp(item.State ?? '')) return facts;
+          // A listing: dockerd's own task of the container gives only the runtime reference.
+          const oci = await dockerTaskRef(ownContainerdState(roots), item.Id, trusted);
+          return oci ? { ...facts, oci, sources: ['docker-api', 'containerd'] } : facts;
         },
       });
     } else if (health.roots) engine = listFromDisk(health.roots, warn);
@@ -189,11 +208,21 @@ export class Inventory implements ContainerLookup {
     return mergeSources([fromEngine, ...fromRuntimes]);
   }
 
-  /** containerd task bundles (dockerd's own and the system's) and podman's files. */
-  private runtimeLists(roots: DockerRoots | undefined): Array<Promise<Container[]>> {
+  /**
+   * containerd task bundles (dockerd's own and the system's) and podman's files. `ownListed`: the
+   * daemon's own containerd state root, whose docker tasks the daemon's listing covers (skipped).
+   */
+  private runtimeLists(roots: DockerRoots | undefined, ownListed?: string): Array<Promise<Container[]>> {
     return [
-      ...this.containerdStates(roots).map((s) => listFromContainerd(s, this.deps.warn)),
+      ...this.containerdStates(roots).map((s) =>
+        listFromContainerd(s, this.deps.warn, s === ownListed ? { skipNamespaces: ['moby'] } : {}),
+      ),
       listFromPodman(this.deps.podman ?? PODMAN_ROOTS, this.deps.warn),
     ];
   }
+}
+
+/** dockerd's own containerd state root. */
+function ownContainerdState(roots: DockerRoots): string {
+  return path.join(roots.execRoot, 'containerd', 'daemon');
 }

@@ -22,7 +22,8 @@ export function mergeSources(lists: ReadonlyArray<readonly Container[]>): Contai
 function mergeOne(records: Container[]): Container {
   const sorted = [...records].sort((a, b) => RANK.indexOf(a.source) - RANK.indexOf(b.source));
   const best = sorted[0] as Container;
-  const sources = [...new Set(sorted.map((r) => r.source))];
+  // A record may already name what it was completed from (a listing's runtime reference).
+  const sources = [...new Set(sorted.flatMap((r) => r.sources ?? [r.source]))];
   const merged: Container = { ...best, sources };
   merged.oci ??= sorted.find((r) => r.oci)?.oci;
   merged.k8s ??= sorted.find((r) => r.k8s)?.k8s;

@@ -71,7 +71,7 @@ Examples:
 }
 
 export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
-  const containers = await ctx.inventory().list({ all: opts.all });
+  const containers = await ctx.inventory().list({ all: opts.all, listing: true });
   const health = await ctx.health();
   if (health.state !== 'ok') ctx.warn(`${describeHealth(health)}: listing from on-disk and runtime state`);
   if (opts.quiet) {
