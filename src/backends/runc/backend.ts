@@ -20,16 +20,28 @@ import { privilegedCapabilities } from '../nsenter/caps.js';
  * docker exec's process starts from the shim's, i.e. every CPU, which the kernel then cuts to the
  * container's cpuset. Start runc from every CPU too, through taskset (util-linux) when it is there.
  */
-function fullAffinity(binary: string, args: string[], taskset: string | undefined): [string, string[]] {
-  if (!taskset) return [binary, args];
-  let cpus = `0-${Math.max(0, os.cpus().length - 1)}`;
+function fullAffinity(binary: string, args: string[], taskset: () => string | undefined): [string, string[]] {
+  let cpus: string | undefined;
   try {
     const possible = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
     if (/^[0-9,-]+$/.test(possible)) cpus = possible;
   } catch {
     // the count of CPUs Node sees will do
   }
-  return [taskset, ['-c', cpus, binary, ...args]];
+  // Already on every CPU (the usual case): runc is started as it is, without taskset in between.
+  if (cpus !== undefined && ownCpus() === cpus) return [binary, args];
+  const tool = taskset();
+  if (!tool) return [binary, args];
+  return [tool, ['-c', cpus ?? `0-${Math.max(0, os.cpus().length - 1)}`, binary, ...args]];
+}
+
+/** The CPUs cx may run on (/proc/self/status Cpus_allowed_list), as the kernel lists them. */
+function ownCpus(): string | undefined {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -99,7 +111,7 @@ export class RuncBackend implements Backend {
     });
     const scratch = await writeScratch(proc);
     const binary = this.binary(c.oci?.binary ?? 'runc') ?? 'runc';
-    const [file, args] = fullAffinity(binary, runcExecArgs(c, scratch, req.detach === true), this.binary('taskset'));
+    const [file, args] = fullAffinity(binary, runcExecArgs(c, scratch, req.detach === true), () => this.binary('taskset'));
     // node-pty (and its native addon) only for a TTY session: a plain exec never loads it.
     const pty = req.tty ? await import('node-pty') : undefined;
     const opts = {
