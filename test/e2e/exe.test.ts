@@ -159,7 +159,7 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
     const lines = r.stdout.trim().split('\n');
     assert.match(
       lines[0]!,
-      /^cx: debug: bundle cx-cli\.cjs, code cache: \/run\/cx\/code\/[0-9a-f]{16}-v\d+\.\d+\.\d+-x64\.bin \(exec, session:nsenter:pipe\)$/,
+      /^cx: debug: bundle cx-cli\.cjs, code cache: \/run\/cx\/code\/[0-9a-f]{16}-v\d+\.\d+\.\d+-x64-exec\.bin \(exec, session:nsenter:pipe\)$/,
     );
     assert.deepEqual(lines.slice(1), ['700 0', '600 0']);
   });
