@@ -93,6 +93,10 @@
  *       comma-separated), and both are read only once the session child has joined the cgroups: cx
  *       starts the helper while it still reads the container's passwd and group files. Closing fd 3
  *       instead (cx's own checks failed) makes the helper give up; the child, never started, exits.
+ *       With --query-first (and --user-on-fd3, --query-cap-bnd/-eff/-prm X), fd 3 starts with a path
+ *       list as query's, read before anything else; a child of the helper answers it as query does
+ *       (the container's root user with those capabilities) on fd 5, its own failure as an "E" line
+ *       there instead of the answers.
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs;
  *                                with --detach, "S\n" once it runs (the helper then stays on, quietly, as
  *                                its parent until it ends, with none of cx's descriptors).
@@ -213,6 +217,7 @@ struct mount_attr {
 
 #define CTL_FD 3
 #define STATUS_FD 4
+#define QUERY_FD 5
 #define MAX_FILE (4 * 1024 * 1024)
 #define MAX_ENV (4 * 1024 * 1024)
 #define MAX_GROUPS 256
@@ -383,6 +388,9 @@ struct opts {
   uint64_t bnd, eff, prm, inh, amb;
   int nnp, seccomp, tty, detach;
   int user_later; /* --user-on-fd3: uid, gid and groups arrive on fd 3 before the environment */
+  int query_first; /* exec --query-first: paths to read (as query does) come first on fd 3, answers on fd 5 */
+  uint64_t qbnd, qeff, qprm; /* the capabilities the query child reads with (the container root's) */
+  char **qspecs;
   unsigned short rows, cols;
   const char *toolbox[MAX_TOOLBOX]; /* debug session: host directories, the top one first (I7) */
   int ntoolbox;
@@ -448,6 +456,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
     if (!strcmp(a, "--detach")) { o->detach = 1; continue; }
     if (!strcmp(a, "--user-on-fd3")) { o->user_later = 1; continue; }
+    if (!strcmp(a, "--query-first")) { o->query_first = 1; continue; }
     if (i + 1 >= argc) fail("usage", 0, "%s needs a value", a);
     const char *v = argv[++i];
     if (!strcmp(a, "--pid")) o->pid = (pid_t)need_num(a, v, 10, 0x3fffffff);
@@ -462,6 +471,9 @@ static void parse_args(int argc, char **argv, struct opts *o) {
     else if (!strcmp(a, "--cap-prm")) { o->prm = need_num(a, v, 16, UINT64_MAX); have_caps |= 4; }
     else if (!strcmp(a, "--cap-inh")) { o->inh = need_num(a, v, 16, UINT64_MAX); have_caps |= 8; }
     else if (!strcmp(a, "--cap-amb")) { o->amb = need_num(a, v, 16, UINT64_MAX); have_caps |= 16; }
+    else if (!strcmp(a, "--query-cap-bnd")) { o->qbnd = need_num(a, v, 16, UINT64_MAX); have_caps |= 32; }
+    else if (!strcmp(a, "--query-cap-eff")) { o->qeff = need_num(a, v, 16, UINT64_MAX); have_caps |= 64; }
+    else if (!strcmp(a, "--query-cap-prm")) { o->qprm = need_num(a, v, 16, UINT64_MAX); have_caps |= 128; }
     else if (!strcmp(a, "--rows")) o->rows = (unsigned short)need_num(a, v, 10, 65535);
     else if (!strcmp(a, "--cols")) o->cols = (unsigned short)need_num(a, v, 10, 65535);
     else if (!strcmp(a, "--port") && o->connect_mode) o->port = (unsigned short)need_num(a, v, 10, 65535);
@@ -488,7 +500,8 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
-    if ((have_caps & 24) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach || o->user_later) fail("usage", 0, "option not valid for query");
+    if ((have_caps & ~7) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach || o->user_later || o->query_first)
+      fail("usage", 0, "option not valid for query");
     if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
     if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;
     if (i < argc) fail("usage", 0, "query takes its paths on fd 3, not as arguments");
@@ -496,7 +509,10 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   }
   if (i >= argc) fail("usage", 0, "nothing after --");
   o->argv = argv + i;
-  if (have_caps != 31 || !o->cwd) fail("usage", 0, "exec needs --cwd and all five --cap-* masks");
+  if ((have_caps & 31) != 31 || !o->cwd) fail("usage", 0, "exec needs --cwd and all five --cap-* masks");
+  /* --query-first reads as query does: with the container root's identity and these capabilities. */
+  if (o->query_first ? (have_caps & 224) != 224 || !o->user_later || (o->qeff & ~o->qprm) : (have_caps & 224) != 0)
+    fail("usage", 0, "--query-first needs --user-on-fd3 and the three --query-cap-* masks (and only it takes them)");
   if (o->user_later ? (have_user != 0 || o->ngroups != 0) : have_user != 3) fail("usage", 0, "exec needs --uid and --gid, or --user-on-fd3 and neither");
   /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
   if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
@@ -922,10 +938,13 @@ static const char *env_get(char **env, const char *name) {
 
 /* ---- query mode: read container files from INSIDE its mount namespace ---- */
 
+/* Where query answers go: stdout for `query`, fd 5 for exec --query-first's child. */
+static int out_fd = 1;
+
 static void put(const void *data, size_t len) {
   const char *p = data;
   while (len > 0) {
-    ssize_t n = write(1, p, len);
+    ssize_t n = write(out_fd, p, len);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) exit(EXIT_SETUP);
     p += n;
@@ -1027,6 +1046,42 @@ static int run_query(const struct opts *o, struct target *t) {
     fail("user", errno, "cannot take the container's identity to read its files");
   for (char **p = o->argv; *p; p++) query_one(root, *p);
   return 0;
+}
+
+/*
+ * exec --query-first: the container files cx plans the session with (its passwd and group) are read
+ * by a child of this helper exactly as `query` reads them (I4: inside the container's root, with its
+ * root user's identity and capabilities, every other descriptor closed), and answered on fd 5, while
+ * this helper goes on with its own checks: one process less for cx to start. The child's own failure
+ * goes to fd 5 too ("E ..." where the answers would be): fd 4 stays the session's.
+ */
+static pid_t start_query(const struct opts *o, struct target *t) {
+  pid_t q = fork();
+  if (q < 0) fail("internal", errno, "fork");
+  if (q == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    status_fd = out_fd = QUERY_FD;
+    /* None of cx's stdio (which may be the user's terminal or files, handed to the session) goes
+     * with it into the container's namespaces: the host's /dev/null, opened while still in view. */
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0) fail("internal", errno, "cannot open /dev/null");
+    for (int fd = 0; fd < 3; fd++)
+      if (devnull != fd && dup2(devnull, fd) < 0) fail("internal", errno, "dup2");
+    if (devnull > 2) close(devnull);
+    struct opts qo = *o;
+    qo.uid = 0;
+    qo.gid = 0;
+    qo.groups[0] = 0;
+    qo.ngroups = 1;
+    qo.bnd = o->qbnd;
+    qo.eff = o->qeff;
+    qo.prm = o->qprm;
+    qo.argv = o->qspecs;
+    run_query(&qo, t);
+    _exit(0);
+  }
+  close(QUERY_FD);
+  return q;
 }
 
 /* ---- the child: runc's setns init order ---- */
@@ -1562,6 +1617,7 @@ static _Noreturn void detach_from_cx(pid_t child) {
 }
 
 static int run_exec(struct opts *o, struct target *t) {
+  pid_t query = o->query_first ? start_query(o, t) : -1;
   char **env = o->user_later ? NULL : read_environment();
   struct late *late = NULL;
   if (o->user_later) {
@@ -1644,6 +1700,9 @@ static int run_exec(struct opts *o, struct target *t) {
     /* cx's answer; if cx gives up instead (its own checks failed) the pipe closes, this fails, and the child, not started, exits. */
     env = read_late_user(o);
     share_late(late, o, env);
+    /* cx answers only once it has read the query's answers to their end: the child is done. */
+    if (query > 0)
+      while (waitpid(query, NULL, 0) < 0 && errno == EINTR) {}
   }
   if (write(sync[1], "g", 1) != 1) fail("internal", errno, "cannot start the process");
   close(sync[1]);
@@ -1747,11 +1806,13 @@ int main(int argc, char **argv) {
   if (fcntl(STATUS_FD, F_GETFD) >= 0) status_fd = STATUS_FD;
   if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   if (fcntl(CTL_FD, F_GETFD) >= 0) fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
+  if (fcntl(QUERY_FD, F_GETFD) >= 0) fcntl(QUERY_FD, F_SETFD, FD_CLOEXEC);
   /* If cx dies, the session gets a hangup (forwarded below), as when a terminal closes. */
   prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0);
   struct opts o;
   parse_args(argc, argv, &o);
   if (!o.exec_mode && !o.connect_mode) o.argv = read_query_specs();
+  if (o.exec_mode && o.query_first) o.qspecs = read_query_specs();
   if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};

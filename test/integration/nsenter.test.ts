@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { readlink, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
-import { CANARY, cx, text } from '../helpers/cx.js';
+import { CANARY, CX_BIN, cx, text } from '../helpers/cx.js';
 import { containerPid, containerProcesses, Containers, requireEngine } from '../helpers/engine.js';
 import { execRequest } from '../helpers/request.js';
 import { suiteContainer, suiteContainers } from '../helpers/suite.js';
@@ -355,3 +355,93 @@ async function containerRecord(id: string) {
     config: { user: i.Config.User, env: i.Config.Env, workingDir: i.Config.WorkingDir, hostname: i.Config.Hostname, tty: i.Config.Tty },
   };
 }
+
+describe('nsenter backend: the session helper reads the files the session is planned with', () => {
+  const containers = suiteContainers();
+
+  it('one helper process per exec: a child of it reads passwd and group (no query helper is started)', async () => {
+    // No seccomp filter to copy: the helper needs no ptrace of the init, so strace can follow it.
+    const c = await containers.run({ args: ['--security-opt', 'seccomp=unconfined'] });
+    const r = await execa(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-e',
+        'trace=execve',
+        '-e',
+        'signal=none',
+        CX_BIN,
+        'exec',
+        '--backend',
+        'nsenter',
+        '-u',
+        'app',
+        c.name,
+        '--',
+        'id',
+        '-un',
+      ],
+      {
+        reject: false,
+      },
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.stdout, 'app');
+    const helpers = r.stderr.split('\n').filter((l) => /execve\("[^"]*cx-nsenter", .*= 0$/.test(l));
+    assert.equal(helpers.length, 1, helpers.join('\n'));
+    assert.match(helpers[0]!, /"exec", .*"--query-first"/);
+  });
+
+  it('the helper answers its --query-first paths on fd 5, as the container root, then runs the command', async () => {
+    const c = await containers.run();
+    const { findHelper } = await import('../../src/backends/nsenter/helper-path.js');
+    const helper = findHelper();
+    assert.ok(helper, 'helper not built');
+    const pid = await containerPid(c.id);
+    const start = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')[19] ?? '';
+    const list = (items: string[]): Buffer => {
+      const blob = Buffer.from(items.map((i) => `${i}\0`).join(''));
+      return Buffer.concat([Buffer.from(`${blob.length}\n`), blob]);
+    };
+    // fd 3: the paths first, then the user and the environment (what cx sends once it has read fd 5).
+    const control = Buffer.concat([list(['r:/etc/hostname', 's:/etc', 'r:/no/such']), list(['0', '0', '0']), list(['PATH=/bin'])]);
+    // The init's own capability sets (what docker gave the container).
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const cap = (k: string): string => new RegExp(`^Cap${k}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0';
+    const caps = ['--cap-bnd', cap('Bnd'), '--cap-eff', cap('Eff'), '--cap-prm', cap('Prm'), '--cap-inh', '0', '--cap-amb', '0'];
+    const query = ['--query-cap-bnd', cap('Bnd'), '--query-cap-eff', cap('Eff'), '--query-cap-prm', cap('Prm')];
+    const argv = (q: string[]): string[] => [
+      'exec',
+      '--pid',
+      String(pid),
+      '--start',
+      start,
+      '--id',
+      c.id,
+      '--user-on-fd3',
+      '--query-first',
+      ...q,
+      '--cwd',
+      '/',
+      ...caps,
+      '--',
+      'echo',
+      'ran',
+    ];
+    const r = await execa(helper, argv(query), { reject: false, stdio: ['ignore', 'pipe', 'pipe', control, 'pipe', 'pipe'], env: {} });
+    assert.equal(r.exitCode, 0, `${r.stderr}${String(r.stdio[4])}`);
+    assert.equal(r.stdout, 'ran');
+    const hostname = (await execa('docker', ['exec', c.name, 'cat', '/etc/hostname'])).stdout;
+    const answers = String(r.stdio[5]);
+    assert.equal(answers, `F ${hostname.length + 1}\n${hostname}\nS d\nN`); // (execa strips the last newline)
+    // Without its query capabilities, or without --user-on-fd3, the flag is refused.
+    const bad = await execa(helper, argv([]), {
+      reject: false,
+      stdio: ['ignore', 'pipe', 'pipe', control, 'pipe', 'pipe'],
+      env: {},
+    });
+    assert.equal(bad.exitCode, 125);
+    assert.match(String(bad.stdio[4]), /^E usage 0 --query-first needs --user-on-fd3 and the three --query-cap-\* masks/);
+  });
+});

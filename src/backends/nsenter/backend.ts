@@ -8,9 +8,9 @@ import { instantMemo } from '../../host/trust.js';
 import type { EnvironmentSources, EnvReport } from '../exec-env.js';
 import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Session } from '../types.js';
 import { missingPrivilege, ownCapabilities, privilegedCapabilities } from './caps.js';
-import { planSession } from './environment.js';
+import { PLAN_FILES, planSession } from './environment.js';
 import { nsenterFiles, type NsenterFiles } from './files.js';
-import { controlList, requireHelper, targetArgs } from './helper.js';
+import { AnswersCut, controlList, readAnswers, requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
 import { pidsFullText, pidsUsage } from '../../host/pids.js';
@@ -105,8 +105,16 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       'exec',
       ...targetArgs(t),
       // The user comes on fd 3 with the environment: the helper starts (checks the target, copies
-      // its seccomp filter, joins its cgroups) while the container's passwd and group are read.
+      // its seccomp filter, joins its cgroups) while a child of it reads the container's passwd and
+      // group (--query-first: as the container's root, as `query` does) and answers on fd 5.
       '--user-on-fd3',
+      '--query-first',
+      '--query-cap-bnd',
+      hex(t.caps.bounding),
+      '--query-cap-eff',
+      hex(t.caps.effective & t.caps.permitted),
+      '--query-cap-prm',
+      hex(t.caps.permitted),
       '--cwd',
       cwd,
       '--cap-bnd',
@@ -136,7 +144,12 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       : req.detach
         ? (['ignore', 'ignore'] as const)
         : directSlots(req.direct, req.stdin);
-    const child = spawn(helper, args, { stdio: [stdin, stdout, req.detach ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: {} });
+    const child = spawn(helper, args, { stdio: [stdin, stdout, req.detach ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+    const control = child.stdio[3] as NodeJS.WritableStream;
+    control.write(controlList(PLAN_FILES));
+    const files = this.filesFor(c);
+    const answers = (child.stdio as unknown as NodeJS.ReadableStream[])[5] as NodeJS.ReadableStream;
+    files.prime(PLAN_FILES, readAnswers(answers, PLAN_FILES.length, { container: sanitize(c.name), cmd: '' }));
     const notice = notes.length > 0 ? notes.join(req.tty ? '\r\n' : '\n') : undefined;
     // The session listens to the helper from its first instant (it may fail while the plan is made).
     const session = new NsenterSession(child, req.tty, {
@@ -145,13 +158,14 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       notice,
       detach: req.detach === true,
     });
-    const control = child.stdio[3] as NodeJS.WritableStream;
     let plan: Awaited<ReturnType<typeof planSession>>;
     try {
-      plan = await planSession(c, t, this.filesFor(c), req, this.warn);
+      plan = await planSession(c, t, files, req, this.warn);
     } catch (err) {
-      await session.abandon();
-      throw err;
+      // Answers cut short: the helper stopped first, and its own line says why (the target went
+      // away, say); any other error is cx's (an unknown user): the helper stops because cx gave up.
+      const stopped = await session.abandon();
+      throw err instanceof AnswersCut && stopped ? stopped : err;
     }
     const entries = debug ? withToolboxPath(plan.report.entries, debug.path) : plan.report.entries;
     const user = controlList([String(plan.user.uid), String(plan.user.gid), plan.user.groups.join(',')]);

@@ -9,6 +9,11 @@ import { containerGroupAdd, resolveUser, type ExecUser } from '../exec-user.js';
 /** baseimage-docker's record of the container's original environment: one file per variable. */
 export const CONTAINER_ENVIRONMENT_DIR = '/etc/container_environment';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * The container files a session is planned with (its user's passwd and group entries, whether a
+ * baseimage record is there): read as the session's helper starts (its --query-first).
+ */
+export const PLAN_FILES: readonly string[] = ['r:/etc/passwd', 'r:/etc/group', `r:${CONTAINER_ENVIRONMENT_DIR}`];
 /** More variables than any real record holds; beyond it the rest are skipped, with a warning. */
 export const MAX_RECORD_VARIABLES = 4096;
 
@@ -32,7 +37,7 @@ export async function planSession(
   req: ExecRequest,
   warn: (line: string) => void = () => undefined,
 ): Promise<SessionPlan> {
-  const [passwd, group, record] = await files.batch(['r:/etc/passwd', 'r:/etc/group', `r:${CONTAINER_ENVIRONMENT_DIR}`]);
+  const [passwd, group, record] = await files.batch(PLAN_FILES);
   const text = (r: typeof passwd): string | undefined => (r?.kind === 'file' ? r.data.toString('utf8') : undefined);
   const added = containerGroupAdd(c.config.groupAdd, t.bundle?.process?.user?.additionalGids, c.config.user, text(passwd), text(group));
   const user = execUser(req.user || c.config.user, req.user === '' ? t : undefined, text(passwd), text(group), added);

@@ -6,6 +6,8 @@ import type { Target } from './target.js';
 export interface NsenterFiles extends ContainerFiles {
   /** Several reads in one helper run (r:/path or s:/path specs). */
   batch(specs: readonly string[]): Promise<QueryResult[]>;
+  /** Answers to `specs` that another run is reading (the session helper's --query-first). */
+  prime(specs: readonly string[], answers: Promise<QueryResult[]>): void;
 }
 
 /**
@@ -15,20 +17,29 @@ export interface NsenterFiles extends ContainerFiles {
  * container lead to host processes' roots) and reads with the container's identity, not host root's.
  */
 export function nsenterFiles(target: () => Promise<Target>, containerName: string): NsenterFiles {
-  const cache = new Map<string, QueryResult>();
+  const cache = new Map<string, Promise<QueryResult>>();
+  const prime = (specs: readonly string[], answers: Promise<QueryResult[]>): void => {
+    specs.forEach((s, i) => {
+      const answer = answers.then((r) => r[i] ?? ({ kind: 'missing' } as const));
+      // Whoever reads it gets the error (unread, it is no crash), and the next read tries again.
+      answer.catch(() => {
+        if (cache.get(s) === answer) cache.delete(s);
+      });
+      cache.set(s, answer);
+    });
+  };
   const batch = async (specs: readonly string[]): Promise<QueryResult[]> => {
     const todo = specs.filter((s) => !cache.has(s));
-    if (todo.length > 0) {
-      const results = await query(await target(), containerName, todo);
-      todo.forEach((s, i) => {
-        const r = results[i];
-        if (r) cache.set(s, r);
-      });
-    }
-    return specs.map((s) => cache.get(s) ?? { kind: 'missing' });
+    if (todo.length > 0)
+      prime(
+        todo,
+        target().then((t) => query(t, containerName, todo)),
+      );
+    return Promise.all(specs.map((s) => cache.get(s) as Promise<QueryResult>));
   };
   return {
     batch,
+    prime,
     async readFile(p) {
       const [r] = await batch([`r:${p}`]);
       return r?.kind === 'file' ? r.data : undefined;

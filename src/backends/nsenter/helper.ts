@@ -85,6 +85,34 @@ export async function query(t: Target, containerName: string, specs: readonly st
   return parseQuery(Buffer.concat(out), specs.length);
 }
 
+/** The session helper's answers ended short: it went away first (its status pipe says why). */
+export class AnswersCut extends CxError {}
+
+/**
+ * The answers a session helper's --query-first child writes on its fd 5 (or its one "E" line: it
+ * could not read them), once the stream ends.
+ */
+export function readAnswers(stream: NodeJS.ReadableStream, count: number, ctx: { container: string; cmd: string }): Promise<QueryResult[]> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (d: Buffer) => parts.push(d));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const buf = Buffer.concat(parts);
+      // A failure comes instead of any answer: only then, and only there, is an "E" line read.
+      const failure = buf.subarray(0, 2).toString('latin1') === 'E ' ? parseFailure(buf.toString('utf8')) : undefined;
+      if (failure) reject(failureToError(failure, ctx));
+      else {
+        try {
+          resolve(parseQuery(buf, count));
+        } catch {
+          reject(new AnswersCut(`the nsenter helper for ${ctx.container} stopped before reading its files`, { hint: 'see `cx doctor`' }));
+        }
+      }
+    });
+  });
+}
+
 export function parseQuery(buf: Buffer, count: number): QueryResult[] {
   const results: QueryResult[] = [];
   let off = 0;

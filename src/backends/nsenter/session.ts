@@ -15,6 +15,7 @@ import { failureToError, parseFailure } from './helper-errors.js';
  */
 export class NsenterSession extends BaseSession {
   private status = '';
+  private readonly closed: Promise<void>;
   private started = false;
   private ended = false;
 
@@ -24,6 +25,8 @@ export class NsenterSession extends BaseSession {
     private readonly ctx: { container: string; cmd: string; notice: string | undefined; detach?: boolean },
   ) {
     super(tty);
+    // Every pipe of the helper's read to its end, the status pipe included.
+    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
     // stdout may be handed to the command directly (no pipe here, nothing to copy).
     child.stdout?.pause();
     child.stderr?.pause();
@@ -84,22 +87,24 @@ export class NsenterSession extends BaseSession {
   }
 
   /**
-   * The session will not be used after all (cx's own checks failed once the helper had started):
-   * the control pipe closes before the user and environment were sent, so the helper gives up and
-   * its child, never started, goes with it. Resolves once the helper has exited (killed if it has
-   * not within 2 s); nothing is reported.
+   * The session will not be used after all (cx's own checks failed once the helper had started, or
+   * the files it plans with could not be read): the control pipe closes before the user and
+   * environment were sent, so the helper gives up and its child, never started, goes with it.
+   * Resolves once the helper has exited and its status pipe is read (killed if it has not within
+   * 2 s), with the helper's own start failure if it reported one (the real reason when the plan's
+   * files were not answered: the target went away, say), else undefined. Nothing is reported.
    */
-  async abandon(): Promise<void> {
-    if (this.ended) return;
+  async abandon(): Promise<CxError | undefined> {
+    if (this.ended) return undefined;
     this.ended = true;
     const child = this.child;
-    const exited = child.exitCode !== null || child.signalCode !== null;
-    const gone = exited ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.control?.destroy();
-    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[4]]) s?.destroy();
+    for (const s of [child.stdin, child.stdout, child.stderr]) s?.destroy();
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await gone;
+    await this.closed;
     clearTimeout(timer);
+    const failure = parseFailure(this.status);
+    return failure ? failureToError(failure, this.ctx) : undefined;
   }
 
   private detached(): void {
