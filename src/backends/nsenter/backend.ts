@@ -10,7 +10,7 @@ import type { Availability, Backend, ContainerFiles, EnvEntry, ExecRequest, Sess
 import { missingPrivilege, ownCapabilities, privilegedCapabilities } from './caps.js';
 import { PLAN_FILES, planSession } from './environment.js';
 import { nsenterFiles, type NsenterFiles } from './files.js';
-import { AnswersCut, controlList, readAnswers, requireHelper, targetArgs } from './helper.js';
+import { AnswersCut, controlList, queryCapArgs, readAnswers, requireHelper, targetArgs } from './helper.js';
 import { findHelper, HELPER_BUILD_HINT } from './helper-path.js';
 import { NsenterSession } from './session.js';
 import { pidsFullText, pidsUsage } from '../../host/pids.js';
@@ -109,12 +109,7 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       // group (--query-first: as the container's root, as `query` does) and answers on fd 5.
       '--user-on-fd3',
       '--query-first',
-      '--query-cap-bnd',
-      hex(t.caps.bounding),
-      '--query-cap-eff',
-      hex(t.caps.effective & t.caps.permitted),
-      '--query-cap-prm',
-      hex(t.caps.permitted),
+      ...queryCapArgs(t, '--query-'),
       '--cwd',
       cwd,
       '--cap-bnd',

@@ -24,17 +24,18 @@ export function targetArgs(t: Target): string[] {
  * every path inside the container's root and refuses /proc magic links.
  */
 export function queryIdentityArgs(t: Target): string[] {
+  return ['--uid', '0', '--gid', '0', ...queryCapArgs(t)];
+}
+
+/** The capability sets of that identity; `prefix` '--query-' names them for exec's --query-first child. */
+export function queryCapArgs(t: Target, prefix = '--'): string[] {
   const hex = (v: bigint): string => v.toString(16);
   return [
-    '--uid',
-    '0',
-    '--gid',
-    '0',
-    '--cap-bnd',
+    `${prefix}cap-bnd`,
     hex(t.caps.bounding),
-    '--cap-eff',
+    `${prefix}cap-eff`,
     hex(t.caps.effective & t.caps.permitted),
-    '--cap-prm',
+    `${prefix}cap-prm`,
     hex(t.caps.permitted),
   ];
 }
