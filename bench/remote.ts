@@ -21,7 +21,7 @@ is confirmed by a connect() to its control socket, ~1 ms, not an \`ssh -O check\
 the remote, the single-file executable with the same exec through dockerd (~95 ms against the
 docker CLI's ~50 since the cuts of the targets table below; ~115 before), plus the guard's checks of
 the remote copy (a few ms of shell). So the floor of this design is about (60 + 100 + 95) / 160 =
-1.6x (measured 1.57x after the fourth round of cuts, whose exec gains apply on both sides), not
+1.6x (measured 1.57x after the fourth round of cuts, whose exec gains apply on both sides, 1.50x after the fifth), not
 1.2x: meeting the target would take one
 Node start fewer, which means not running cx on the remote (losing the daemon-less way in there) or
 not running it here. The copy (once per version) and the full sha256 (once per change of the file)
@@ -32,7 +32,8 @@ measures that: the three single-host listings started at once take longer than c
 listing (which starts Node here once, not three times), so the hosts are queried in parallel and
 what is left is this machine's two cores. Since the fourth round of cuts (2026-12-05 11:00 UTC) the
 local side also runs from a code cache that covers the -H paths, and names its connection mark
-without loading node:crypto.
+without loading node:crypto; the fifth round (13:10 UTC: a code cache per command, the launcher
+without \`env\`, the lighter \`cx ls\` listing) applies to both sides.
 `;
 const name = `cx-bench-remote-${process.pid}`;
 const hosts: Sshd[] = [];
