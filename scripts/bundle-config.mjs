@@ -75,13 +75,17 @@ export function bundleId(text) {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** commander's node:child_process replaced by scripts/lazy-child-process.mjs (see there). */
+/**
+ * commander's node:child_process replaced by cx's own lazy one (src/util/child.ts): commander requires
+ * it when it loads, for executable subcommands, which cx has none of; loaded on first use instead, a
+ * command that starts no process never loads it (~1 ms).
+ */
 function lazyChildProcess() {
   return {
     name: 'lazy-child-process',
     setup(b) {
       b.onResolve({ filter: /^(node:)?child_process$/ }, ({ importer }) =>
-        /[\\/]node_modules[\\/]commander[\\/]/.test(importer) ? { path: path.join(root, 'scripts', 'lazy-child-process.mjs') } : undefined,
+        /[\\/]node_modules[\\/]commander[\\/]/.test(importer) ? { path: path.join(root, 'dist', 'src', 'util', 'child.js') } : undefined,
       );
     },
   };

@@ -78,11 +78,7 @@ async function readTask(
   const cri = text.includes(`"${CRI}`);
   const ann = cri ? (config.parsed().annotations ?? {}) : {};
   if (ann[`${CRI}container-type`] === 'sandbox') return undefined;
-  const opts = await readText(`${bundle}/options.json`).then(
-    (t) => JSON.parse(t) as ShimOptions,
-    () => ({}) as ShimOptions,
-  );
-  const { binary, root } = runtimeOf(stateRoot, ns, opts);
+  const { binary, root } = runtimeOf(stateRoot, ns, (await shimOptions(bundle)) ?? {});
   const rs = await readRuntimeState(binary, root, id, trusted).catch(() => undefined);
   const initPid = Number((await readText(`${bundle}/init.pid`).catch(() => '')).trim()) || undefined;
   const pid = rs?.pid ?? initPid;
@@ -141,11 +137,16 @@ export async function dockerTaskRef(stateRoot: string, id: string, trusted: (dir
   const tasks = `${stateRoot}/${TASK_DIR}`;
   if (!isFullId(id) || !path.isAbsolute(stateRoot) || !trusted(tasks).ok) return undefined;
   const bundle = `${tasks}/moby/${id}`;
-  const opts = await readText(`${bundle}/options.json`).then(
+  const opts = await shimOptions(bundle);
+  return opts ? { ...runtimeOf(stateRoot, 'moby', opts), bundle, pidStart: undefined } : undefined;
+}
+
+/** A task's options.json, undefined when it is missing or unreadable. */
+function shimOptions(bundle: string): Promise<ShimOptions | undefined> {
+  return readText(`${bundle}/options.json`).then(
     (t) => JSON.parse(t) as ShimOptions,
     () => undefined,
   );
-  return opts ? { ...runtimeOf(stateRoot, 'moby', opts), bundle, pidStart: undefined } : undefined;
 }
 
 /**
