@@ -93,10 +93,10 @@
  *       comma-separated), and both are read only once the session child has joined the cgroups: cx
  *       starts the helper while it still reads the container's passwd and group files. Closing fd 3
  *       instead (cx's own checks failed) makes the helper give up; the child, never started, exits.
- *       With --query-first (and --user-on-fd3, --query-cap-bnd/-eff/-prm X), fd 3 starts with a path
- *       list as query's, read before anything else; a child of the helper answers it as query does
- *       (the container's root user with those capabilities) on fd 5, its own failure as an "E" line
- *       there instead of the answers.
+ *       With --query-first (and --user-on-fd3, --query-cap-bnd/-eff/-prm X, --query-path SPEC...: up
+ *       to 8 r:/path or s:/path entries, as query's, on the command line so that nothing waits for cx),
+ *       a child the helper forks at once reads them as query does (the container's root user with those
+ *       capabilities) and answers on fd 5, its own failure as an "E" line there instead of the answers.
  *       fd 4 (status, to cx):    "E <kind> <errno> <text>\n" when something fails before the command runs;
  *                                with --detach, "S\n" once it runs (the helper then stays on, quietly, as
  *                                its parent until it ends, with none of cx's descriptors).
@@ -223,6 +223,8 @@ struct mount_attr {
 #define MAX_GROUPS 256
 #define MAX_FILTERS 16
 #define MAX_SPECS 65536
+/* exec --query-first: the few files a session is planned with, named on the command line. */
+#define MAX_QUERY_PATHS 8
 #define MAX_SPECS_BYTES (8 * 1024 * 1024)
 #define MAX_TOOLBOX 128
 #define MAX_ROOT_ENTRIES 4096
@@ -372,6 +374,8 @@ static int is_hex_id(const char *s) {
 }
 
 static int is_abs_path(const char *s) { return s && s[0] == '/' && strlen(s) < PATH_MAX; }
+/* A query path: "r:/abs/path" (read) or "s:/abs/path" (stat). */
+static int valid_spec(const char *s) { return strlen(s) >= 3 && (s[0] == 'r' || s[0] == 's') && s[1] == ':' && is_abs_path(s + 2); }
 
 struct opts {
   int exec_mode;
@@ -388,9 +392,10 @@ struct opts {
   uint64_t bnd, eff, prm, inh, amb;
   int nnp, seccomp, tty, detach;
   int user_later; /* --user-on-fd3: uid, gid and groups arrive on fd 3 before the environment */
-  int query_first; /* exec --query-first: paths to read (as query does) come first on fd 3, answers on fd 5 */
+  int query_first; /* exec --query-first: the --query-path files are read (as query does), answers on fd 5 */
   uint64_t qbnd, qeff, qprm; /* the capabilities the query child reads with (the container root's) */
-  char **qspecs;
+  char *qspecs[MAX_QUERY_PATHS + 1]; /* --query-path SPEC..., NULL-terminated */
+  int nqspecs;
   unsigned short rows, cols;
   const char *toolbox[MAX_TOOLBOX]; /* debug session: host directories, the top one first (I7) */
   int ntoolbox;
@@ -490,6 +495,11 @@ static void parse_args(int argc, char **argv, struct opts *o) {
       o->have_oom = 1;
     }
     else if (!strcmp(a, "--rlimit")) parse_rlimit(o, v);
+    else if (!strcmp(a, "--query-path")) {
+      if (!valid_spec(v)) fail("usage", 0, "invalid query path");
+      if (o->nqspecs >= MAX_QUERY_PATHS) fail("usage", 0, "too many --query-path (at most %d)", MAX_QUERY_PATHS);
+      o->qspecs[o->nqspecs++] = (char *)v;
+    }
     else fail("usage", 0, "unknown option");
   }
   if (o->pid <= 0 || o->start == 0 || !o->id) fail("usage", 0, "--pid, --start and --id are required");
@@ -511,8 +521,8 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   o->argv = argv + i;
   if ((have_caps & 31) != 31 || !o->cwd) fail("usage", 0, "exec needs --cwd and all five --cap-* masks");
   /* --query-first reads as query does: with the container root's identity and these capabilities. */
-  if (o->query_first ? (have_caps & 224) != 224 || !o->user_later || (o->qeff & ~o->qprm) : (have_caps & 224) != 0)
-    fail("usage", 0, "--query-first needs --user-on-fd3 and the three --query-cap-* masks (and only it takes them)");
+  if (o->query_first ? (have_caps & 224) != 224 || !o->user_later || (o->qeff & ~o->qprm) || o->nqspecs == 0 : (have_caps & 224) != 0 || o->nqspecs != 0)
+    fail("usage", 0, "--query-first needs --user-on-fd3, the three --query-cap-* masks and a --query-path (and only it takes them)");
   if (o->user_later ? (have_user != 0 || o->ngroups != 0) : have_user != 3) fail("usage", 0, "exec needs --uid and --gid, or --user-on-fd3 and neither");
   /* Permitted must be within the bounding set, effective within permitted (capset would refuse). */
   if ((o->eff & ~o->prm) || (o->amb & ~(o->prm & o->inh))) fail("usage", 0, "inconsistent capability masks");
@@ -735,10 +745,12 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+static void sleep_us(long us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
   while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
 }
+
+static void sleep_ms(long ms) { sleep_us(ms * 1000); }
 
 /* Who traces the init now (TracerPid of its status), 0 for nobody. */
 static long tracer_of(const struct target *t) {
@@ -776,8 +788,12 @@ static void fetch_seccomp(const struct target *t, pid_t pid, struct filters *f) 
   int passsig = 0, st = 0;
   int stopped = ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0;
   int e = stopped ? 0 : errno;
-  /* The stop is normally immediate; a frozen or wedged init never stops: give up, never hang. */
-  for (long long stop_deadline = now_ms() + STOP_DEADLINE_MS; stopped;) {
+  /*
+   * The stop takes the init the moment it is scheduled (tens of microseconds): polled from 10 us,
+   * doubling to 1 ms (a fixed 1 ms sleep was most of what this took). A frozen or wedged init never
+   * stops: give up, never hang.
+   */
+  for (long long stop_deadline = now_ms() + STOP_DEADLINE_MS, pause = 10; stopped; pause = pause < 1000 ? pause * 2 : 1000) {
     pid_t w = waitpid(pid, &st, __WALL | WNOHANG);
     if (w == pid) break;
     if ((w < 0 && errno != EINTR) || now_ms() > stop_deadline) {
@@ -785,7 +801,7 @@ static void fetch_seccomp(const struct target *t, pid_t pid, struct filters *f) 
       stopped = 0;
       break;
     }
-    sleep_ms(1);
+    sleep_us(pause);
   }
   if (!stopped) {
     ptrace(PTRACE_DETACH, pid, 0, 0);
@@ -923,7 +939,7 @@ static char **read_query_specs(void) {
   char **specs = read_list("path list", MAX_SPECS_BYTES);
   size_t n = 0;
   for (char **p = specs; *p; p++, n++)
-    if (strlen(*p) < 3 || ((*p)[0] != 'r' && (*p)[0] != 's') || (*p)[1] != ':' || !is_abs_path(*p + 2)) fail("usage", 0, "invalid query path");
+    if (!valid_spec(*p)) fail("usage", 0, "invalid query path");
   if (n == 0) fail("usage", 0, "no paths to query");
   if (n > MAX_SPECS) fail("usage", 0, "too many paths to query (at most %d)", MAX_SPECS);
   return specs;
@@ -1076,7 +1092,7 @@ static pid_t start_query(const struct opts *o, struct target *t) {
     qo.bnd = o->qbnd;
     qo.eff = o->qeff;
     qo.prm = o->qprm;
-    qo.argv = o->qspecs;
+    qo.argv = qo.qspecs;
     run_query(&qo, t);
     _exit(0);
   }
@@ -1812,7 +1828,6 @@ int main(int argc, char **argv) {
   struct opts o;
   parse_args(argc, argv, &o);
   if (!o.exec_mode && !o.connect_mode) o.argv = read_query_specs();
-  if (o.exec_mode && o.query_first) o.qspecs = read_query_specs();
   if (!has_cap(CAP_SYS_ADMIN)) fail("perm", EPERM, "needs CAP_SYS_ADMIN (run cx as root)");
   if (o.exec_mode && (!has_cap(CAP_SYS_PTRACE) && o.seccomp)) fail("perm", EPERM, "needs CAP_SYS_PTRACE to copy the seccomp filter");
   struct target t = {-1, -1, 0};

@@ -404,8 +404,9 @@ describe('nsenter backend: the session helper reads the files the session is pla
       const blob = Buffer.from(items.map((i) => `${i}\0`).join(''));
       return Buffer.concat([Buffer.from(`${blob.length}\n`), blob]);
     };
-    // fd 3: the paths first, then the user and the environment (what cx sends once it has read fd 5).
-    const control = Buffer.concat([list(['r:/etc/hostname', 's:/etc', 'r:/no/such']), list(['0', '0', '0']), list(['PATH=/bin'])]);
+    // The paths on the command line; fd 3: the user and the environment (what cx sends once it has read fd 5).
+    const paths = ['r:/etc/hostname', 's:/etc', 'r:/no/such'].flatMap((p) => ['--query-path', p]);
+    const control = Buffer.concat([list(['0', '0', '0']), list(['PATH=/bin'])]);
     // The init's own capability sets (what docker gave the container).
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const cap = (k: string): string => new RegExp(`^Cap${k}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0';
@@ -429,19 +430,25 @@ describe('nsenter backend: the session helper reads the files the session is pla
       'echo',
       'ran',
     ];
-    const r = await execa(helper, argv(query), { reject: false, stdio: ['ignore', 'pipe', 'pipe', control, 'pipe', 'pipe'], env: {} });
+    const r = await execa(helper, argv([...query, ...paths]), {
+      reject: false,
+      stdio: ['ignore', 'pipe', 'pipe', control, 'pipe', 'pipe'],
+      env: {},
+    });
     assert.equal(r.exitCode, 0, `${r.stderr}${String(r.stdio[4])}`);
     assert.equal(r.stdout, 'ran');
     const hostname = (await execa('docker', ['exec', c.name, 'cat', '/etc/hostname'])).stdout;
     const answers = String(r.stdio[5]);
     assert.equal(answers, `F ${hostname.length + 1}\n${hostname}\nS d\nN`); // (execa strips the last newline)
-    // Without its query capabilities, or without --user-on-fd3, the flag is refused.
-    const bad = await execa(helper, argv([]), {
-      reject: false,
-      stdio: ['ignore', 'pipe', 'pipe', control, 'pipe', 'pipe'],
-      env: {},
-    });
-    assert.equal(bad.exitCode, 125);
-    assert.match(String(bad.stdio[4]), /^E usage 0 --query-first needs --user-on-fd3 and the three --query-cap-\* masks/);
+    // Without its query capabilities, or without a path, the flag is refused.
+    for (const q of [paths, query]) {
+      const bad: { exitCode?: number; stdio: unknown[] } = await execa(helper, argv(q), {
+        reject: false,
+        stdio: ['ignore', 'pipe', 'pipe', control, 'pipe', 'pipe'],
+        env: {},
+      });
+      assert.equal(bad.exitCode, 125);
+      assert.match(String(bad.stdio[4]), /^E usage 0 --query-first needs --user-on-fd3, the three --query-cap-\* masks and a --query-path/);
+    }
   });
 });

@@ -155,6 +155,7 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
   const pin = ['--pid', '1', '--start', '1', '--id', ID];
   const identity = ['--uid', '0', '--gid', '0', '--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff'];
   const caps5 = ['--cap-bnd', 'ff', '--cap-eff', 'f', '--cap-prm', 'ff', '--cap-inh', '0', '--cap-amb', '0'];
+  const queryCaps = ['--query-cap-bnd', 'ff', '--query-cap-eff', 'f', '--query-cap-prm', 'ff'];
   // What cx writes on the helper's fd 3 for query: "<len>\n" and NUL-terminated paths.
   const paths = (...specs: string[]): Buffer => {
     const list = Buffer.from(specs.map((p) => `${p}\0`).join(''));
@@ -212,6 +213,36 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
       /exec needs --uid and --gid, or --user-on-fd3 and neither/,
     ],
     ['query with --user-on-fd3', ['query', ...pin, ...identity, '--user-on-fd3'], paths('r:/x'), /option not valid for query/],
+    [
+      'exec --query-path without --query-first',
+      ['exec', ...pin, '--user-on-fd3', '--cwd', '/', ...caps5, '--query-path', 'r:/etc/passwd', '--', 'sh'],
+      Buffer.alloc(0),
+      /--query-first needs .* and a --query-path \(and only it takes them\)/,
+    ],
+    [
+      'exec --query-first with a relative --query-path',
+      ['exec', ...pin, '--user-on-fd3', '--query-first', ...queryCaps, '--query-path', 'r:etc/passwd', '--cwd', '/', ...caps5, '--', 'sh'],
+      Buffer.alloc(0),
+      /invalid query path/,
+    ],
+    [
+      'exec --query-first with more than 8 paths',
+      [
+        'exec',
+        ...pin,
+        '--user-on-fd3',
+        '--query-first',
+        ...queryCaps,
+        ...Array.from({ length: 9 }, () => ['--query-path', 's:/x']).flat(),
+        '--cwd',
+        '/',
+        ...caps5,
+        '--',
+        'sh',
+      ],
+      Buffer.alloc(0),
+      /too many --query-path \(at most 8\)/,
+    ],
   ];
   for (const [what, args, fd3, want] of cases) {
     it(`refuses ${what}`, async () => {

@@ -106,10 +106,13 @@ export class NsenterBackend implements Backend, EnvironmentSources {
       ...targetArgs(t),
       // The user comes on fd 3 with the environment: the helper starts (checks the target, copies
       // its seccomp filter, joins its cgroups) while a child of it reads the container's passwd and
-      // group (--query-first: as the container's root, as `query` does) and answers on fd 5.
+      // group (--query-first: as the container's root, as `query` does) and answers on fd 5. The
+      // paths are on the command line (fixed names, nothing secret): the child starts at once,
+      // while cx is still setting up its end of the pipes.
       '--user-on-fd3',
       '--query-first',
       ...queryCapArgs(t, '--query-'),
+      ...PLAN_FILES.flatMap((spec) => ['--query-path', spec]),
       '--cwd',
       cwd,
       '--cap-bnd',
@@ -141,7 +144,6 @@ export class NsenterBackend implements Backend, EnvironmentSources {
         : directSlots(req.direct, req.stdin);
     const child = spawn(helper, args, { stdio: [stdin, stdout, req.detach ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
     const control = child.stdio[3] as NodeJS.WritableStream;
-    control.write(controlList(PLAN_FILES));
     const files = this.filesFor(c);
     const answers = (child.stdio as unknown as NodeJS.ReadableStream[])[5] as NodeJS.ReadableStream;
     files.prime(PLAN_FILES, readAnswers(answers, PLAN_FILES.length, { container: sanitize(c.name), cmd: '' }));
