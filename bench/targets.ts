@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PLAN_FILES } from '../src/backends/nsenter/environment.js';
 import { DedicatedEngine } from '../test/helpers/dedicated-engine.js';
 import { CX, ROOT, fmt, interleave, machine, medianMs, recordSection, type Sample } from './lib.js';
 
@@ -17,6 +18,32 @@ const RUNS = Number(process.env['CX_BENCH_RUNS'] ?? 15);
 const COUNT = Number(process.env['CX_BENCH_CONTAINERS'] ?? 100);
 const EXE = path.join(ROOT, 'dist', 'cx-linux-x64');
 const NOCERTS = ['env', '-u', 'NODE_EXTRA_CA_CERTS'];
+const FLOOR_NSENTER = path.join(ROOT, 'bench', 'floor-nsenter.cjs');
+
+/**
+ * The helper and the arguments cx's nsenter backend gives it for `exec c -- true` (the container's
+ * init, its start time, its capability sets, seccomp and no_new_privs, as cx reads them), for the
+ * floor client bench/floor-nsenter.cjs.
+ */
+function helperArgs(pid: string, id: string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (k: string): string => new RegExp(`^${k}:\\s*(\\S+)$`, 'm').exec(status)?.[1] ?? '0';
+  const cap = (k: string): string => BigInt(`0x${field(k)}`).toString(16);
+  const [bnd, eff, prm] = [cap('CapBnd'), cap('CapEff'), cap('CapPrm')];
+  return [
+    path.join(ROOT, 'native', 'build', 'cx-nsenter'),
+    'exec',
+    ...['--pid', pid, '--start', start, '--id', id, '--user-on-fd3', '--query-first'],
+    ...['--query-cap-bnd', bnd, '--query-cap-eff', eff, '--query-cap-prm', prm],
+    ...PLAN_FILES.flatMap((p) => ['--query-path', p]),
+    ...['--cwd', '/', '--cap-bnd', bnd, '--cap-eff', eff, '--cap-prm', prm, '--cap-inh', '0', '--cap-amb', '0'],
+    ...(field('NoNewPrivs') === '1' ? ['--nnp'] : []),
+    ...(field('Seccomp') === '2' ? ['--seccomp'] : []),
+    ...['--oom', '0', '--', 'true'],
+  ];
+}
 
 if (!existsSync(EXE)) throw new Error(`${EXE} is missing: npm run build:exe first`);
 const node24 = (JSON.parse(readFileSync(path.join(ROOT, 'dist', 'exe', 'build-info.json'), 'utf8')) as { node: string }).node;
@@ -53,6 +80,8 @@ try {
     'node -e 0 (node 20)': { argv: [...NOCERTS, 'node', '-e', '0'] },
     'node -e 0 (node 24)': { argv: [...NOCERTS, node24, '-e', '0'] },
     'docker ps': { argv: ['docker', 'ps'] },
+    'nsenter client floor (node 20)': { argv: [...NOCERTS, 'node', FLOOR_NSENTER, ...helperArgs(pid, ids[0] ?? '')] },
+    'nsenter client floor (node 24)': { argv: [...NOCERTS, node24, FLOOR_NSENTER, ...helperArgs(pid, ids[0] ?? '')] },
   };
   for (const [shape, bin] of Object.entries(shapes)) {
     execVariants[`${shape} nsenter`] = { argv: [bin, 'exec', '--backend', 'nsenter', c, '--', 'true'] };
@@ -124,6 +153,10 @@ try {
     `| \`node -e 0\`, Node 24 (the executable's Node) | ${fmt(m(fast, 'node -e 0 (node 24)'))} | ${(m(fast, 'node -e 0 (node 24)') / docker).toFixed(2)}x |`,
     `| \`nsenter -t PID -a true\` (raw, no parity) | ${fmt(m(fast, 'nsenter -a (raw, no parity)'))} | ${(m(fast, 'nsenter -a (raw, no parity)') / docker).toFixed(2)}x |`,
     `| bare \`runc exec <id> true\` | ${fmt(m(fast, 'runc exec (bare)'))} | ${(m(fast, 'runc exec (bare)') / docker).toFixed(2)}x |`,
+    ...(['20', '24'] as const).map(
+      (v) =>
+        `| the nsenter backend's floor in Node ${v}: bench/floor-nsenter.cjs, a minimal client of the same helper (cx's arguments, the join warmed, answers read, environment sent; no resolution, no cx code) | ${fmt(m(fast, `nsenter client floor (node ${v})`))} | ${(m(fast, `nsenter client floor (node ${v})`) / docker).toFixed(2)}x |`,
+    ),
     `| \`docker ps\` (${COUNT} running) | ${fmt(m(fast, 'docker ps'))} | |`,
   ];
   const md = `## faster than docker exec: the targets table (bench/targets.ts)
