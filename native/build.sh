@@ -11,7 +11,16 @@ if ! command -v "$cc" >/dev/null 2>&1; then
   exit 0
 fi
 mkdir -p "$out"
-"$cc" -O2 -Wall -Wextra -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -pie -Wl,-z,relro,-z,now \
-  -o "$out/cx-nsenter.tmp" "$here/cx-nsenter.c"
+flags="-O2 -Wall -Wextra -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -Wl,-z,relro,-z,now"
+# Statically linked where the C library's static archive is there (Debian: libc6-dev, which gcc pulls
+# in): the helper runs as root with no dynamic loader and no shared library looked up, and on any
+# host's glibc, old or new (the single-file executable carries it). Else an ordinary PIE.
+link=-static-pie
+if ! printf 'int main(void){return 0;}\n' | "$cc" -static-pie -x c -o /dev/null - >/dev/null 2>&1; then
+  echo "cx: no static C library (libc6-dev, glibc-static): the nsenter helper is linked dynamically" >&2
+  link=-pie
+fi
+# shellcheck disable=SC2086
+"$cc" $flags $link -o "$out/cx-nsenter.tmp" "$here/cx-nsenter.c"
 chmod 0755 "$out/cx-nsenter.tmp"
 mv -f "$out/cx-nsenter.tmp" "$out/cx-nsenter"

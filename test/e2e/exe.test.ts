@@ -7,6 +7,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
@@ -129,6 +130,15 @@ describe('dist/cx-linux-x64 on a host with nothing but the base system', () => {
       assert.equal(r.exitCode, 0);
     });
   }
+
+  it('carries a statically linked nsenter helper: no dynamic loader, any glibc', () => {
+    // (native/build.sh links it statically where the C library's static archive is there, as here.)
+    // The executable's build takes native/build/cx-nsenter as it is (scripts/build-exe.mjs).
+    const elf = readFileSync('native/build/cx-nsenter');
+    const [phoff, size, count] = [Number(elf.readBigUInt64LE(0x20)), elf.readUInt16LE(0x36), elf.readUInt16LE(0x38)];
+    const types = Array.from({ length: count }, (_, i) => elf.readUInt32LE(phoff + i * size));
+    assert.ok(types.length > 0 && !types.includes(3), 'the helper has a PT_INTERP program header: it is dynamically linked');
+  });
 
   it('puts the files it carries in a root-only cache under /run/cx', async () => {
     // What cx left in the fresh /run, looked at before the mount namespace goes.
