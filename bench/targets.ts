@@ -18,7 +18,8 @@ const RUNS = Number(process.env['CX_BENCH_RUNS'] ?? 15);
 const COUNT = Number(process.env['CX_BENCH_CONTAINERS'] ?? 100);
 const EXE = path.join(ROOT, 'dist', 'cx-linux-x64');
 const NOCERTS = ['env', '-u', 'NODE_EXTRA_CA_CERTS'];
-const FLOOR_NSENTER = path.join(ROOT, 'bench', 'floor-nsenter.cjs');
+const FLOOR = (name: string): string => path.join(ROOT, 'bench', `floor-${name}.cjs`);
+const HELPER = path.join(ROOT, 'native', 'build', 'cx-nsenter');
 
 /**
  * The helper and the arguments cx's nsenter backend gives it for `exec c -- true` (the container's
@@ -26,22 +27,61 @@ const FLOOR_NSENTER = path.join(ROOT, 'bench', 'floor-nsenter.cjs');
  * floor client bench/floor-nsenter.cjs.
  */
 function helperArgs(pid: string, id: string): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (k: string): string => new RegExp(`^${k}:\\s*(\\S+)$`, 'm').exec(status)?.[1] ?? '0';
-  const cap = (k: string): string => BigInt(`0x${field(k)}`).toString(16);
-  const [bnd, eff, prm] = [cap('CapBnd'), cap('CapEff'), cap('CapPrm')];
+  const { pin, bnd, eff, prm, field } = initFacts(pid, id);
   return [
-    path.join(ROOT, 'native', 'build', 'cx-nsenter'),
+    HELPER,
     'exec',
-    ...['--pid', pid, '--start', start, '--id', id, '--user-on-fd3', '--query-first'],
+    ...pin,
+    ...['--user-on-fd3', '--query-first'],
     ...['--query-cap-bnd', bnd, '--query-cap-eff', eff, '--query-cap-prm', prm],
     ...PLAN_FILES.flatMap((p) => ['--query-path', p]),
     ...['--cwd', '/', '--cap-bnd', bnd, '--cap-eff', eff, '--cap-prm', prm, '--cap-inh', '0', '--cap-amb', '0'],
     ...(field('NoNewPrivs') === '1' ? ['--nnp'] : []),
     ...(field('Seccomp') === '2' ? ['--seccomp'] : []),
     ...['--oom', '0', '--', 'true'],
+  ];
+}
+
+/** What each floor client does (bench/floor-*.cjs): only what its path needs, no code of cx. */
+const FLOOR_WHAT = {
+  nsenter: "the nsenter path's floor: cx's helper with cx's arguments, the join warmed, the answers read, the environment sent",
+  docker:
+    "the docker path's floor: /_ping with the inspect, exec create, start (the hijacked stream to its end), exec inspect, over a plain unix socket, the join warmed",
+  runc: "the runc path's floor: passwd/group through cx's helper query, the bundle's process spec, `runc exec --process`, the join warmed",
+} as const;
+
+/** The init's pin (PID, start time, container id) and capability sets, as cx reads them. */
+function initFacts(pid: string, id: string): { pin: string[]; bnd: string; eff: string; prm: string; field: (k: string) => string } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (k: string): string => new RegExp(`^${k}:\\s*(\\S+)$`, 'm').exec(status)?.[1] ?? '0';
+  const cap = (k: string): string => BigInt(`0x${field(k)}`).toString(16);
+  return { pin: ['--pid', pid, '--start', start, '--id', id], bnd: cap('CapBnd'), eff: cap('CapEff'), prm: cap('CapPrm'), field };
+}
+
+/** bench/floor-runc.cjs's arguments: the bundle, runc's root, the id, then cx's passwd/group query (as the container's root). */
+function runcFloorArgs(pid: string, id: string, root: string): string[] {
+  const bundle = (JSON.parse(execFileSync('runc', ['--root', root, 'state', id], { encoding: 'utf8' })) as { bundle: string }).bundle;
+  const { pin, bnd, eff, prm } = initFacts(pid, id);
+  return [
+    bundle,
+    root,
+    id,
+    '--',
+    HELPER,
+    'query',
+    ...pin,
+    '--uid',
+    '0',
+    '--gid',
+    '0',
+    '--cap-bnd',
+    bnd,
+    '--cap-eff',
+    eff,
+    '--cap-prm',
+    prm,
   ];
 }
 
@@ -80,9 +120,18 @@ try {
     'node -e 0 (node 20)': { argv: [...NOCERTS, 'node', '-e', '0'] },
     'node -e 0 (node 24)': { argv: [...NOCERTS, node24, '-e', '0'] },
     'docker ps': { argv: ['docker', 'ps'] },
-    'nsenter client floor (node 20)': { argv: [...NOCERTS, 'node', FLOOR_NSENTER, ...helperArgs(pid, ids[0] ?? '')] },
-    'nsenter client floor (node 24)': { argv: [...NOCERTS, node24, FLOOR_NSENTER, ...helperArgs(pid, ids[0] ?? '')] },
   };
+  // The floors of the three exec paths for a Node program doing only what each needs (bench/floor-*.cjs).
+  const runcRoot = `${engine.execRoot}/runtime-runc/moby`;
+  const floorArgs = {
+    nsenter: helperArgs(pid, ids[0] ?? ''),
+    docker: [engine.socket, c],
+    runc: runcFloorArgs(pid, ids[0] ?? '', runcRoot),
+  };
+  for (const [backend, args] of Object.entries(floorArgs)) {
+    execVariants[`${backend} floor (node 20)`] = { argv: [...NOCERTS, 'node', FLOOR(backend), ...args] };
+    execVariants[`${backend} floor (node 24)`] = { argv: [...NOCERTS, node24, FLOOR(backend), ...args] };
+  }
   for (const [shape, bin] of Object.entries(shapes)) {
     execVariants[`${shape} nsenter`] = { argv: [bin, 'exec', '--backend', 'nsenter', c, '--', 'true'] };
     execVariants[`${shape} auto`] = { argv: [bin, 'exec', c, '--', 'true'] };
@@ -134,12 +183,17 @@ try {
       `${shape} runc`,
       ...['nsenter', 'runc', 'docker'].map((b) => `${shape} ${b} -i`),
     ]);
+    // The same path's floor in this shape's Node (bench/floor-<backend>.cjs), and cx's time above it.
+    const floorOf = (backend: string): string => {
+      const f = m(fast, `${backend} floor (node ${shape === 'npm' ? '20' : '24'})`);
+      return `${fmt(f)} = ${(f / docker).toFixed(2)}x (cx +${(m(fast, `${shape} ${backend === 'docker' ? 'auto' : backend}`) - f).toFixed(1)} ms)`;
+    };
     const ratio = (v: number, ref: number, max: number): string =>
       `${fmt(v)} | ${(v / ref).toFixed(2)}x | <= ${max}x: ${verdict(v / ref <= max)}`;
     rows.push(
-      `| ${shape} | \`cx exec --backend nsenter c -- true\` vs \`docker exec\` ${fmt(docker)} | ${ratio(m(fast, `${shape} nsenter`), docker, 0.7)} |`,
-      `| ${shape} | \`cx exec c -- true\` (auto -> docker) | ${ratio(m(fast, `${shape} auto`), docker, 1.25)} |`,
-      `| ${shape} | \`cx exec --backend runc c -- true\` | ${ratio(m(fast, `${shape} runc`), docker, 1.2)} |`,
+      `| ${shape} | \`cx exec --backend nsenter c -- true\` vs \`docker exec\` ${fmt(docker)} | ${ratio(m(fast, `${shape} nsenter`), docker, 0.7)} | ${floorOf('nsenter')} |`,
+      `| ${shape} | \`cx exec c -- true\` (auto -> docker) | ${ratio(m(fast, `${shape} auto`), docker, 1.25)} | ${floorOf('docker')} |`,
+      `| ${shape} | \`cx exec --backend runc c -- true\` | ${ratio(m(fast, `${shape} runc`), docker, 1.2)} | ${floorOf('runc')} |`,
       `| ${shape} | \`cx --version\` vs its Node's \`node -e 0\` ${fmt(nodeFloor)} | ${fmt(m(fast, `${shape} --version`))} | ${signed(m(fast, `${shape} --version`) - nodeFloor)} ms | <= +10 ms: ${verdict(m(fast, `${shape} --version`) - nodeFloor <= 10)} |`,
       `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} |`,
       `| ${shape} | 256 MiB \`exec -i --backend nsenter\` vs \`docker exec -i\` ${fmt(dockerBulk)} | ${ratio(m(bulk, `${shape} nsenter -i`), dockerBulk, 0.5)} |`,
@@ -153,9 +207,11 @@ try {
     `| \`node -e 0\`, Node 24 (the executable's Node) | ${fmt(m(fast, 'node -e 0 (node 24)'))} | ${(m(fast, 'node -e 0 (node 24)') / docker).toFixed(2)}x |`,
     `| \`nsenter -t PID -a true\` (raw, no parity) | ${fmt(m(fast, 'nsenter -a (raw, no parity)'))} | ${(m(fast, 'nsenter -a (raw, no parity)') / docker).toFixed(2)}x |`,
     `| bare \`runc exec <id> true\` | ${fmt(m(fast, 'runc exec (bare)'))} | ${(m(fast, 'runc exec (bare)') / docker).toFixed(2)}x |`,
-    ...(['20', '24'] as const).map(
-      (v) =>
-        `| the nsenter backend's floor in Node ${v}: bench/floor-nsenter.cjs, a minimal client of the same helper (cx's arguments, the join warmed, answers read, environment sent; no resolution, no cx code) | ${fmt(m(fast, `nsenter client floor (node ${v})`))} | ${(m(fast, `nsenter client floor (node ${v})`) / docker).toFixed(2)}x |`,
+    ...(['nsenter', 'docker', 'runc'] as const).flatMap((b) =>
+      (['20', '24'] as const).map(
+        (v) =>
+          `| ${FLOOR_WHAT[b]}, Node ${v} (bench/floor-${b}.cjs) | ${fmt(m(fast, `${b} floor (node ${v})`))} | ${(m(fast, `${b} floor (node ${v})`) / docker).toFixed(2)}x |`,
+      ),
     ),
     `| \`docker ps\` (${COUNT} running) | ${fmt(m(fast, 'docker ps'))} | |`,
   ];
@@ -167,8 +223,8 @@ npm = \`bin/cx\` (Node ${process.version}, launcher drops NODE_EXTRA_CA_CERTS); 
 (${path.basename(node24)} ${execFileSync(node24, ['--version'], { encoding: 'utf8' }).trim()}), ${(statSync(EXE).size / 2 ** 20).toFixed(1)} MiB (the docker CLI is ~40 MB).
 Load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after: ${Number(loadBefore.split(',')[0]) > 1.5 ? 'the machine was shared with other work, so absolute times are noisy; compare the ratios, measured in the same rounds' : 'a quiet machine'}.
 
-| shape | measure | cx | ratio | target |
-|---|---|---|---|---|
+| shape | measure | cx | ratio | target | the path's floor in the same Node (below) |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Floors measured in the same rounds (ratio to \`docker exec\` ${fmt(docker)}):

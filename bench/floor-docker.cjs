@@ -1,0 +1,118 @@
+'use strict';
+/*
+ * The floor of `cx exec c -- true` through the local daemon (auto -> docker) for any Node program
+ * (bench/targets.ts runs it beside cx): Node's start-up, then only the Engine API calls an exec needs,
+ * as cx makes them, over a plain unix socket: /_ping with the container's inspect (the health check
+ * cx needs to choose the backend), the exec's create, its start (the hijacked stream, read to its
+ * end), its inspect for the exit code; the cgroup join warmed before the start as cx does for a
+ * local daemon (dockerd's runc joins the container's cgroups). No option parsing, no resolution
+ * beyond the inspect, no code of cx. Plain CommonJS, run without a loader or a bundle.
+ *
+ * Usage: node bench/floor-docker.cjs SOCKET CONTAINER
+ */
+const net = require('node:net');
+const { close, openSync, readFileSync, write } = require('node:fs');
+
+const [socket, container] = process.argv.slice(2);
+
+/** The join warm-up (src/host/cgroup-join.ts): a migration to where this process already is. */
+function warmJoin() {
+  try {
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+    const mountOf = (fstype, option) =>
+      mounts
+        .map((l) => l.split(' - '))
+        .find(([left = '', right = '']) => {
+          const [type = '', , opts = ''] = right.split(' ');
+          return left.split(' ')[3] === '/' && type === fstype && (option === undefined || opts.split(',').includes(option));
+        })?.[0]
+        ?.split(' ')[4];
+    const lines = readFileSync('/proc/self/cgroup', 'latin1').split('\n').filter(Boolean);
+    const v2 = mountOf('cgroup2');
+    const [, controllers = '', dir = '/'] = ((v2 && lines.find((l) => l.startsWith('0::'))) || lines[0] || '').split(':');
+    const mount = v2 && controllers === '' ? v2 : mountOf('cgroup', controllers.split(',')[0]);
+    const fd = openSync(`${mount}${dir === '/' ? '' : dir}/cgroup.procs`, 'w');
+    write(fd, String(process.pid), () => close(fd, () => undefined));
+  } catch {
+    // no warm-up: the join waits as it would have
+  }
+}
+
+/** One connection; `request` sends a request and resolves with the next whole response. */
+function connection() {
+  const sock = net.connect(socket);
+  let buf = Buffer.alloc(0);
+  let waiting;
+  const parse = () => {
+    if (!waiting) return;
+    const end = buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = buf.subarray(0, end).toString('latin1');
+    const status = Number(head.split(' ')[1]);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    const body = buf.subarray(end + 4);
+    let text;
+    if (status === 101) text = '';
+    else if (length) {
+      if (body.length < Number(length[1])) return;
+      text = body.subarray(0, Number(length[1])).toString('utf8');
+    } else if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      const s = body.toString('latin1');
+      if (!s.endsWith('0\r\n\r\n')) return;
+      text = '';
+      for (let at = 0; ; ) {
+        const nl = s.indexOf('\r\n', at);
+        const size = parseInt(s.slice(at, nl), 16);
+        if (size === 0) break;
+        text += s.slice(nl + 2, nl + 2 + size);
+        at = nl + 2 + size + 2;
+      }
+    } else text = '';
+    const done = waiting;
+    waiting = undefined;
+    buf = Buffer.alloc(0);
+    done({ status, text });
+  };
+  sock.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    parse();
+  });
+  return {
+    sock,
+    request(method, path, body, extra = '') {
+      return new Promise((resolve) => {
+        waiting = resolve;
+        const payload = body === undefined ? '' : JSON.stringify(body);
+        sock.write(
+          `${method} ${path} HTTP/1.1\r\nHost: docker\r\n${extra}` +
+            (body === undefined
+              ? '\r\n'
+              : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`),
+        );
+      });
+    },
+  };
+}
+
+async function main() {
+  const api = connection();
+  const side = connection();
+  const [ping, inspect] = await Promise.all([api.request('GET', '/_ping'), side.request('GET', `/containers/${container}/json`)]);
+  side.sock.destroy();
+  if (ping.status !== 200 || inspect.status !== 200) throw new Error('daemon not ready');
+  const id = JSON.parse(inspect.text).Id;
+  const created = await api.request('POST', `/v1.41/containers/${id}/exec`, { AttachStdout: true, AttachStderr: true, Cmd: ['true'] });
+  const exec = JSON.parse(created.text).Id;
+  warmJoin();
+  const stream = connection();
+  await stream.request('POST', `/v1.41/exec/${exec}/start`, { Detach: false, Tty: false }, 'Connection: Upgrade\r\nUpgrade: tcp\r\n');
+  await new Promise((resolve) => stream.sock.on('end', resolve));
+  stream.sock.destroy();
+  const info = await api.request('GET', `/v1.41/exec/${exec}/json`);
+  api.sock.destroy();
+  process.exitCode = JSON.parse(info.text).ExitCode;
+}
+main().catch((err) => {
+  process.stderr.write(`floor-docker: ${err.message}\n`);
+  process.exitCode = 1;
+});

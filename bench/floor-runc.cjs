@@ -1,0 +1,77 @@
+'use strict';
+/*
+ * The floor of `cx exec --backend runc c -- true` for any Node program that enters the way cx does
+ * (bench/targets.ts runs it beside cx): Node's start-up, then only what the session needs: the
+ * cgroup join warmed as cx does, the container's passwd and group read by cx's helper (`query`, as
+ * the container's root: the user must be known before runc starts), the bundle's process spec read,
+ * the exec's spec written, `runc exec --process` run to its end. No option parsing, no target
+ * resolution, no code of cx. Plain CommonJS, run without a loader or a bundle.
+ *
+ * Usage: node bench/floor-runc.cjs BUNDLE RUNC_ROOT ID -- HELPER query --pid ... (the query's arguments)
+ */
+const { spawn } = require('node:child_process');
+const { close, mkdtempSync, openSync, readFileSync, rmSync, write, writeFileSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const [bundle, root, id, , helper, ...queryArgs] = process.argv.slice(2);
+
+// The join warm-up (src/host/cgroup-join.ts): a migration to where this process already is.
+try {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  const mountOf = (fstype, option) =>
+    mounts
+      .map((l) => l.split(' - '))
+      .find(([left = '', right = '']) => {
+        const [type = '', , opts = ''] = right.split(' ');
+        return left.split(' ')[3] === '/' && type === fstype && (option === undefined || opts.split(',').includes(option));
+      })?.[0]
+      ?.split(' ')[4];
+  const lines = readFileSync('/proc/self/cgroup', 'latin1').split('\n').filter(Boolean);
+  const v2 = mountOf('cgroup2');
+  const [, controllers = '', dir = '/'] = ((v2 && lines.find((l) => l.startsWith('0::'))) || lines[0] || '').split(':');
+  const mount = v2 && controllers === '' ? v2 : mountOf('cgroup', controllers.split(',')[0]);
+  const fd = openSync(`${mount}${dir === '/' ? '' : dir}/cgroup.procs`, 'w');
+  write(fd, String(process.pid), () => close(fd, () => undefined));
+} catch {
+  // no warm-up: the join waits as it would have
+}
+
+const specs = ['r:/etc/passwd', 'r:/etc/group'];
+const blob = Buffer.from(specs.map((s) => `${s}\0`).join(''));
+const query = spawn(helper, queryArgs, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+query.stdio[3].end(Buffer.concat([Buffer.from(`${blob.length}\n`), blob]));
+query.stdio[2].resume();
+query.stdio[4].resume();
+const answers = [];
+query.stdout.on('data', (d) => answers.push(d));
+query.on('close', () => {
+  // The answers: "F <len>\n<bytes>" per file; root's line of passwd gives HOME.
+  const text = Buffer.concat(answers).toString('utf8');
+  const home = /^root:[^:]*:0:[^:]*:[^:]*:([^:]*):/m.exec(text)?.[1] || '/';
+  const base = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8')).process;
+  const spec = {
+    ...base,
+    args: ['true'],
+    env: [...(base.env ?? []), `HOME=${home}`],
+    cwd: '/',
+    user: { ...base.user, uid: 0, gid: 0, additionalGids: [0], umask: base.user.umask ?? 0o022 },
+    terminal: false,
+  };
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'cx-floor-'));
+  writeFileSync(path.join(scratch, 'process.json'), JSON.stringify(spec), { mode: 0o600 });
+  const log = path.join(scratch, 'log.json');
+  const runc = spawn(
+    'runc',
+    ['--root', root, '--log', log, '--log-format', 'json', 'exec', '--process', path.join(scratch, 'process.json'), id],
+    {
+      stdio: [0, 1, 'pipe'],
+      cwd: '/',
+    },
+  );
+  runc.stderr.resume();
+  runc.on('exit', (code) => {
+    rmSync(scratch, { recursive: true, force: true });
+    process.exitCode = code ?? 1;
+  });
+});
