@@ -8,7 +8,7 @@ import type { DockerRoots } from '../host/docker-roots.js';
 import { validatePid } from '../host/proc.js';
 import { readRuntimeState, type RuntimeState } from './runtime-state.js';
 import { trustedDir } from '../host/trust.js';
-import { readRootMemo, writeRootMemo } from '../host/root-memo.js';
+import { readRootMemo, withLatest, writeRootMemo } from '../host/root-memo.js';
 import type { Container, ContainerState, Warn } from './types.js';
 import { isUp } from './container-state.js';
 
@@ -81,8 +81,9 @@ const FIND_BATCH = 16;
  * stale entry (the container renamed or removed) costs only the scan it would have made anyway.
  */
 export const NAMES_MEMO = '/run/cx/names.json';
-/** Names remembered per data-root: the most recently looked up. */
+/** Names remembered per data-root, and data-roots: the most recently looked up. */
 const NAMES_KEPT = 64;
+const DATA_ROOTS_KEPT = 8;
 type NamesMemo = Record<string, Record<string, string>>;
 
 /**
@@ -132,9 +133,8 @@ export async function findOnDisk(roots: Pick<DockerRoots, 'dataRoot' | 'execRoot
 }
 
 function rememberName(memo: Partial<NamesMemo>, dataRoot: string, name: string, id: string): void {
-  const names = Object.entries(memo[dataRoot] ?? {}).filter(([n]) => n !== name);
-  const kept = Object.fromEntries([...names.slice(-(NAMES_KEPT - 1)), [name, id]]);
-  writeRootMemo(NAMES_MEMO, { ...memo, [dataRoot]: kept }, () => undefined);
+  const kept = withLatest(memo[dataRoot] ?? {}, name, id, NAMES_KEPT);
+  writeRootMemo(NAMES_MEMO, withLatest(memo, dataRoot, kept, DATA_ROOTS_KEPT), () => undefined);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { listPids, readCmdline, readStat } from './proc.js';
-import { readRootMemo, writeRootMemo, type Note } from './root-memo.js';
+import { readRootMemo, withLatest, writeRootMemo, type Note } from './root-memo.js';
 import { canonicalSocket, trustedDaemonPid, trustedDir, trustedFile } from './trust.js';
 import { readFile } from '../util/fs-async.js';
 
@@ -13,6 +13,8 @@ export const DEFAULT_PIDFILE = '/var/run/docker.pid';
 const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
 /** Last roots seen per socket: lets cx find a dead daemon's state (tmpfs: gone at reboot, like the state). */
 export const ROOTS_CACHE = '/run/cx/engines.json';
+/** Engines (sockets) remembered: the most recently seen. */
+export const ENGINES_KEPT = 16;
 
 /** Where one Docker engine keeps its state, and how cx learned it (for `cx doctor`). */
 export interface DockerRoots {
@@ -209,9 +211,13 @@ export async function locateDockerRoots(
     if (!checkRoots(roots.dataRoot, roots.execRoot, note, `dockerd ${d.pid}'s`)) return undefined;
     // Remembered with which process it is; merged into the file as it is now (another cx may have
     // written it since it was read above), and only when something changed.
-    const entry = { dataRoot: roots.dataRoot, execRoot: roots.execRoot, daemon: { pid: d.pid, start: d.start, how: roots.how } };
+    const entry: Cache[string] = {
+      dataRoot: roots.dataRoot,
+      execRoot: roots.execRoot,
+      daemon: { pid: d.pid, start: d.start, how: roots.how },
+    };
     if (JSON.stringify(memo[key]) !== JSON.stringify(entry)) {
-      writeRootMemo(cacheFile, { ...readRootMemo<Cache>(cacheFile, note), [key]: entry }, note);
+      writeRootMemo(cacheFile, withLatest(readRootMemo<Cache>(cacheFile, note), key, entry, ENGINES_KEPT), note);
     }
     return roots;
   }

@@ -53,6 +53,16 @@ export function readRootMemo<T extends object>(file: string, note: Note): Partia
 }
 
 /**
+ * `memo` with `key` set to `value` as its most recent entry (last), keeping at most `keep` entries:
+ * the oldest go. Every memo is bounded: one read on every command must stay small however many
+ * engines (sockets) or data-roots a machine has seen (a test suite starts hundreds).
+ */
+export function withLatest<T>(memo: Partial<Record<string, T>>, key: string, value: T, keep: number): Record<string, T> {
+  const others = Object.entries(memo).filter((e): e is [string, T] => e[0] !== key && e[1] !== undefined);
+  return Object.fromEntries([...others.slice(-(keep - 1)), [key, value]]);
+}
+
+/**
  * Write a memo whole (tmp + rename, 0600, never through a symlink), root's cx only. Best effort: a
  * memo that cannot be written only means the work is done again next time.
  */
