@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { getRawAsset } from 'node:sea';
 import { cacheRoot, ensureCacheRoot } from '../util/cache-root.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { writeWhole } from '../util/write-whole.js';
@@ -67,7 +66,8 @@ function embeddedVersion(): string {
 declare const __CX_VERSION__: string | undefined;
 
 function asset(name: AssetName): Uint8Array {
-  const raw = getRawAsset(name);
+  // node:sea only where it is used: the npm package (which never gets here) does not load it.
+  const raw = process.getBuiltinModule('node:sea').getRawAsset(name);
   return typeof raw === 'string' ? Buffer.from(raw) : new Uint8Array(raw);
 }
 
