@@ -11,32 +11,9 @@
  * Usage: node bench/floor-docker.cjs SOCKET CONTAINER
  */
 const net = require('node:net');
-const { close, openSync, readFileSync, write } = require('node:fs');
+const { warmJoin } = require('./floor-lib.cjs');
 
 const [socket, container] = process.argv.slice(2);
-
-/** The join warm-up (src/host/cgroup-join.ts): a migration to where this process already is. */
-function warmJoin() {
-  try {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-    const mountOf = (fstype, option) =>
-      mounts
-        .map((l) => l.split(' - '))
-        .find(([left = '', right = '']) => {
-          const [type = '', , opts = ''] = right.split(' ');
-          return left.split(' ')[3] === '/' && type === fstype && (option === undefined || opts.split(',').includes(option));
-        })?.[0]
-        ?.split(' ')[4];
-    const lines = readFileSync('/proc/self/cgroup', 'latin1').split('\n').filter(Boolean);
-    const v2 = mountOf('cgroup2');
-    const [, controllers = '', dir = '/'] = ((v2 && lines.find((l) => l.startsWith('0::'))) || lines[0] || '').split(':');
-    const mount = v2 && controllers === '' ? v2 : mountOf('cgroup', controllers.split(',')[0]);
-    const fd = openSync(`${mount}${dir === '/' ? '' : dir}/cgroup.procs`, 'w');
-    write(fd, String(process.pid), () => close(fd, () => undefined));
-  } catch {
-    // no warm-up: the join waits as it would have
-  }
-}
 
 /** One connection; `request` sends a request and resolves with the next whole response. */
 function connection() {

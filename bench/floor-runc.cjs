@@ -10,32 +10,14 @@
  * Usage: node bench/floor-runc.cjs BUNDLE RUNC_ROOT ID -- HELPER query --pid ... (the query's arguments)
  */
 const { spawn } = require('node:child_process');
-const { close, mkdtempSync, openSync, readFileSync, rmSync, write, writeFileSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { warmJoin } = require('./floor-lib.cjs');
 
 const [bundle, root, id, , helper, ...queryArgs] = process.argv.slice(2);
 
-// The join warm-up (src/host/cgroup-join.ts): a migration to where this process already is.
-try {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  const mountOf = (fstype, option) =>
-    mounts
-      .map((l) => l.split(' - '))
-      .find(([left = '', right = '']) => {
-        const [type = '', , opts = ''] = right.split(' ');
-        return left.split(' ')[3] === '/' && type === fstype && (option === undefined || opts.split(',').includes(option));
-      })?.[0]
-      ?.split(' ')[4];
-  const lines = readFileSync('/proc/self/cgroup', 'latin1').split('\n').filter(Boolean);
-  const v2 = mountOf('cgroup2');
-  const [, controllers = '', dir = '/'] = ((v2 && lines.find((l) => l.startsWith('0::'))) || lines[0] || '').split(':');
-  const mount = v2 && controllers === '' ? v2 : mountOf('cgroup', controllers.split(',')[0]);
-  const fd = openSync(`${mount}${dir === '/' ? '' : dir}/cgroup.procs`, 'w');
-  write(fd, String(process.pid), () => close(fd, () => undefined));
-} catch {
-  // no warm-up: the join waits as it would have
-}
+warmJoin();
 
 const specs = ['r:/etc/passwd', 'r:/etc/group'];
 const blob = Buffer.from(specs.map((s) => `${s}\0`).join(''));
