@@ -91,7 +91,7 @@ function ioHere(io: IO, socketPath: string, fields: Partial<IO> = {}): IO {
  * /proc are not that host's). Said in one warning line, with why cx could not run there.
  */
 async function viaEngineApi(host: RemoteHost, rest: readonly string[], io: IO, why: RemoteError, runHere: RunHere): Promise<number> {
-  const proxy = await startDialProxy(host, sshSettings(io.env, !(io.stdinIsTTY && io.stdoutIsTTY)));
+  const proxy = await startDialProxy(host, sshSettings(io.env, !(io.stdinIsTTY && io.stdoutIsTTY)), why.message);
   io.stderr.write(`cx: warning: ${sanitize(fallbackWarning(why))}\n`);
   try {
     return await runHere([...rest], ioHere(io, proxy.socketPath));
@@ -102,7 +102,7 @@ async function viaEngineApi(host: RemoteHost, rest: readonly string[], io: IO, w
 
 /** `cx ls --json` here against one host's engine through the relay, for a host cx cannot run on. */
 async function lsViaEngineApi(host: RemoteHost, all: boolean, io: IO, why: RemoteError, runHere: RunHere): Promise<FallbackListing> {
-  const proxy = await startDialProxy(host, sshSettings(io.env, true));
+  const proxy = await startDialProxy(host, sshSettings(io.env, true), why.message);
   try {
     const out: Buffer[] = [];
     let err = '';

@@ -18,7 +18,8 @@ export interface DialProxy {
   close(): void;
 }
 
-export async function startDialProxy(host: RemoteHost, s: SshSettings): Promise<DialProxy> {
+/** `why`: why cx could not run its own copy there (said with a missing docker CLI: both ways failed). */
+export async function startDialProxy(host: RemoteHost, s: SshSettings, why?: string): Promise<DialProxy> {
   // One short call first: a host without the docker CLI gets one clear line instead of a dead engine.
   const probe = await capture(host, s, 'command -v docker >/dev/null 2>&1 && echo cx-remote: docker || echo cx-remote: none');
   if (probe.code !== 0) throw sshFailure(host, probe, s);
@@ -26,7 +27,7 @@ export async function startDialProxy(host: RemoteHost, s: SshSettings): Promise<
     throw new RemoteError(
       host,
       'no-engine',
-      'the remote host has no docker CLI, and cx could not be placed there either',
+      `the remote host has no docker CLI, and cx could not be placed there either${why ? ` (${why})` : ''}`,
       'install docker there, or log in as root so cx can carry itself over',
     );
   }
