@@ -48,6 +48,7 @@ const FLOOR_WHAT = {
   docker:
     "the docker path's floor: /_ping with the inspect, exec create, start (the hijacked stream to its end), exec inspect, over a plain unix socket, the join warmed",
   runc: "the runc path's floor: passwd/group through cx's helper query, the bundle's process spec, `runc exec --process`, the join warmed",
+  ls: "a floor of `cx ls`: the container list over a plain unix socket and each container's config.v2.json (the PID), printed (no BACKENDS column)",
 } as const;
 
 /** The init's pin (PID, start time, container id) and capability sets, as cx reads them. */
@@ -121,12 +122,14 @@ try {
     'node -e 0 (node 24)': { argv: [...NOCERTS, node24, '-e', '0'] },
     'docker ps': { argv: ['docker', 'ps'] },
   };
-  // The floors of the three exec paths for a Node program doing only what each needs (bench/floor-*.cjs).
+  // The floors of the three exec paths, and of the listing, for a Node program doing only what each
+  // needs (bench/floor-*.cjs).
   const runcRoot = `${engine.execRoot}/runtime-runc/moby`;
   const floorArgs = {
     nsenter: helperArgs(pid, ids[0] ?? ''),
     docker: [engine.socket, c],
     runc: runcFloorArgs(pid, ids[0] ?? '', runcRoot),
+    ls: [engine.socket, engine.dataRoot],
   };
   for (const [backend, args] of Object.entries(floorArgs)) {
     execVariants[`${backend} floor (node 20)`] = { argv: [...NOCERTS, 'node', FLOOR(backend), ...args] };
@@ -184,9 +187,9 @@ try {
       ...['nsenter', 'runc', 'docker'].map((b) => `${shape} ${b} -i`),
     ]);
     // The same path's floor in this shape's Node (bench/floor-<backend>.cjs), and cx's time above it.
-    const floorOf = (backend: string): string => {
-      const f = m(fast, `${backend} floor (node ${shape === 'npm' ? '20' : '24'})`);
-      return `${fmt(f)} = ${(f / docker).toFixed(2)}x (cx +${(m(fast, `${shape} ${backend === 'docker' ? 'auto' : backend}`) - f).toFixed(1)} ms)`;
+    const floorOf = (floor: string, base = docker): string => {
+      const f = m(fast, `${floor} floor (node ${shape === 'npm' ? '20' : '24'})`);
+      return `${fmt(f)} = ${(f / base).toFixed(2)}x (cx +${(m(fast, `${shape} ${floor === 'docker' ? 'auto' : floor}`) - f).toFixed(1)} ms)`;
     };
     const ratio = (v: number, ref: number, max: number): string =>
       `${fmt(v)} | ${(v / ref).toFixed(2)}x | <= ${max}x: ${verdict(v / ref <= max)}`;
@@ -195,7 +198,7 @@ try {
       `| ${shape} | \`cx exec c -- true\` (auto -> docker) | ${ratio(m(fast, `${shape} auto`), docker, 1.25)} | ${floorOf('docker')} |`,
       `| ${shape} | \`cx exec --backend runc c -- true\` | ${ratio(m(fast, `${shape} runc`), docker, 1.2)} | ${floorOf('runc')} |`,
       `| ${shape} | \`cx --version\` vs its Node's \`node -e 0\` ${fmt(nodeFloor)} | ${fmt(m(fast, `${shape} --version`))} | ${signed(m(fast, `${shape} --version`) - nodeFloor)} ms | <= +10 ms: ${verdict(m(fast, `${shape} --version`) - nodeFloor <= 10)} |`,
-      `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} |`,
+      `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} | ${floorOf('ls', m(fast, 'docker ps'))} |`,
       `| ${shape} | 256 MiB \`exec -i --backend nsenter\` vs \`docker exec -i\` ${fmt(dockerBulk)} | ${ratio(m(bulk, `${shape} nsenter -i`), dockerBulk, 0.5)} |`,
       `| ${shape} | 256 MiB \`exec -i --backend runc\` | ${ratio(m(bulk, `${shape} runc -i`), dockerBulk, 0.5)} |`,
       `| ${shape} | 256 MiB \`exec -i --backend docker\` | ${ratio(m(bulk, `${shape} docker -i`), dockerBulk, 1.1)} |`,
@@ -207,10 +210,10 @@ try {
     `| \`node -e 0\`, Node 24 (the executable's Node) | ${fmt(m(fast, 'node -e 0 (node 24)'))} | ${(m(fast, 'node -e 0 (node 24)') / docker).toFixed(2)}x |`,
     `| \`nsenter -t PID -a true\` (raw, no parity) | ${fmt(m(fast, 'nsenter -a (raw, no parity)'))} | ${(m(fast, 'nsenter -a (raw, no parity)') / docker).toFixed(2)}x |`,
     `| bare \`runc exec <id> true\` | ${fmt(m(fast, 'runc exec (bare)'))} | ${(m(fast, 'runc exec (bare)') / docker).toFixed(2)}x |`,
-    ...(['nsenter', 'docker', 'runc'] as const).flatMap((b) =>
+    ...(['nsenter', 'docker', 'runc', 'ls'] as const).flatMap((b) =>
       (['20', '24'] as const).map(
         (v) =>
-          `| ${FLOOR_WHAT[b]}, Node ${v} (bench/floor-${b}.cjs) | ${fmt(m(fast, `${b} floor (node ${v})`))} | ${(m(fast, `${b} floor (node ${v})`) / docker).toFixed(2)}x |`,
+          `| ${FLOOR_WHAT[b]}, Node ${v} (bench/floor-${b}.cjs) | ${fmt(m(fast, `${b} floor (node ${v})`))} | ${(m(fast, `${b} floor (node ${v})`) / docker).toFixed(2)}x${b === 'ls' ? ` (${(m(fast, `${b} floor (node ${v})`) / m(fast, 'docker ps')).toFixed(2)}x \`docker ps\`)` : ''} |`,
       ),
     ),
     `| \`docker ps\` (${COUNT} running) | ${fmt(m(fast, 'docker ps'))} | |`,
