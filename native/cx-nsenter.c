@@ -510,7 +510,7 @@ static void parse_args(int argc, char **argv, struct opts *o) {
   if (!o->exec_mode) {
     /* Container files are read with the container's identity and capabilities, never host root's. */
     if (have_user != 3 || (have_caps & 7) != 7) fail("usage", 0, "query needs --uid, --gid, --cap-bnd, --cap-eff and --cap-prm");
-    if ((have_caps & ~7) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach || o->user_later || o->query_first)
+    if ((have_caps & ~7) || o->nnp || o->seccomp || o->tty || o->cwd || o->ntoolbox || o->detach || o->user_later || o->query_first || o->nqspecs)
       fail("usage", 0, "option not valid for query");
     if (o->eff & ~o->prm) fail("usage", 0, "inconsistent capability masks");
     if (o->ngroups == 0) o->groups[o->ngroups++] = o->gid;

@@ -213,6 +213,7 @@ describe('cx-nsenter argument validation (the built helper; checked before any p
       /exec needs --uid and --gid, or --user-on-fd3 and neither/,
     ],
     ['query with --user-on-fd3', ['query', ...pin, ...identity, '--user-on-fd3'], paths('r:/x'), /option not valid for query/],
+    ['query with --query-path', ['query', ...pin, ...identity, '--query-path', 'r:/x'], paths('r:/x'), /option not valid for query/],
     [
       'exec --query-path without --query-first',
       ['exec', ...pin, '--user-on-fd3', '--cwd', '/', ...caps5, '--query-path', 'r:/etc/passwd', '--', 'sh'],
