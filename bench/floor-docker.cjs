@@ -8,16 +8,22 @@
  * local daemon (dockerd's runc joins the container's cgroups). No option parsing, no resolution
  * beyond the inspect, no code of cx. Plain CommonJS, run without a loader or a bundle.
  *
- * Usage: node bench/floor-docker.cjs SOCKET CONTAINER
+ * With -i, the exec takes stdin: this process's stdin is piped into the hijacked stream and its end
+ * half-closes it (as `docker exec -i` and cx's docker backend do).
+ *
+ * Usage: node bench/floor-docker.cjs SOCKET CONTAINER [-i] [CMD...]   (CMD: true by default)
  */
 const net = require('node:net');
 const { warmJoin } = require('./floor-lib.cjs');
 
-const [socket, container] = process.argv.slice(2);
+const [socket, container, ...rest] = process.argv.slice(2);
+const stdin = rest[0] === '-i';
+const cmd = stdin ? rest.slice(1) : rest;
+if (cmd.length === 0) cmd.push('true');
 
 /** One connection; `request` sends a request and resolves with the next whole response. */
 function connection() {
-  const sock = net.connect(socket);
+  const sock = net.connect({ path: socket, allowHalfOpen: true });
   let buf = Buffer.alloc(0);
   let waiting;
   const parse = () => {
@@ -78,11 +84,17 @@ async function main() {
   side.sock.destroy();
   if (ping.status !== 200 || inspect.status !== 200) throw new Error('daemon not ready');
   const id = JSON.parse(inspect.text).Id;
-  const created = await api.request('POST', `/v1.41/containers/${id}/exec`, { AttachStdout: true, AttachStderr: true, Cmd: ['true'] });
+  const created = await api.request('POST', `/v1.41/containers/${id}/exec`, {
+    AttachStdin: stdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Cmd: cmd,
+  });
   const exec = JSON.parse(created.text).Id;
   warmJoin();
   const stream = connection();
   await stream.request('POST', `/v1.41/exec/${exec}/start`, { Detach: false, Tty: false }, 'Connection: Upgrade\r\nUpgrade: tcp\r\n');
+  if (stdin) process.stdin.pipe(stream.sock); // its end half-closes the stream: the command's stdin ends
   await new Promise((resolve) => stream.sock.on('end', resolve));
   stream.sock.destroy();
   const info = await api.request('GET', `/v1.41/exec/${exec}/json`);

@@ -7,7 +7,9 @@
  * the exec's spec written, `runc exec --process` run to its end. No option parsing, no target
  * resolution, no code of cx. Plain CommonJS, run without a loader or a bundle.
  *
- * Usage: node bench/floor-runc.cjs BUNDLE RUNC_ROOT ID -- HELPER query --pid ... (the query's arguments)
+ * The command's stdin and stdout are this process's own, handed to runc (as cx hands them over).
+ *
+ * Usage: node bench/floor-runc.cjs BUNDLE RUNC_ROOT ID CMD_JSON -- HELPER query --pid ... (the query's arguments)
  */
 const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -15,7 +17,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { warmJoin } = require('./floor-lib.cjs');
 
-const [bundle, root, id, , helper, ...queryArgs] = process.argv.slice(2);
+const [bundle, root, id, cmdJson, , helper, ...queryArgs] = process.argv.slice(2);
 
 warmJoin();
 
@@ -34,7 +36,7 @@ query.on('close', () => {
   const base = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8')).process;
   const spec = {
     ...base,
-    args: ['true'],
+    args: JSON.parse(cmdJson),
     env: [...(base.env ?? []), `HOME=${home}`],
     cwd: '/',
     user: { ...base.user, uid: 0, gid: 0, additionalGids: [0], umask: base.user.umask ?? 0o022 },

@@ -61,14 +61,15 @@ function initFacts(pid: string, id: string): { pin: string[]; bnd: string; eff: 
   return { pin: ['--pid', pid, '--start', start, '--id', id], bnd: cap('CapBnd'), eff: cap('CapEff'), prm: cap('CapPrm'), field };
 }
 
-/** bench/floor-runc.cjs's arguments: the bundle, runc's root, the id, then cx's passwd/group query (as the container's root). */
-function runcFloorArgs(pid: string, id: string, root: string): string[] {
+/** bench/floor-runc.cjs's arguments: the bundle, runc's root, the id, the command, then cx's passwd/group query (as the container's root). */
+function runcFloorArgs(pid: string, id: string, root: string, cmd: string[] = ['true']): string[] {
   const bundle = (JSON.parse(execFileSync('runc', ['--root', root, 'state', id], { encoding: 'utf8' })) as { bundle: string }).bundle;
   const { pin, bnd, eff, prm } = initFacts(pid, id);
   return [
     bundle,
     root,
     id,
+    JSON.stringify(cmd),
     '--',
     HELPER,
     'query',
@@ -153,6 +154,20 @@ try {
       bulkVariants[`${shape} ${backend} -i`] = { argv: [bin, 'exec', '-i', '--backend', backend, c, '--', ...bulkCmd], stdinFile: blob };
     }
   }
+  // The floors of the two bulk paths cx misses (bench/floor-runc.cjs and floor-docker.cjs with stdin).
+  for (const [v, node] of [
+    ['20', 'node'],
+    ['24', node24],
+  ] as const) {
+    bulkVariants[`runc -i floor (node ${v})`] = {
+      argv: [...NOCERTS, node, FLOOR('runc'), ...runcFloorArgs(pid, ids[0] ?? '', runcRoot, bulkCmd)],
+      stdinFile: blob,
+    };
+    bulkVariants[`docker -i floor (node ${v})`] = {
+      argv: [...NOCERTS, node, FLOOR('docker'), engine.socket, c, '-i', ...bulkCmd],
+      stdinFile: blob,
+    };
+  }
   const bulk = await interleave(bulkVariants, RUNS, 1);
   const loadAfter = load();
   // Peak RSS apart (GNU time around the command would add its own start-up to the timed rounds).
@@ -187,9 +202,10 @@ try {
       ...['nsenter', 'runc', 'docker'].map((b) => `${shape} ${b} -i`),
     ]);
     // The same path's floor in this shape's Node (bench/floor-<backend>.cjs), and cx's time above it.
-    const floorOf = (floor: string, base = docker): string => {
-      const f = m(fast, `${floor} floor (node ${shape === 'npm' ? '20' : '24'})`);
-      return `${fmt(f)} = ${(f / base).toFixed(2)}x (cx +${(m(fast, `${shape} ${floor === 'docker' ? 'auto' : floor}`) - f).toFixed(1)} ms)`;
+    const floorOf = (floor: string, base = docker, from = fast): string => {
+      const f = m(from, `${floor} floor (node ${shape === 'npm' ? '20' : '24'})`);
+      const mine = m(from, `${shape} ${floor === 'docker' ? 'auto' : floor}`);
+      return `${fmt(f)} = ${(f / base).toFixed(2)}x (cx +${(mine - f).toFixed(1)} ms)`;
     };
     const ratio = (v: number, ref: number, max: number): string =>
       `${fmt(v)} | ${(v / ref).toFixed(2)}x | <= ${max}x: ${verdict(v / ref <= max)}`;
@@ -200,8 +216,8 @@ try {
       `| ${shape} | \`cx --version\` vs its Node's \`node -e 0\` ${fmt(nodeFloor)} | ${fmt(m(fast, `${shape} --version`))} | ${signed(m(fast, `${shape} --version`) - nodeFloor)} ms | <= +10 ms: ${verdict(m(fast, `${shape} --version`) - nodeFloor <= 10)} |`,
       `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} | ${floorOf('ls', m(fast, 'docker ps'))} |`,
       `| ${shape} | 256 MiB \`exec -i --backend nsenter\` vs \`docker exec -i\` ${fmt(dockerBulk)} | ${ratio(m(bulk, `${shape} nsenter -i`), dockerBulk, 0.5)} |`,
-      `| ${shape} | 256 MiB \`exec -i --backend runc\` | ${ratio(m(bulk, `${shape} runc -i`), dockerBulk, 0.5)} |`,
-      `| ${shape} | 256 MiB \`exec -i --backend docker\` | ${ratio(m(bulk, `${shape} docker -i`), dockerBulk, 1.1)} |`,
+      `| ${shape} | 256 MiB \`exec -i --backend runc\` | ${ratio(m(bulk, `${shape} runc -i`), dockerBulk, 0.5)} | ${floorOf('runc -i', dockerBulk, bulk)} |`,
+      `| ${shape} | 256 MiB \`exec -i --backend docker\` | ${ratio(m(bulk, `${shape} docker -i`), dockerBulk, 1.1)} | ${floorOf('docker -i', dockerBulk, bulk)} |`,
       `| ${shape} | peak RSS of \`cx exec\` (every exec run above; the highest: ${peak.from.replace(`${shape} `, '')}) | ${peak.mib.toFixed(1)} MiB | | <= 60 MiB: ${verdict(peak.mib <= 60)} |`,
     );
   }
@@ -214,6 +230,12 @@ try {
       (['20', '24'] as const).map(
         (v) =>
           `| ${FLOOR_WHAT[b]}, Node ${v} (bench/floor-${b}.cjs) | ${fmt(m(fast, `${b} floor (node ${v})`))} | ${(m(fast, `${b} floor (node ${v})`) / docker).toFixed(2)}x${b === 'ls' ? ` (${(m(fast, `${b} floor (node ${v})`) / m(fast, 'docker ps')).toFixed(2)}x \`docker ps\`)` : ''} |`,
+      ),
+    ),
+    ...(['runc', 'docker'] as const).flatMap((b) =>
+      (['20', '24'] as const).map(
+        (v) =>
+          `| ${FLOOR_WHAT[b].replace('floor:', 'floor with 256 MiB on stdin:')}, Node ${v} (bench/floor-${b}.cjs) | ${fmt(m(bulk, `${b} -i floor (node ${v})`))} | ${(m(bulk, `${b} -i floor (node ${v})`) / dockerBulk).toFixed(2)}x \`docker exec -i\` |`,
       ),
     ),
     `| \`docker ps\` (${COUNT} running) | ${fmt(m(fast, 'docker ps'))} | |`,
