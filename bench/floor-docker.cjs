@@ -8,12 +8,13 @@
  * local daemon (dockerd's runc joins the container's cgroups). No option parsing, no resolution
  * beyond the inspect, no code of cx. Plain CommonJS, run without a loader or a bundle.
  *
- * With -i, the exec takes stdin: this process's stdin is piped into the hijacked stream and its end
- * half-closes it (as `docker exec -i` and cx's docker backend do).
+ * With -i, the exec takes stdin: fd 0 is read into reused 256 KiB buffers and written to the hijacked
+ * stream, its end half-closing it (as cx's docker backend does: src/attach/stdin-pump.ts).
  *
  * Usage: node bench/floor-docker.cjs SOCKET CONTAINER [-i] [CMD...]   (CMD: true by default)
  */
 const net = require('node:net');
+const fs = require('node:fs');
 const { warmJoin } = require('./floor-lib.cjs');
 
 const [socket, container, ...rest] = process.argv.slice(2);
@@ -77,6 +78,33 @@ function connection() {
   };
 }
 
+/** fd 0 to `sock` through a few reused 256 KiB buffers, the next read under way while one is written. */
+function pump(sock) {
+  const free = [0, 1, 2].map(() => Buffer.allocUnsafeSlow(256 * 1024));
+  let reading = false;
+  let eof = false;
+  const next = () => {
+    if (reading || eof) return;
+    const buf = free.pop();
+    if (!buf) return;
+    reading = true;
+    fs.read(0, buf, 0, buf.length, null, (err, n) => {
+      reading = false;
+      if (err || n === 0) {
+        eof = true;
+        sock.end(); // half-close: the command's stdin ends, its output still comes
+        return;
+      }
+      sock.write(buf.subarray(0, n), () => {
+        free.push(buf);
+        next();
+      });
+      next();
+    });
+  };
+  next();
+}
+
 async function main() {
   const api = connection();
   const side = connection();
@@ -94,7 +122,7 @@ async function main() {
   warmJoin();
   const stream = connection();
   await stream.request('POST', `/v1.41/exec/${exec}/start`, { Detach: false, Tty: false }, 'Connection: Upgrade\r\nUpgrade: tcp\r\n');
-  if (stdin) process.stdin.pipe(stream.sock); // its end half-closes the stream: the command's stdin ends
+  if (stdin) pump(stream.sock);
   await new Promise((resolve) => stream.sock.on('end', resolve));
   stream.sock.destroy();
   const info = await api.request('GET', `/v1.41/exec/${exec}/json`);

@@ -7,12 +7,14 @@
  * the exec's spec written, `runc exec --process` run to its end. No option parsing, no target
  * resolution, no code of cx. Plain CommonJS, run without a loader or a bundle.
  *
- * The command's stdin and stdout are this process's own, handed to runc (as cx hands them over).
+ * The command's stdin and stdout are this process's own, handed to runc as cx hands them over: a
+ * pipe as it is, a regular file fed by the host's cat into runc's stdin pipe (a host file is never
+ * handed into a container: it could be reopened there through /proc/self/fd/0).
  *
  * Usage: node bench/floor-runc.cjs BUNDLE RUNC_ROOT ID CMD_JSON -- HELPER query --pid ... (the query's arguments)
  */
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { fstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { warmJoin } = require('./floor-lib.cjs');
@@ -45,15 +47,20 @@ query.on('close', () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'cx-floor-'));
   writeFileSync(path.join(scratch, 'process.json'), JSON.stringify(spec), { mode: 0o600 });
   const log = path.join(scratch, 'log.json');
+  const file = fstatSync(0).isFile();
   const runc = spawn(
     'runc',
     ['--root', root, '--log', log, '--log-format', 'json', 'exec', '--process', path.join(scratch, 'process.json'), id],
     {
-      stdio: [0, 1, 'pipe'],
+      stdio: [file ? 'pipe' : 0, 1, 'pipe'],
       cwd: '/',
     },
   );
   runc.stderr.resume();
+  if (file) {
+    spawn('/usr/bin/cat', [], { stdio: [0, runc.stdin, 'ignore'], env: {} });
+    runc.stdin.destroy();
+  }
   runc.on('exit', (code) => {
     rmSync(scratch, { recursive: true, force: true });
     process.exitCode = code ?? 1;
