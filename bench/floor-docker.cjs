@@ -13,70 +13,13 @@
  *
  * Usage: node bench/floor-docker.cjs SOCKET CONTAINER [-i] [CMD...]   (CMD: true by default)
  */
-const net = require('node:net');
 const fs = require('node:fs');
-const { warmJoin } = require('./floor-lib.cjs');
+const { engineConnection, warmJoin } = require('./floor-lib.cjs');
 
 const [socket, container, ...rest] = process.argv.slice(2);
 const stdin = rest[0] === '-i';
 const cmd = stdin ? rest.slice(1) : rest;
 if (cmd.length === 0) cmd.push('true');
-
-/** One connection; `request` sends a request and resolves with the next whole response. */
-function connection() {
-  const sock = net.connect({ path: socket, allowHalfOpen: true });
-  let buf = Buffer.alloc(0);
-  let waiting;
-  const parse = () => {
-    if (!waiting) return;
-    const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = buf.subarray(0, end).toString('latin1');
-    const status = Number(head.split(' ')[1]);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-    const body = buf.subarray(end + 4);
-    let text;
-    if (status === 101) text = '';
-    else if (length) {
-      if (body.length < Number(length[1])) return;
-      text = body.subarray(0, Number(length[1])).toString('utf8');
-    } else if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
-      const s = body.toString('latin1');
-      if (!s.endsWith('0\r\n\r\n')) return;
-      text = '';
-      for (let at = 0; ; ) {
-        const nl = s.indexOf('\r\n', at);
-        const size = parseInt(s.slice(at, nl), 16);
-        if (size === 0) break;
-        text += s.slice(nl + 2, nl + 2 + size);
-        at = nl + 2 + size + 2;
-      }
-    } else text = '';
-    const done = waiting;
-    waiting = undefined;
-    buf = Buffer.alloc(0);
-    done({ status, text });
-  };
-  sock.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    parse();
-  });
-  return {
-    sock,
-    request(method, path, body, extra = '') {
-      return new Promise((resolve) => {
-        waiting = resolve;
-        const payload = body === undefined ? '' : JSON.stringify(body);
-        sock.write(
-          `${method} ${path} HTTP/1.1\r\nHost: docker\r\n${extra}` +
-            (body === undefined
-              ? '\r\n'
-              : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`),
-        );
-      });
-    },
-  };
-}
 
 /** fd 0 to `sock` through a few reused 256 KiB buffers, the next read under way while one is written. */
 function pump(sock) {
@@ -106,8 +49,8 @@ function pump(sock) {
 }
 
 async function main() {
-  const api = connection();
-  const side = connection();
+  const api = engineConnection(socket);
+  const side = engineConnection(socket);
   const [ping, inspect] = await Promise.all([api.request('GET', '/_ping'), side.request('GET', `/containers/${container}/json`)]);
   side.sock.destroy();
   if (ping.status !== 200 || inspect.status !== 200) throw new Error('daemon not ready');
@@ -120,7 +63,7 @@ async function main() {
   });
   const exec = JSON.parse(created.text).Id;
   warmJoin();
-  const stream = connection();
+  const stream = engineConnection(socket);
   await stream.request('POST', `/v1.41/exec/${exec}/start`, { Detach: false, Tty: false }, 'Connection: Upgrade\r\nUpgrade: tcp\r\n');
   if (stdin) pump(stream.sock);
   await new Promise((resolve) => stream.sock.on('end', resolve));

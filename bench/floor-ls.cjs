@@ -8,30 +8,14 @@
  *
  * Usage: node bench/floor-ls.cjs SOCKET DATA_ROOT
  */
-const net = require('node:net');
 const { readFileSync } = require('node:fs');
+const { engineConnection } = require('./floor-lib.cjs');
 
 const [socket, dataRoot] = process.argv.slice(2);
-const conn = net.connect(socket);
-const parts = [];
-conn.on('connect', () => conn.write('GET /v1.41/containers/json HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n'));
-conn.on('data', (d) => parts.push(d));
-conn.on('end', () => {
-  const raw = Buffer.concat(parts).toString('utf8');
-  const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
-  let body = raw.slice(head.length + 4);
-  if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
-    let text = '';
-    for (let at = 0; ; ) {
-      const nl = body.indexOf('\r\n', at);
-      const size = parseInt(body.slice(at, nl), 16);
-      if (!size) break;
-      text += body.slice(nl + 2, nl + 2 + size);
-      at = nl + 2 + size + 2;
-    }
-    body = text;
-  }
-  const rows = JSON.parse(body).map((c) => {
+const api = engineConnection(socket);
+api.request('GET', '/v1.41/containers/json').then(({ text }) => {
+  api.sock.destroy();
+  const rows = JSON.parse(text).map((c) => {
     const record = JSON.parse(readFileSync(`${dataRoot}/containers/${c.Id}/config.v2.json`, 'utf8'));
     return [c.Id.slice(0, 12), (c.Names[0] ?? '').slice(1), c.Image, c.State, String(record.State?.Pid ?? '')];
   });
