@@ -14,26 +14,22 @@ import { CX, fmt, interleave, machine, medianMs, recordSection, ROOT } from './l
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
 const NOTE = `
-Where the time goes (2026-12-05): the reference is one ssh session through the shared
-connection (~100 ms here: sshd forks the login's shell for every command) plus the Go docker CLI's
-exec (~50 ms). cx runs Node twice: here (start-up and choosing the host, ~60 ms; a live connection
-is confirmed by a connect() to its control socket, ~1 ms, not an \`ssh -O check\` process) and on
-the remote, the single-file executable with the same exec through dockerd (~95 ms against the
-docker CLI's ~50 since the cuts of the targets table below; ~115 before), plus the guard's checks of
-the remote copy (a few ms of shell). So the floor of this design is about (60 + 100 + 95) / 160 =
-1.6x (measured 1.57x after the fourth round of cuts, whose exec gains apply on both sides, 1.50x after the fifth), not
-1.2x: meeting the target would take one
-Node start fewer, which means not running cx on the remote (losing the daemon-less way in there) or
-not running it here. The copy (once per version) and the full sha256 (once per change of the file)
-are outside the timed runs; before the hash record, hashing on every use cost ~1.3 s. The three-host
-listing runs three remote cx processes at once on the same 2 cores (the "hosts" are this machine),
-so it is CPU-bound here; on separate hosts each listing runs on its own machine. The floor row
-measures that: the three single-host listings started at once take longer than cx's one three-host
-listing (which starts Node here once, not three times), so the hosts are queried in parallel and
-what is left is this machine's two cores. Since the fourth round of cuts (2026-12-05 11:00 UTC) the
-local side also runs from a code cache that covers the -H paths, and names its connection mark
-without loading node:crypto; the fifth round (13:10 UTC: a code cache per command, the launcher
-without \`env\`, the lighter \`cx ls\` listing) applies to both sides.
+Where the time goes (2026-12-05): the reference is one ssh session through the shared connection
+(~100 ms here: sshd forks the login's shell for every command) plus the Go docker CLI's exec (~50 ms).
+Since 2026-12-05 18:00 UTC, \`exec\` and \`enter\` with backend auto or docker, when the remote dockerd
+answers for the target and runs it, run here through that dockerd's socket forwarded by the ssh
+connection (docs/remote.md, "The short way"): one Node start here (~60 ms), one inspect through the
+forward (a few ms), then dockerd's exec (~95 ms); no process starts on the remote. The carried row is
+the way every other command takes (and exec with a silent remote dockerd, a container only the
+remote's disk knows, or another backend): Node here, the login's shell there, and the carried cx's own
+Node start and exec, about (60 + 100 + 95) / 160 = 1.6x; the only way below it is not running cx on
+one side, which the short way does when it can. The copy (once per version) and the full sha256
+(once per change of the file) are outside the timed runs; before the hash record, hashing on every
+use cost ~1.3 s. The three-host listing runs three remote cx processes at once on the same 2 cores
+(the "hosts" are this machine), so it is CPU-bound here; on separate hosts each listing runs on its
+own machine. The floor row measures that: the three single-host listings started at once take longer
+than cx's one three-host listing (which starts Node here once, not three times), so the hosts are
+queried in parallel and what is left is this machine's two cores.
 `;
 const name = `cx-bench-remote-${process.pid}`;
 const hosts: Sshd[] = [];
@@ -68,7 +64,12 @@ try {
     'root@127.0.0.1',
   ];
   const exec = await interleave(
-    { cx: { argv: [CX, '-H', a.url, 'exec', name, '--', 'true'] }, ssh: { argv: [...ssh, 'docker', 'exec', name, 'true'] } },
+    {
+      cx: { argv: [CX, '-H', a.url, 'exec', name, '--', 'true'] },
+      // The same exec, run by the carried cx (what an option the short way leaves alone gets).
+      carried: { argv: [CX, '-H', a.url, 'exec', '--env-file', '/dev/null', name, '--', 'true'] },
+      ssh: { argv: [...ssh, 'docker', 'exec', name, 'true'] },
+    },
     RUNS,
   );
   const ls = await interleave(
@@ -85,7 +86,7 @@ try {
   );
   execFileSync('ssh', ['-o', `ControlPath=${ctl}/%C`, '-p', String(a.port), '-O', 'exit', 'root@127.0.0.1'], { stdio: 'ignore' });
 
-  const e = { cx: medianMs(exec['cx'] ?? []), ssh: medianMs(exec['ssh'] ?? []) };
+  const e = { cx: medianMs(exec['cx'] ?? []), carried: medianMs(exec['carried'] ?? []), ssh: medianMs(exec['ssh'] ?? []) };
   const singles = ['a', 'b', 'c'].map((k) => medianMs(ls[k] ?? []));
   const slowest = Math.max(...singles);
   const all = medianMs(ls['all'] ?? []);
@@ -95,11 +96,13 @@ try {
 
 ${new Date().toISOString().slice(0, 10)}, ${machine()}. ${RUNS} interleaved runs per variant, medians. The "hosts" are
 throwaway sshd servers on 127.0.0.1 (the remote is this machine); both sides reuse one ssh connection per
-host (ControlMaster, opened before timing). cx's remote side is the carried single-file executable.
+host (ControlMaster, opened before timing). cx's exec takes the short way (the remote dockerd answers);
+everything else runs in the carried single-file executable.
 
 | measure | cx | reference | result | target |
 |---|---|---|---|---|
 | \`cx -H ssh://127.0.0.1 exec <c> -- true\` vs \`ssh 127.0.0.1 docker exec <c> true\` | ${fmt(e.cx)} | ${fmt(e.ssh)} | ${(e.cx / e.ssh).toFixed(2)}x | <= 1.2x: ${mark(e.cx / e.ssh <= 1.2)} |
+| the same exec by the carried cx (\`--env-file /dev/null\` keeps it off the short way) | ${fmt(e.carried)} | ${fmt(e.ssh)} | ${(e.carried / e.ssh).toFixed(2)}x | |
 | \`cx ls -H a -H b -H c\` vs the slowest single host (${singles.map(fmt).join(', ')}) | ${fmt(all)} | ${fmt(slowest)} | ${(all / slowest).toFixed(2)}x | <= 1.3x: ${mark(all / slowest <= 1.3)} |
 | floor here: the three single-host \`cx ls\` started at once (three cx processes; the "hosts" share these 2 cores) | ${fmt(atOnce)} | ${fmt(slowest)} | ${(atOnce / slowest).toFixed(2)}x | |
 ${NOTE}`;

@@ -1,7 +1,8 @@
 import { UsageError } from '../errors.js';
 import { startDialProxy } from '../remote/dial.js';
-import { listHosts, runRemote, type FallbackListing, type HostListing } from '../remote/run.js';
-import { RemoteError, sshSettings } from '../remote/ssh.js';
+import { engineForward, engineRuns, remoteEngineSocket } from '../remote/forward.js';
+import { listHosts, prepareHost, runRemote, type FallbackListing, type HostListing } from '../remote/run.js';
+import { masterAlive, RemoteError, sshSettings } from '../remote/ssh.js';
 import { hostsFile, selectHosts, takeHostArgs, type RemoteHost } from '../remote/target.js';
 import { Writable } from 'node:stream';
 import type { IO } from '../session/io.js';
@@ -64,10 +65,92 @@ export async function runOnHosts(hosts: readonly RemoteHost[], rest: readonly st
   }
   const host = hosts[0]!;
   try {
-    return await runRemote(host, rest, io, version());
+    const target = directTarget(rest);
+    const code = target === undefined ? undefined : await viaForward(host, target, rest, io, runHere);
+    return code ?? (await runRemote(host, rest, io, version()));
   } catch (err) {
     if (!(err instanceof RemoteError) || !CANNOT_PLACE.has(err.reason)) throw err;
     return viaEngineApi(host, rest, io, err, runHere);
+  }
+}
+
+// Options of exec and enter that mean the same run here against the remote engine as run there by
+// the carried cx. Not here: what names a file (--env-file, --record: whose machine's?), takes a value
+// from the environment (-e NAME alone), or belongs to another backend (--ssh-user).
+const DIRECT_FLAGS: Record<'exec' | 'enter', ReadonlySet<string>> = {
+  exec: new Set(['-i', '--interactive', '-t', '--tty', '-T', '--no-tty', '-d', '--detach', '--privileged', '--debug']),
+  enter: new Set(['--debug']),
+};
+const DIRECT_VALUES: Record<'exec' | 'enter', ReadonlySet<string>> = {
+  exec: new Set(['-u', '--user', '-w', '--workdir', '-e', '--env', '--unset-env', '--backend', '--detach-keys']),
+  enter: new Set(['-u', '--user', '-w', '--workdir', '-e', '--env', '--unset-env', '--backend', '--detach-keys', '-s', '--shell']),
+};
+
+/**
+ * The target of an exec or enter line that the remote dockerd can serve from here (see viaForward):
+ * backend auto or docker, and only the options above. Undefined for anything else, which the carried
+ * cx runs as it always has. Only ever too strict, never too lax: what it does not know is "no".
+ */
+export function directTarget(rest: readonly string[]): string | undefined {
+  const [sub, ...args] = rest;
+  if (sub !== 'exec' && sub !== 'enter') return undefined;
+  const end = args.indexOf('--');
+  // exec's command follows '--'; enter takes none.
+  if (sub === 'exec' ? end < 0 : end >= 0) return undefined;
+  const opts = sub === 'exec' ? args.slice(0, end) : args;
+  let target: string | undefined;
+  for (let i = 0; i < opts.length; i++) {
+    const a = opts[i]!;
+    if (!a.startsWith('-')) {
+      if (target !== undefined) return undefined;
+      target = a;
+      continue;
+    }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (eq < 0 && (DIRECT_FLAGS[sub].has(name) || (sub === 'exec' && /^-[itTd]{2,4}$/.test(a)))) continue;
+    if (!DIRECT_VALUES[sub].has(name)) return undefined;
+    const value = eq > 0 ? a.slice(eq + 1) : opts[++i];
+    if (value === undefined) return undefined;
+    if (name === '--backend' && value !== 'auto' && value !== 'docker') return undefined;
+    if ((name === '-e' || name === '--env') && !value.includes('=')) return undefined;
+  }
+  return target;
+}
+
+/**
+ * exec/enter through the remote Engine API, forwarded to a local socket by the ssh connection (see
+ * remote/forward.ts), when the remote dockerd runs the target and answers at once: the choice the
+ * remote cx's auto would make, without starting it there. Undefined: the carried cx decides instead
+ * (it is in place: prepareHost), with what only it can read there.
+ */
+async function viaForward(
+  host: RemoteHost,
+  target: string,
+  rest: readonly string[],
+  io: IO,
+  runHere: RunHere,
+): Promise<number | undefined> {
+  const remoteSocket = remoteEngineSocket(io.env);
+  if (remoteSocket === undefined) return undefined;
+  const s = sshSettings(io.env, !(io.stdinIsTTY && io.stdoutIsTTY));
+  const trace = optionArgs(rest).includes('--debug') ? (l: string) => io.stderr.write(`cx: debug: ${sanitize(l)}\n`) : undefined;
+  await prepareHost(host, s, version());
+  const local = await engineForward(host, s, remoteSocket);
+  if (local === undefined || !(await engineRuns(local, target))) {
+    trace?.(
+      `${host.label}: ${local === undefined ? `no forward of ${remoteSocket}` : `dockerd there did not say it runs '${target}'`}: the remote cx decides`,
+    );
+    return undefined;
+  }
+  trace?.(`${host.label}: dockerd there runs '${target}': run here through its Engine API (${remoteSocket}, forwarded by ssh)`);
+  try {
+    return await runHere([...rest], ioHere(io, local));
+  } catch (err) {
+    if (!(await masterAlive(host, s))) {
+      throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
+    }
+    throw err;
   }
 }
 

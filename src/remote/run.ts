@@ -101,6 +101,14 @@ async function locate(
   return { file, checked: true };
 }
 
+/**
+ * The host reached and its copy of cx in place, as before any remote command (usually no round trip:
+ * see locate). The way back for a command that tried the forwarded Engine API first and could not.
+ */
+export async function prepareHost(host: RemoteHost, s: SshSettings, version: string): Promise<void> {
+  await locate(host, s, version, executable(host, s));
+}
+
 /** Run `args` (a cx command line without -H) with the remote cx, stdio passed through; its exit code. */
 export async function runRemote(host: RemoteHost, args: readonly string[], io: IO, version: string): Promise<number> {
   const tty = io.stdinIsTTY && io.stdoutIsTTY;

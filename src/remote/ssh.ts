@@ -92,6 +92,9 @@ export function sshArgs(host: RemoteHost, s: SshSettings, mode: '-T' | '-tt'): s
     // Errors stay; "Permanently added ... to the list of known hosts" and the like do not.
     '-o',
     'LogLevel=ERROR',
+    // A master cx starts replaces the socket file of an engine forward a dead master left (forward.ts).
+    '-o',
+    'StreamLocalBindUnlink=yes',
     ...(s.batch ? ['-o', 'BatchMode=yes'] : []),
     ...(host.user ? ['-l', host.user] : []),
     ...(host.port ? ['-p', String(host.port)] : []),

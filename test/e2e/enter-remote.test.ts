@@ -5,9 +5,10 @@ import { Sshd } from '../helpers/sshd.js';
 import { enterContract } from './enter-contract.js';
 
 /**
- * The pty contract through `cx -H ssh://...`: ssh -tt carries the first size, every resize, ^C, ^Z
- * and the exit code; the cx carried to the "remote" (this machine over loopback) runs the session.
- * Once with the docker backend there and once with runc, which needs no daemon on the remote.
+ * The pty contract through `cx -H ssh://...` ("remote": this machine over loopback), both ways cx
+ * gets in there. With the docker backend the remote dockerd answers, so the session runs here through
+ * its Engine API forwarded by the ssh connection (remote/forward.ts). With runc the cx carried to the
+ * remote runs it, over ssh -tt, which carries the first size, every resize, ^C, ^Z and the exit code.
  */
 let sshd: Sshd | undefined;
 let cacheExisted = false;

@@ -144,7 +144,8 @@ export class Sshd {
   async closeMasters(): Promise<void> {
     const ctl = path.join(this.runtimeDir, 'cx-ssh');
     if (!existsSync(ctl)) return;
-    for (const sock of readdirSync(ctl).filter((n) => !n.endsWith('.sha256'))) {
+    // Masters' sockets are named by ssh's %C (40 hex); the rest are cx's marks and engine forwards.
+    for (const sock of readdirSync(ctl).filter((n) => /^[0-9a-f]{40}$/.test(n))) {
       await execa('ssh', ['-o', `ControlPath=${path.join(ctl, sock)}`, '-O', 'exit', 'x'], { reject: false, timeout: 5_000 });
     }
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -66,6 +66,30 @@ describe('remote hosts over ssh (-H)', () => {
     const wc = await remote(['exec', '-i', c.name, '--', 'wc', '-c'], { input: 'four' });
     assert.equal(wc.exitCode, 0, wc.stderr);
     assert.equal(text(wc).trim(), '4');
+  });
+
+  it('with the remote dockerd answering, exec runs here through its Engine API, forwarded by the ssh connection', async () => {
+    const r = await remote(['exec', '--debug', c.name, '--', 'sh', '-c', 'echo $REMOTE_MARK; exit 4']);
+    assert.equal(r.exitCode, 4, r.stderr);
+    assert.equal(text(r), 'from-the-container\n');
+    assert.match(r.stderr, /dockerd there runs '.*': run here through its Engine API \(\/var\/run\/docker\.sock, forwarded by ssh\)/);
+    // The local end: a socket only this user can use, in the private control directory.
+    const ctl = path.join(sshd.runtimeDir, 'cx-ssh');
+    const socks = (await readdir(ctl)).filter((n) => /^engine-.*\.sock$/.test(n));
+    assert.equal(socks.length, 1, socks.join(' '));
+    const st = await lstat(path.join(ctl, socks[0]!));
+    assert.ok(st.isSocket());
+    assert.equal(st.mode & 0o777, 0o600);
+    // The connection ends and leaves the socket file behind: the next master binds it again.
+    await sshd.closeMasters();
+    const again = await remote(['exec', '--debug', c.name, '--', 'true']);
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.match(again.stderr, /run here through its Engine API/);
+    // What it cannot serve the same way stays with the carried cx: another backend, a file, -e NAME.
+    const carried = await remote(['exec', '--debug', '--backend', 'runc', c.name, '--', 'sh', '-c', 'echo $REMOTE_MARK']);
+    assert.equal(carried.exitCode, 0, carried.stderr);
+    assert.equal(text(carried), 'from-the-container\n');
+    assert.doesNotMatch(carried.stderr, /Engine API/);
   });
 
   it('carries 1 MiB of random bytes through cat byte for byte', async () => {
@@ -302,9 +326,11 @@ describe('remote hosts over ssh (-H)', () => {
       assert.ok(row, text(ls));
       assert.notEqual(row.source, 'docker-api');
       assert.match(ls.stderr, /frozen/);
-      const r = await remote(['exec', web.name, '--', 'sh', '-c', 'echo $FROZEN_MARK'], { env });
+      const r = await remote(['exec', '--debug', web.name, '--', 'sh', '-c', 'echo $FROZEN_MARK'], { env });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(text(r), 'still-here\n');
+      // Its forwarded Engine API did not answer in time: the carried cx decided (runc).
+      assert.match(r.stderr, /dockerd there did not say it runs .*: the remote cx decides/);
     });
   });
 });

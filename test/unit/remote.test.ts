@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { remoteCommand } from '../../src/backends/ssh/backend.js';
 import type { ExecRequest } from '../../src/backends/types.js';
 import { UsageError } from '../../src/errors.js';
+import { directTarget } from '../../src/cli/remote.js';
+import { remoteEngineSocket } from '../../src/remote/forward.js';
 import { forwardedEnv } from '../../src/remote/run.js';
 import { shQuote } from '../../src/remote/ssh.js';
 import { parseHost, selectHosts, takeHostArgs } from '../../src/remote/target.js';
@@ -80,6 +82,53 @@ describe('remote host selection', () => {
     assert.equal(shQuote('web'), 'web');
     assert.equal(shQuote("it's; rm -rf /"), `'it'\\''s; rm -rf /'`);
     assert.equal(shQuote(''), "''");
+  });
+});
+
+describe('remote exec/enter through the forwarded Engine API: which lines may', () => {
+  it('takes exec and enter lines whose options mean the same here and on the remote, with backend auto or docker', () => {
+    const yes: Array<[string[], string]> = [
+      [['exec', 'web', '--', 'true'], 'web'],
+      [['exec', '-it', 'web', '--', 'sh'], 'web'],
+      [['exec', '-i', '-u', 'app', '-w', '/tmp', '-e', 'A=1', '--env=B=2', 'web', '--', 'env'], 'web'],
+      [['exec', '--backend', 'docker', '3f2a', '--', 'ps'], '3f2a'],
+      [['exec', '--backend=auto', '-d', 'web', '--', 'sleep', '9'], 'web'],
+      [['enter', 'web'], 'web'],
+      [['enter', '-s', '/bin/sh', '--user', 'app', 'web', '--debug'], 'web'],
+    ];
+    for (const [argv, target] of yes) assert.equal(directTarget(argv), target, argv.join(' '));
+  });
+
+  it('leaves everything else to the carried cx: other backends, files, values from the environment, unknown options', () => {
+    const no: string[][] = [
+      ['ls'],
+      ['env', 'web'],
+      ['doctor', 'web'],
+      ['exec', '--backend', 'runc', 'web', '--', 'true'],
+      ['exec', '--backend=nsenter', 'web', '--', 'true'],
+      ['exec', '--env-file', 'vars', 'web', '--', 'env'],
+      ['exec', '-e', 'TOKEN', 'web', '--', 'env'],
+      ['exec', '--record', 'x.cast', '-t', 'web', '--', 'sh'],
+      ['exec', '--ssh-user', 'app', 'web', '--', 'true'],
+      ['exec', '--help'],
+      ['exec', 'web', 'true'],
+      ['exec', 'web', 'other', '--', 'true'],
+      ['exec', '-u'],
+      ['exec', '-ix', 'web', '--', 'true'],
+      ['enter', 'web', '--', 'sh'],
+      ['enter', '--backend', 'ssh', 'web'],
+      ['enter'],
+      ['--debug', 'exec', 'web', '--', 'true'],
+    ];
+    for (const argv of no) assert.equal(directTarget(argv), undefined, argv.join(' '));
+  });
+
+  it('forwards only a unix socket path ssh -L can carry', () => {
+    assert.equal(remoteEngineSocket({}), '/var/run/docker.sock');
+    assert.equal(remoteEngineSocket({ CX_REMOTE_DOCKER_HOST: 'unix:///run/d2/docker.sock' }), '/run/d2/docker.sock');
+    for (const v of ['tcp://h:2375', 'unix://relative.sock', 'unix:///a:b.sock', 'unix:///a b.sock']) {
+      assert.equal(remoteEngineSocket({ CX_REMOTE_DOCKER_HOST: v }), undefined, v);
+    }
   });
 });
 
