@@ -49,9 +49,9 @@ export class Sshd {
   /**
    * `hide`: programs the login must not find, to play a remote host without them. Its PATH is then a
    * directory of links to everything in the usual bin directories but those (sshd_config SetEnv
-   * overrides sshd's own PATH).
+   * overrides sshd's own PATH). `options`: sshd_config lines of the test's own (a hardened server).
    */
-  static async start(opts: { hide?: string[] } = {}): Promise<Sshd> {
+  static async start(opts: { hide?: string[]; options?: string[] } = {}): Promise<Sshd> {
     const dir = await mkdtemp('/run/cxssh-');
     // sshd's StrictModes refuses key files below a world-writable directory such as /tmp: /run is root's.
     await chmod(dir, 0o700);
@@ -59,7 +59,7 @@ export class Sshd {
     const d = new Sshd(dir, port);
     process.once('exit', d.killOnExit);
     try {
-      await d.setUp(opts.hide ?? []);
+      await d.setUp(opts.hide ?? [], opts.options ?? []);
       await d.launch();
     } catch (err) {
       await d.stop();
@@ -68,7 +68,7 @@ export class Sshd {
     return d;
   }
 
-  private async setUp(hide: string[]): Promise<void> {
+  private async setUp(hide: string[], options: string[]): Promise<void> {
     const k = (name: string): string => path.join(this.dir, name);
     if (hide.length > 0) await linkPrograms(k('bin'), hide);
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cx-test-host', '-f', k('host_key')]);
@@ -90,6 +90,7 @@ export class Sshd {
         'AcceptEnv none',
         'Subsystem sftp internal-sftp',
         ...(hide.length > 0 ? [`SetEnv PATH=${k('bin')}`] : []),
+        ...options,
         '',
       ].join('\n'),
     );

@@ -92,6 +92,18 @@ describe('remote hosts over ssh (-H)', () => {
     assert.doesNotMatch(carried.stderr, /Engine API/);
   });
 
+  it('a server that refuses to forward sockets: the carried cx runs the exec', async () => {
+    const hardened = await Sshd.start({ options: ['AllowStreamLocalForwarding no'] });
+    try {
+      const r = await cx(['-H', hardened.url, 'exec', '--debug', c.name, '--', 'sh', '-c', 'echo $REMOTE_MARK'], { env: hardened.env });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(text(r), 'from-the-container\n');
+      assert.match(r.stderr, /dockerd there did not say it runs .*: the remote cx decides/);
+    } finally {
+      await hardened.stop();
+    }
+  });
+
   it('carries 1 MiB of random bytes through cat byte for byte', async () => {
     const data = randomBytes(1 << 20);
     const r = await remote(['exec', '-i', c.name, '--', 'cat'], { input: data });
