@@ -81,9 +81,10 @@ const DIRECT_FLAGS: Record<'exec' | 'enter', ReadonlySet<string>> = {
   exec: new Set(['-i', '--interactive', '-t', '--tty', '-T', '--no-tty', '-d', '--detach', '--privileged', '--debug']),
   enter: new Set(['--debug']),
 };
+const SESSION_VALUES = ['-u', '--user', '-w', '--workdir', '-e', '--env', '--unset-env', '--backend', '--detach-keys'];
 const DIRECT_VALUES: Record<'exec' | 'enter', ReadonlySet<string>> = {
-  exec: new Set(['-u', '--user', '-w', '--workdir', '-e', '--env', '--unset-env', '--backend', '--detach-keys']),
-  enter: new Set(['-u', '--user', '-w', '--workdir', '-e', '--env', '--unset-env', '--backend', '--detach-keys', '-s', '--shell']),
+  exec: new Set(SESSION_VALUES),
+  enter: new Set([...SESSION_VALUES, '-s', '--shell']),
 };
 
 /**
@@ -147,6 +148,9 @@ async function viaForward(
   try {
     return await runHere([...rest], ioHere(io, local));
   } catch (err) {
+    // A mistake in the command line is the same one line wherever it runs; anything else may be the
+    // connection going away under the session.
+    if (err instanceof UsageError) throw err;
     if (!(await masterAlive(host, s))) {
       throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
     }
