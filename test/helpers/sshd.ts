@@ -146,9 +146,12 @@ export class Sshd {
     const ctl = path.join(this.runtimeDir, 'cx-ssh');
     if (!existsSync(ctl)) return;
     // Masters' sockets are named by ssh's %C (40 hex); the rest are cx's marks and engine forwards.
-    for (const sock of readdirSync(ctl).filter((n) => /^[0-9a-f]{40}$/.test(n))) {
+    const masters = (): string[] => readdirSync(ctl).filter((n) => /^[0-9a-f]{40}$/.test(n));
+    for (const sock of masters()) {
       await execa('ssh', ['-o', `ControlPath=${path.join(ctl, sock)}`, '-O', 'exit', 'x'], { reject: false, timeout: 5_000 });
     }
+    // `-O exit` returns before the master has gone: wait for it to remove its socket (at most 5 s).
+    for (const until = Date.now() + 5_000; masters().length > 0 && Date.now() < until; ) await sleep(20);
   }
 
   async stop(): Promise<void> {
