@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
-import { startDialProxy } from '../remote/dial.js';
-import { engineForward, engineRuns, remoteEngineSocket } from '../remote/forward.js';
+import { startDialProxy, type DialProxy } from '../remote/dial.js';
+import { engineAnswers, engineForward, engineRuns, remoteEngineSocket } from '../remote/forward.js';
 import { listHosts, prepareHost, runRemote, type FallbackListing, type HostListing } from '../remote/run.js';
-import { masterAlive, RemoteError, sshSettings } from '../remote/ssh.js';
+import { masterAlive, RemoteError, sshSettings, type SshSettings } from '../remote/ssh.js';
 import { hostsFile, selectHosts, takeHostArgs, type RemoteHost } from '../remote/target.js';
 import { Writable } from 'node:stream';
 import type { IO } from '../session/io.js';
@@ -173,12 +173,25 @@ function ioHere(io: IO, socketPath: string, fields: Partial<IO> = {}): IO {
 }
 
 /**
- * The fallback: the same command run here, against the remote engine through `docker system
- * dial-stdio`, with only the Engine API and the docker backend (this machine's disk, runtimes and
- * /proc are not that host's). Said in one warning line, with why cx could not run there.
+ * The remote engine's API on a local socket, for a host cx cannot run on: its socket forwarded by the
+ * ssh connection when that answers /_ping (nothing runs on the remote), else `docker system
+ * dial-stdio` there, as the docker CLI does (it needs the docker CLI there, and finds an engine of
+ * the login's own).
+ */
+async function remoteEngineHere(host: RemoteHost, s: SshSettings, env: NodeJS.ProcessEnv, why: RemoteError): Promise<DialProxy> {
+  const remoteSocket = remoteEngineSocket(env);
+  const local = remoteSocket === undefined ? undefined : await engineForward(host, s, remoteSocket).catch(() => undefined);
+  if (local !== undefined && (await engineAnswers(local))) return { socketPath: local, close: () => undefined };
+  return startDialProxy(host, s, why.message);
+}
+
+/**
+ * The fallback: the same command run here, against the remote engine (remoteEngineHere), with only
+ * the Engine API and the docker backend (this machine's disk, runtimes and /proc are not that host's).
+ * Said in one warning line, with why cx could not run there.
  */
 async function viaEngineApi(host: RemoteHost, rest: readonly string[], io: IO, why: RemoteError, runHere: RunHere): Promise<number> {
-  const proxy = await startDialProxy(host, sshSettings(io.env, !(io.stdinIsTTY && io.stdoutIsTTY)), why.message);
+  const proxy = await remoteEngineHere(host, sshSettings(io.env, !(io.stdinIsTTY && io.stdoutIsTTY)), io.env, why);
   io.stderr.write(`cx: warning: ${sanitize(fallbackWarning(why))}\n`);
   try {
     return await runHere([...rest], ioHere(io, proxy.socketPath));
@@ -189,7 +202,7 @@ async function viaEngineApi(host: RemoteHost, rest: readonly string[], io: IO, w
 
 /** `cx ls --json` here against one host's engine through the relay, for a host cx cannot run on. */
 async function lsViaEngineApi(host: RemoteHost, all: boolean, io: IO, why: RemoteError, runHere: RunHere): Promise<FallbackListing> {
-  const proxy = await startDialProxy(host, sshSettings(io.env, true), why.message);
+  const proxy = await remoteEngineHere(host, sshSettings(io.env, true), io.env, why);
   try {
     const out: Buffer[] = [];
     let err = '';

@@ -6,9 +6,10 @@ import { capture, RemoteError, sshArgs, sshFailure, type SshSettings } from './s
 import type { RemoteHost } from './target.js';
 
 /**
- * The fallback when cx cannot be carried to a host (not root there, no safe cache, noexec, another
- * architecture): the remote Engine API, reached as the docker CLI reaches an ssh:// engine, through
- * `docker system dial-stdio` on the remote. cx's own engine client speaks to a unix socket of cx's
+ * The fallback's second way when cx cannot be carried to a host (not root there, no safe cache,
+ * noexec, another architecture) and the engine's socket cannot be forwarded (forward.ts): the remote
+ * Engine API, reached as the docker CLI reaches an ssh:// engine, through `docker system dial-stdio`
+ * on the remote (which also finds an engine of the login's own, a rootless dockerd say). cx's own engine client speaks to a unix socket of cx's
  * (in the private control directory); every connection to it is one `ssh host docker system
  * dial-stdio` over the shared connection, bytes relayed both ways. Only the docker backend works
  * then, and only while the remote dockerd answers: the daemon-less paths need cx on that machine.
@@ -27,8 +28,8 @@ export async function startDialProxy(host: RemoteHost, s: SshSettings, why?: str
     throw new RemoteError(
       host,
       'no-engine',
-      `the remote host has no docker CLI, and cx could not be placed there either${why ? ` (${why})` : ''}`,
-      'install docker there, or log in as root so cx can carry itself over',
+      `its Engine API socket could not be forwarded, the remote host has no docker CLI, and cx could not be placed there either${why ? ` (${why})` : ''}`,
+      'install docker there, allow socket forwarding in its sshd, or log in as root so cx can carry itself over',
     );
   }
   const socketPath = path.join(s.controlDir, `dial-${process.pid}.sock`);

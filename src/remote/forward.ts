@@ -80,3 +80,15 @@ export async function engineRuns(socketPath: string, target: string, deadlineMs 
     client.close();
   }
 }
+
+/** Whether the engine behind the forward answers /_ping with 200 within the deadline. */
+export async function engineAnswers(socketPath: string, deadlineMs = DIRECT_PROBE_MS): Promise<boolean> {
+  const client = new DockerClient({ socketPath, origin: 'DOCKER_HOST' }, { deadlineMs });
+  try {
+    return (await client.raw('GET', '/_ping')).status === 200;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}

@@ -247,9 +247,28 @@ describe('remote hosts over ssh (-H)', () => {
       assert.match(r.stderr, /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: host key verification failed \(ssh: /m);
     });
 
-    it('a remote cache cx cannot trust is not used: one warning line, then the remote Engine API over dial-stdio', async () => {
+    it('a remote cache cx cannot trust is not used: one warning line, then the remote Engine API over dial-stdio (an sshd that forwards no socket)', async () => {
+      const hardened = await Sshd.start({ options: ['AllowStreamLocalForwarding no'] });
+      try {
+        await usesTheRemoteEngine(hardened);
+      } finally {
+        await hardened.stop();
+      }
+    });
+
+    it('a remote cache cx cannot trust and no docker CLI there: the remote Engine API through its socket forwarded by ssh', async () => {
+      const bare = await Sshd.start({ hide: ['docker'] });
+      try {
+        await usesTheRemoteEngine(bare);
+      } finally {
+        await bare.stop();
+      }
+    });
+
+    /** With the remote cache untrusted: ls and exec -i through the remote Engine API, one warning each. */
+    const usesTheRemoteEngine = async (server: Sshd): Promise<void> => {
       await withUntrustedCache(async () => {
-        const ls = await fresh(sshd.url, sshd.clientConfig, ['ls', '--json']);
+        const ls = await fresh(server.url, server.clientConfig, ['ls', '--json']);
         assert.equal(ls.exitCode, 0, ls.stderr);
         const warnings = ls.stderr.split('\n').filter(Boolean);
         assert.equal(warnings.length, 1, ls.stderr);
@@ -257,14 +276,14 @@ describe('remote hosts over ssh (-H)', () => {
         const row = lsRows(ls).find((x) => x.name === c.name);
         assert.deepEqual(row?.backends, ['docker'], 'only the docker backend reaches a remote engine');
         const data = randomBytes(256 * 1024);
-        const cat = await fresh(sshd.url, sshd.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], { input: data });
+        const cat = await fresh(server.url, server.clientConfig, ['exec', '-i', c.name, '--', 'sh', '-c', 'cat; exit 5'], { input: data });
         assert.equal(cat.exitCode, 5, cat.stderr);
         assert.ok(cat.stdout.equals(data), 'bytes through the relay');
         assert.equal(cat.stderr.split('\n').filter((l) => l.startsWith('cx: warning: ')).length, 1, cat.stderr);
         // Nothing was placed in, or run from, the directory cx refused.
         assert.deepEqual((await execa('ls', ['-A', CACHE])).stdout, '');
       });
-    });
+    };
 
     it('a name that does not resolve: unknown host, for ls and exec (run in an empty network namespace: no DNS query leaves)', async () => {
       // With no interface up, the resolver fails at once; nothing can reach a name server.
@@ -280,8 +299,8 @@ describe('remote hosts over ssh (-H)', () => {
       }
     });
 
-    it('a remote where cx cannot be placed and with no docker CLI: one line, for ls and exec', async () => {
-      const bare = await Sshd.start({ hide: ['docker'] });
+    it('a remote where cx cannot be placed, whose sshd forwards no socket and with no docker CLI: one line, for ls and exec', async () => {
+      const bare = await Sshd.start({ hide: ['docker'], options: ['AllowStreamLocalForwarding no'] });
       try {
         // The premise: that login finds the usual programs, but no docker.
         const login = ['-F', bare.clientConfig, '-o', 'BatchMode=yes', '-p', String(bare.port), 'root@127.0.0.1'];
@@ -299,7 +318,7 @@ describe('remote hosts over ssh (-H)', () => {
             assert.match(
               r.stderr,
               // (with why cx could not run its own copy there: the cache directory it refused)
-              /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: the remote host has no docker CLI, and cx could not be placed there either \(.*is not a root-owned 0700 directory: not using it\)$/m,
+              /^cx: ssh:\/\/root@127\.0\.0\.1:\d+: its Engine API socket could not be forwarded, the remote host has no docker CLI, and cx could not be placed there either \(.*is not a root-owned 0700 directory: not using it\)$/m,
             );
           }
           // Nothing was placed in, or run from, the directory cx refused.
