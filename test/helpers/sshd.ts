@@ -68,6 +68,16 @@ export class Sshd {
     return d;
   }
 
+  /** `fn` with a server of its own, stopped after it whatever happens. */
+  static async using<T>(opts: Parameters<typeof Sshd.start>[0], fn: (server: Sshd) => Promise<T>): Promise<T> {
+    const server = await Sshd.start(opts);
+    try {
+      return await fn(server);
+    } finally {
+      await server.stop();
+    }
+  }
+
   private async setUp(hide: string[], options: string[]): Promise<void> {
     const k = (name: string): string => path.join(this.dir, name);
     if (hide.length > 0) await linkPrograms(k('bin'), hide);

@@ -93,15 +93,12 @@ describe('remote hosts over ssh (-H)', () => {
   });
 
   it('a server that refuses to forward sockets: the carried cx runs the exec', async () => {
-    const hardened = await Sshd.start({ options: ['AllowStreamLocalForwarding no'] });
-    try {
+    await Sshd.using({ options: ['AllowStreamLocalForwarding no'] }, async (hardened) => {
       const r = await cx(['-H', hardened.url, 'exec', '--debug', c.name, '--', 'sh', '-c', 'echo $REMOTE_MARK'], { env: hardened.env });
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(text(r), 'from-the-container\n');
       assert.match(r.stderr, /dockerd there did not say it runs .*: the remote cx decides/);
-    } finally {
-      await hardened.stop();
-    }
+    });
   });
 
   it('carries 1 MiB of random bytes through cat byte for byte', async () => {
@@ -248,21 +245,11 @@ describe('remote hosts over ssh (-H)', () => {
     });
 
     it('a remote cache cx cannot trust is not used: one warning line, then the remote Engine API over dial-stdio (an sshd that forwards no socket)', async () => {
-      const hardened = await Sshd.start({ options: ['AllowStreamLocalForwarding no'] });
-      try {
-        await usesTheRemoteEngine(hardened);
-      } finally {
-        await hardened.stop();
-      }
+      await Sshd.using({ options: ['AllowStreamLocalForwarding no'] }, usesTheRemoteEngine);
     });
 
     it('a remote cache cx cannot trust and no docker CLI there: the remote Engine API through its socket forwarded by ssh', async () => {
-      const bare = await Sshd.start({ hide: ['docker'] });
-      try {
-        await usesTheRemoteEngine(bare);
-      } finally {
-        await bare.stop();
-      }
+      await Sshd.using({ hide: ['docker'] }, usesTheRemoteEngine);
     });
 
     /** With the remote cache untrusted: ls and exec -i through the remote Engine API, one warning each. */
