@@ -3,7 +3,7 @@ import net from 'node:net';
 import { EngineError, PermissionError } from '../errors.js';
 import { TROUBLE_TEXT, troubleOfConnect } from './daemon-state.js';
 import type { EngineEndpoint } from './endpoint.js';
-import { parseHead, requestHead, ResponseReader, splitHead } from './http1.js';
+import { MAX_BODY, mib, parseHead, requestHead, ResponseReader, splitHead } from './http1.js';
 
 /** The newest API version cx speaks; the daemon's own may be lower (negotiated through /_ping). */
 export const CLIENT_API_VERSION = '1.45';
@@ -107,6 +107,8 @@ export class DockerClient {
   private version: Promise<PingResult> | undefined;
   private readonly trace: ((line: string) => void) | undefined;
   private readonly pooled: boolean;
+  /** The most an answer held in memory may carry (http1.ts MAX_BODY). */
+  private readonly maxBody: number;
   private agentMade: http.Agent | undefined;
 
   /**
@@ -115,11 +117,15 @@ export class DockerClient {
    * the ssh relay, where every new connection is a new `docker system dial-stdio` on the remote;
    * a local socket connects in microseconds and is used one connection per call.
    */
-  constructor(endpoint: EngineEndpoint, opts: { deadlineMs?: number; trace?: (line: string) => void; pooled?: boolean } = {}) {
+  constructor(
+    endpoint: EngineEndpoint,
+    opts: { deadlineMs?: number; trace?: (line: string) => void; pooled?: boolean; maxBody?: number } = {},
+  ) {
     this.endpoint = endpoint;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.trace = opts.trace;
     this.pooled = opts.pooled === true;
+    this.maxBody = opts.maxBody ?? MAX_BODY;
   }
 
   private get agent(): http.Agent {
@@ -173,7 +179,7 @@ export class DockerClient {
     if (this.pooled) return this.pooledCall(method, path, payload, deadlineMs);
     return new Promise<EngineResponse>((resolve, reject) => {
       const socket = net.connect(this.endpoint.socketPath);
-      const reader = new ResponseReader(method);
+      const reader = new ResponseReader(method, this.maxBody);
       let settled = false;
       const settle = (err: Error | undefined, res?: EngineResponse): void => {
         if (settled) return;
@@ -231,7 +237,17 @@ export class DockerClient {
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > this.maxBody) {
+            clear();
+            req.destroy();
+            reject(
+              new EngineError(`dockerd's answer to ${method} ${path.split('?')[0]}: the engine sent an answer over ${mib(this.maxBody)}`),
+            );
+          } else chunks.push(c);
+        });
         res.on('error', (err) => {
           clear();
           reject(this.connectError(err));

@@ -21,6 +21,19 @@ export interface ParsedResponse {
 
 const MAX_HEAD = 64 * 1024;
 
+/**
+ * The most an answer held in memory may carry. The largest real ones are a list of thousands of
+ * containers (a few MB) and a file of at most 4 MiB (backends/docker/files.ts); an engine is not
+ * always this machine's own (-H: a remote dockerd through ssh), and one that sends without end must
+ * not take all of cx's memory.
+ */
+export const MAX_BODY = 128 * 1024 * 1024;
+
+/** A size in MiB, for the messages. */
+export function mib(bytes: number): string {
+  return `${bytes / 1024 / 1024} MiB`;
+}
+
 /** An answer's status line and headers: status 0 when the first line is not an HTTP one. */
 export function parseHead(text: string): { status: number; headers: Record<string, string> } {
   const lines = text.split('\r\n');
@@ -65,7 +78,11 @@ export class ResponseReader {
   private pending: Buffer = Buffer.alloc(0);
   private done = false;
 
-  constructor(private readonly method: string) {}
+  /** maxBody: MAX_BODY unless a caller (a test) wants a smaller cut. */
+  constructor(
+    private readonly method: string,
+    private readonly maxBody = MAX_BODY,
+  ) {}
 
   /** The answer once complete, undefined while more is to come; throws on a malformed one. */
   push(data: Buffer): ParsedResponse | undefined {
@@ -136,6 +153,7 @@ export class ResponseReader {
       }
       if (this.remaining === -2) {
         if (buf.length < 2) break;
+        if (buf[0] !== 0x0d || buf[1] !== 0x0a) throw new Error('the engine sent a chunk longer than its size');
         buf = buf.subarray(2);
         this.remaining = 0;
       }
@@ -144,12 +162,15 @@ export class ResponseReader {
         if (buf.length > 1024) throw new Error('the engine sent an invalid chunk header');
         break;
       }
-      const size = parseInt(buf.subarray(0, eol).toString('latin1').split(';')[0]?.trim() ?? '', 16);
-      if (!Number.isSafeInteger(size) || size < 0) throw new Error('the engine sent an invalid chunk header');
+      const digits = buf.subarray(0, eol).toString('latin1').split(';')[0]?.trim() ?? '';
+      const size = /^[0-9a-fA-F]{1,13}$/.test(digits) ? parseInt(digits, 16) : -1;
+      if (size < 0) throw new Error('the engine sent an invalid chunk header');
       if (size === 0) {
         // The last chunk: whatever trailers follow end with an empty line; nothing in them is needed.
         const rest = buf.subarray(eol + 2);
         if (rest.indexOf('\r\n') === 0 || rest.indexOf('\r\n\r\n') >= 0) return this.finish();
+        // Held until that line comes, as a head is: not without end.
+        if (buf.length > MAX_HEAD) throw new Error('the engine sent oversized trailers');
         this.pending = buf;
         return undefined;
       }
@@ -162,6 +183,7 @@ export class ResponseReader {
 
   private add(part: Buffer): void {
     if (part.length === 0) return;
+    if (this.bodyLength + part.length > this.maxBody) throw new Error(`the engine sent an answer over ${mib(this.maxBody)}`);
     this.body.push(part);
     this.bodyLength += part.length;
   }
