@@ -190,8 +190,7 @@ export class DockerClient {
         else resolve(res as EngineResponse);
       };
       const clear = deadline(deadlineMs, () => settle(this.deadlineError(method, path, deadlineMs)));
-      const broken = (err: unknown): void =>
-        settle(new EngineError(`dockerd's answer to ${method} ${path.split('?')[0]}: ${(err as Error).message}`));
+      const broken = (err: unknown): void => settle(this.answerError(method, path, (err as Error).message));
       // Not end(): dockerd takes a half-closed connection for a client that went away and may cancel the request.
       socket.on('connect', () =>
         socket.write(
@@ -215,6 +214,11 @@ export class DockerClient {
       });
       socket.on('error', (err: NodeJS.ErrnoException) => settle(this.connectError(err)));
     });
+  }
+
+  /** An answer that could not be taken (malformed, cut, too large), worded the same by both clients. */
+  private answerError(method: string, path: string, why: string): EngineError {
+    return new EngineError(`dockerd's answer to ${method} ${path.split('?')[0]}: ${why}`);
   }
 
   /** raw() through node:http's keep-alive agent (the ssh relay: see the constructor). */
@@ -243,9 +247,7 @@ export class DockerClient {
           if (size > this.maxBody) {
             clear();
             req.destroy();
-            reject(
-              new EngineError(`dockerd's answer to ${method} ${path.split('?')[0]}: the engine sent an answer over ${mib(this.maxBody)}`),
-            );
+            reject(this.answerError(method, path, `the engine sent an answer over ${mib(this.maxBody)}`));
           } else chunks.push(c);
         });
         res.on('error', (err) => {

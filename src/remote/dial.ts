@@ -9,9 +9,10 @@ import type { RemoteHost } from './target.js';
  * The fallback's second way when cx cannot be carried to a host (not root there, no safe cache,
  * noexec, another architecture) and the engine's socket cannot be forwarded (forward.ts): the remote
  * Engine API, reached as the docker CLI reaches an ssh:// engine, through `docker system dial-stdio`
- * on the remote (which also finds an engine of the login's own, a rootless dockerd say). cx's own engine client speaks to a unix socket of cx's
- * (in the private control directory); every connection to it is one `ssh host docker system
- * dial-stdio` over the shared connection, bytes relayed both ways. Only the docker backend works
+ * on the remote (which also finds an engine of the login's own, a rootless dockerd say). cx's own
+ * engine client speaks to a unix socket of cx's (in the private control directory); every
+ * connection to it is one `ssh host docker system dial-stdio` over the shared connection, bytes
+ * relayed both ways. Only the docker backend works
  * then, and only while the remote dockerd answers: the daemon-less paths need cx on that machine.
  */
 export interface DialProxy {

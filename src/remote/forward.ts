@@ -2,7 +2,7 @@ import { execFile } from '../util/child.js';
 import path from 'node:path';
 import { DockerClient } from '../engine/docker-client.js';
 import { checksumOf } from '../util/checksum.js';
-import { socketAnswers, sshArgs, type SshSettings } from './ssh.js';
+import { destinationArgs, socketAnswers, type SshSettings } from './ssh.js';
 import type { RemoteHost } from './target.js';
 
 /**
@@ -37,9 +37,8 @@ export function forwardPath(s: SshSettings, host: RemoteHost, remoteSocket: stri
 }
 
 function muxRequest(host: RemoteHost, s: SshSettings, op: 'forward' | 'cancel', spec: string): Promise<boolean> {
-  const args = sshArgs(host, s, '-T').filter((a) => a !== '-T');
   return new Promise((resolve) => {
-    execFile('ssh', ['-O', op, '-L', spec, ...args], { timeout: 2000 }, (err) => resolve(!err));
+    execFile('ssh', ['-O', op, '-L', spec, ...destinationArgs(host, s)], { timeout: 2000 }, (err) => resolve(!err));
   });
 }
 
@@ -62,18 +61,17 @@ export async function engineForward(host: RemoteHost, s: SshSettings, remoteSock
   return undefined;
 }
 
-/**
- * Whether the remote dockerd, through the forward, knows `target` and runs it (not paused, not
- * restarting), answering within the deadline. Any other answer, or none, is "no".
- */
-export async function engineRuns(socketPath: string, target: string, deadlineMs = DIRECT_PROBE_MS): Promise<boolean> {
+/** One GET through the forward within the deadline, judged by `ok`; no answer, or an error, is false. */
+async function probe(
+  socketPath: string,
+  apiPath: string,
+  deadlineMs: number,
+  ok: (status: number, body: Buffer) => boolean,
+): Promise<boolean> {
   const client = new DockerClient({ socketPath, origin: 'DOCKER_HOST' }, { deadlineMs });
   try {
-    const res = await client.raw('GET', `/containers/${encodeURIComponent(target)}/json`);
-    if (res.status !== 200) return false;
-    const state = (JSON.parse(res.body.toString('utf8')) as { State?: { Running?: unknown; Paused?: unknown; Restarting?: unknown } })
-      .State;
-    return state?.Running === true && state.Paused !== true && state.Restarting !== true;
+    const res = await client.raw('GET', apiPath);
+    return ok(res.status, res.body);
   } catch {
     return false;
   } finally {
@@ -81,14 +79,19 @@ export async function engineRuns(socketPath: string, target: string, deadlineMs 
   }
 }
 
+/**
+ * Whether the remote dockerd, through the forward, knows `target` and runs it (not paused, not
+ * restarting), answering within the deadline. Any other answer, or none, is "no".
+ */
+export function engineRuns(socketPath: string, target: string, deadlineMs = DIRECT_PROBE_MS): Promise<boolean> {
+  return probe(socketPath, `/containers/${encodeURIComponent(target)}/json`, deadlineMs, (status, body) => {
+    if (status !== 200) return false;
+    const state = (JSON.parse(body.toString('utf8')) as { State?: { Running?: unknown; Paused?: unknown; Restarting?: unknown } }).State;
+    return state?.Running === true && state.Paused !== true && state.Restarting !== true;
+  });
+}
+
 /** Whether the engine behind the forward answers /_ping with 200 within the deadline. */
-export async function engineAnswers(socketPath: string, deadlineMs = DIRECT_PROBE_MS): Promise<boolean> {
-  const client = new DockerClient({ socketPath, origin: 'DOCKER_HOST' }, { deadlineMs });
-  try {
-    return (await client.raw('GET', '/_ping')).status === 200;
-  } catch {
-    return false;
-  } finally {
-    client.close();
-  }
+export function engineAnswers(socketPath: string, deadlineMs = DIRECT_PROBE_MS): Promise<boolean> {
+  return probe(socketPath, '/_ping', deadlineMs, (status) => status === 200);
 }

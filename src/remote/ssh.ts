@@ -102,6 +102,11 @@ export function sshArgs(host: RemoteHost, s: SshSettings, mode: '-T' | '-tt'): s
   ];
 }
 
+/** sshArgs without the tty mode: for ssh's own requests about a host (-G, -O check, -O forward). */
+export function destinationArgs(host: RemoteHost, s: SshSettings): string[] {
+  return sshArgs(host, s, '-T').filter((a) => a !== '-T');
+}
+
 /** Quote one word for the remote POSIX shell that runs an ssh command line. */
 export function shQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -220,7 +225,7 @@ export function sshFailure(host: RemoteHost, r: Captured, s: SshSettings): Remot
  * ssh_config wins over cx's -o, and then cx does not look at it).
  */
 export async function controlSocket(host: RemoteHost, s: SshSettings): Promise<string | undefined> {
-  const args = sshArgs(host, s, '-T').filter((a) => a !== '-T');
+  const args = destinationArgs(host, s);
   const out = await new Promise<string>((resolve) => {
     execFile('ssh', ['-G', ...args], { timeout: 2000, encoding: 'utf8' }, (err, stdout) => resolve(err ? '' : stdout));
   });
@@ -264,7 +269,7 @@ export function socketAnswers(socket: string, deadlineMs = 500): Promise<boolean
 
 /** Whether the connection master for `host` is alive (after an exit 255: was it ssh's or the command's?). */
 export function masterAlive(host: RemoteHost, s: SshSettings): Promise<boolean> {
-  const args = sshArgs(host, s, '-T').filter((a) => a !== '-T');
+  const args = destinationArgs(host, s);
   return new Promise((resolve) => {
     const child = spawn('ssh', ['-O', 'check', ...args], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
