@@ -141,6 +141,16 @@ export async function dockerTaskRef(stateRoot: string, id: string, trusted: (dir
   return opts ? { ...runtimeOf(stateRoot, 'moby', opts), bundle, pidStart: undefined } : undefined;
 }
 
+/**
+ * The ids of dockerd's own tasks (namespace moby): the containers that run or are paused. A listing
+ * reads their records while the daemon is still building its list (Inventory.scan).
+ */
+export async function dockerTaskIds(stateRoot: string, trusted: (dir: string) => Verdict): Promise<string[]> {
+  const tasks = `${stateRoot}/${TASK_DIR}`;
+  if (!path.isAbsolute(stateRoot) || !trusted(tasks).ok || !trusted(`${tasks}/moby`).ok) return [];
+  return listRuntimeIds(`${tasks}/moby`);
+}
+
 /** A task's options.json, undefined when it is missing or unreadable. */
 function shimOptions(bundle: string): Promise<ShimOptions | undefined> {
   return readText(`${bundle}/options.json`).then(

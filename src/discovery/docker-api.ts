@@ -66,9 +66,11 @@ export async function listFromApi(
     all: boolean;
     stuck?: (item: ListItem, why: string) => Promise<Container | undefined>;
     facts?: (item: ListItem) => Promise<Container | undefined>;
+    /** The list, already asked for (sent with the health check, unversioned); else asked for now. */
+    items?: Promise<ListItem[]>;
   },
 ): Promise<Container[]> {
-  const items = await client.json<ListItem[]>('GET', `/containers/json?all=${opts.all ? 1 : 0}`);
+  const items = await (opts.items ?? client.json<ListItem[]>('GET', `/containers/json?all=${opts.all ? 1 : 0}`));
   const inspected = await Promise.all(
     items.map(async (item) => {
       const known = await opts.facts?.(item).catch(() => undefined);

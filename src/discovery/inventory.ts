@@ -2,7 +2,7 @@ import type { DockerClient } from '../engine/docker-client.js';
 import { DEFAULT_SOCKET } from '../engine/endpoint.js';
 import { daemonUnusableError, describeHealth, type DaemonHealth } from '../engine/health.js';
 import { EngineError } from '../errors.js';
-import { dockerTaskRef, listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
+import { dockerTaskIds, dockerTaskRef, listFromContainerd, SYSTEM_CONTAINERD_STATE } from './containerd.js';
 import { inspectContainer, listFromApi, type ListItem } from './docker-api.js';
 import { findOnDisk, listFromDisk, readDiskFacts, readDiskRecord } from './docker-disk.js';
 import { oneCheckPerDir, trustedDir } from '../host/trust.js';
@@ -12,7 +12,7 @@ import { mergeSources } from './merge.js';
 import { listFromPodman, PODMAN_ROOTS, type PodmanRoots } from './podman.js';
 import { scanProc } from './proc-scan.js';
 import { normalizeTarget, resolveTarget } from './resolve.js';
-import type { Container, Warn } from './types.js';
+import type { Container, OciRuntimeRef, Warn } from './types.js';
 import { isUp } from './container-state.js';
 import path from 'node:path';
 
@@ -51,7 +51,7 @@ export interface ContainerLookup {
 export class Inventory implements ContainerLookup {
   private all: Promise<Container[]> | undefined;
   private withoutApi: Promise<Container[]> | undefined;
-  private listing: Promise<Container[]> | undefined;
+  private readonly listings = new Map<boolean, Promise<Container[]>>();
 
   constructor(private readonly deps: InventoryDeps) {}
 
@@ -65,9 +65,16 @@ export class Inventory implements ContainerLookup {
     const list = await (opts.api === false
       ? (this.withoutApi ??= this.scan(false))
       : opts.listing
-        ? (this.listing ??= this.scan(true, true))
+        ? this.listingOf(opts.all)
         : (this.all ??= this.scan(true)));
     return opts.all ? list : list.filter((c) => isUp(c.state));
+  }
+
+  /** A listing of the running containers asks dockerd for those alone: a stopped one's record is not read. */
+  private listingOf(all: boolean): Promise<Container[]> {
+    let p = this.listings.get(all);
+    if (!p) this.listings.set(all, (p = this.scan(true, true, all)));
+    return p;
   }
 
   /**
@@ -157,7 +164,7 @@ export class Inventory implements ContainerLookup {
     return disk;
   }
 
-  private async scan(api: boolean, listing = false): Promise<Container[]> {
+  private async scan(api: boolean, listing = false, all = true): Promise<Container[]> {
     const { warn } = this.deps;
     // Files only, as root, with the state dirs known: nothing to ask the daemon (not even a ping).
     const roots = !api && process.getuid?.() === 0 ? await this.roots() : undefined;
@@ -165,6 +172,16 @@ export class Inventory implements ContainerLookup {
       const lists = await Promise.all([listFromDisk(roots, warn), ...this.runtimeLists(roots)]);
       return mergeSources(lists);
     }
+    // The list goes out with the health check, not after it (dockerd takes ~7 ms to list 100
+    // containers): unversioned, as the version comes from that ping. Its answer is used only if the
+    // daemon is healthy; its outcome is kept settled, so nothing waits on it or throws from it otherwise.
+    const early =
+      api && !this.deps.engineOnly
+        ? this.deps.docker.json<ListItem[]>('GET', `/containers/json?all=${all ? 1 : 0}`, { unversioned: true }).then(
+            (items) => ({ items }),
+            (err: unknown) => ({ err }),
+          )
+        : undefined;
     const health = await this.deps.health();
     // Refused by the socket and not root: the on-disk and runtime state is root's too, so a listing
     // would be empty and "no container named X" a lie. Say what is really wrong.
@@ -186,16 +203,29 @@ export class Inventory implements ContainerLookup {
     let engine: Promise<Container[]>;
     if (api && health.state === 'ok') {
       const trusted = oneCheckPerDir();
+      /** What the list lacks: the record in the data-root and, for a listing, the task's runtime reference. */
+      const read = async (roots: DockerRoots, id: string): Promise<{ facts: Container; oci: OciRuntimeRef | undefined }> => {
+        const facts = await readDiskFacts(roots, id);
+        // A listing: dockerd's own task of the container gives only the runtime reference.
+        return { facts, oci: light ? await dockerTaskRef(ownContainerdState(roots), id, trusted) : undefined };
+      };
+      // A listing reads the records of the containers that have a task (those that run) while dockerd
+      // is still building its list: by the time it answers, most of what it lacks is known.
+      const ahead = dataRoots.then(async (roots) => {
+        const ids = roots && light ? await dockerTaskIds(ownContainerdState(roots), trusted) : [];
+        return new Map(ids.map((id) => [id, read(roots as DockerRoots, id).catch(() => undefined)]));
+      });
+      const items = early?.then((a) => ('err' in a ? Promise.reject(a.err as Error) : a.items));
       engine = listFromApi(this.deps.docker, {
-        all: true,
+        all,
+        ...(items ? { items } : {}),
         stuck: (item, why) => this.stuckRecord(item, why),
         facts: async (item: ListItem) => {
           const roots = await dataRoots;
           if (!roots) return undefined;
-          const facts = await readDiskFacts(roots, item.Id);
+          const known = (await ahead).get(item.Id);
+          const { facts, oci } = (await known) ?? (await read(roots, item.Id));
           if (!light || !isUp(item.State ?? '')) return facts;
-          // A listing: dockerd's own task of the container gives only the runtime reference.
-          const oci = await dockerTaskRef(ownContainerdState(roots), item.Id, trusted);
           return oci ? { ...facts, oci, sources: ['docker-api', 'containerd'] } : facts;
         },
       });

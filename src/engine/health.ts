@@ -1,4 +1,3 @@
-import { stat } from '../util/fs-async.js';
 import { locateDockerRoots, type DockerRoots } from '../host/docker-roots.js';
 import { readStat, stateName, type ProcStat } from '../host/proc.js';
 import { EngineError } from '../errors.js';
@@ -50,10 +49,6 @@ export async function checkDaemon(
   const deadlineMs = opts.deadlineMs ?? HEALTH_DEADLINE_MS;
   const started = Date.now();
   const evidence: string[] = [];
-  const socketExists = await stat(socketPath).then(
-    () => true,
-    () => false,
-  );
   const distrusted: string[] = [];
   let rootsP: Promise<DockerRoots | undefined> | undefined;
   const lookup = (): Promise<DockerRoots | undefined> =>
@@ -67,12 +62,7 @@ export async function checkDaemon(
     distrusted,
     elapsedMs: Date.now() - started,
   });
-  if (!socketExists) {
-    const roots = await lookup();
-    evidence.push(`no socket file at ${socketPath}`);
-    if (roots?.pid) evidence.push(`dockerd ${roots.pid} runs but does not serve it`);
-    return done('absent', roots);
-  }
+  // No stat of the socket first: a connect to a path with no socket file fails at once (ENOENT).
   // One deadline, then the second chance: the process state cuts it short when dockerd is stopped.
   const ping = rawPing(socketPath, 2 * deadlineMs);
   // The process state can answer before the ping's deadline: a stopped dockerd never answers. Finding
@@ -128,6 +118,7 @@ export async function checkDaemon(
       }
       if (outcome.code === 'ENOENT') {
         evidence.push(`no socket file at ${socketPath}`);
+        if (roots?.pid) evidence.push(`dockerd ${roots.pid} runs but does not serve it`);
         return done('absent', roots);
       }
       evidence.push(outcome.code === 'ECONNREFUSED' ? `${socketPath} refuses connections` : `${socketPath}: ${outcome.message}`);

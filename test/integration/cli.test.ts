@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CANARY, CX_BIN, cx, text } from '../helpers/cx.js';
 import { Containers, requireEngine, type TestContainer } from '../helpers/engine.js';
@@ -85,6 +88,24 @@ describe('cx ls / env / doctor and target resolution against the real engine', (
     const s = list.find((x) => x['name'] === stopped.name);
     assert.equal(s?.['exitCode'], 3);
     assert.equal(s?.['pid'], null);
+  });
+
+  it('cx ls asks dockerd for the running containers only and reads no stopped one’s record', async () => {
+    const trace = path.join(await mkdtemp(path.join(os.tmpdir(), 'cx-ls-trace-')), 'openat');
+    try {
+      const opened = async (args: string[]): Promise<string> => {
+        const r = await cx([...args, '--debug'], { via: ['strace', '-f', '-qq', '-e', 'trace=openat', '-o', trace] });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`^cx: debug: api GET \\S*/containers/json\\?all=${args.includes('--all') ? 1 : 0}$`, 'm'));
+        return readFile(trace, 'utf8');
+      };
+      const running = await opened(['ls']);
+      assert.match(running, new RegExp(`/containers/${web.id}/config\\.v2\\.json`));
+      assert.doesNotMatch(running, new RegExp(`/containers/${stopped.id}/`));
+      assert.match(await opened(['ls', '--all']), new RegExp(`/containers/${stopped.id}/config\\.v2\\.json`));
+    } finally {
+      await rm(path.dirname(trace), { recursive: true, force: true });
+    }
   });
 
   it('cx ls --json says what docker inspect says, without an inspect per container', async () => {
