@@ -9,7 +9,7 @@ import { trustedDir } from '../../host/trust.js';
 import { composeExecEnv, envToList } from '../exec-env.js';
 import type { Availability, Backend, EnvEntry, ExecRequest, Session } from '../types.js';
 import { runcFiles } from './files.js';
-import { execProcess, loadBundleProcess, runcExecArgs, writeScratch } from './process-spec.js';
+import { execProcess, loadBundleProcess, runcExecArgs, writeScratch, type OciProcess } from './process-spec.js';
 import { RuncSession } from './session.js';
 import { diagnoseStartFailure } from '../start-failure.js';
 import { containerGroupAdd, resolveUser, type ExecUser } from '../exec-user.js';
@@ -86,7 +86,10 @@ export class RuncBackend implements Backend {
   }
 
   async environment(c: Container, req: ExecRequest): Promise<EnvEntry[]> {
-    const user = await this.user(c, req);
+    return this.environmentOf(c, req, await this.user(c, req, loadBundleProcess(c)));
+  }
+
+  private environmentOf(c: Container, req: ExecRequest, user: ExecUser): EnvEntry[] {
     return composeExecEnv({
       hostname: c.config.hostname,
       containerEnv: c.config.env,
@@ -98,10 +101,12 @@ export class RuncBackend implements Backend {
   }
 
   async open(c: Container, req: ExecRequest): Promise<Session> {
-    const [base, user, env] = await Promise.all([loadBundleProcess(c), this.user(c, req), this.environment(c, req)]);
+    // The bundle is read once, and the user resolved once, for the spec and the environment alike.
+    const bundle = loadBundleProcess(c);
+    const [base, user] = await Promise.all([bundle, this.user(c, req, bundle)]);
     const proc = execProcess(base, {
       args: req.cmd,
-      env: envToList(env),
+      env: envToList(this.environmentOf(c, req, user)),
       // docker exec: the exec's WorkingDir, else the container's, else "/".
       cwd: req.workdir || c.config.workingDir || base.cwd || '/',
       user,
@@ -129,9 +134,9 @@ export class RuncBackend implements Backend {
   }
 
   /** The exec user, resolved in the container's own passwd/group as docker exec does, --group-add included. */
-  private async user(c: Container, req: ExecRequest): Promise<ExecUser> {
+  private async user(c: Container, req: ExecRequest, bundle: Promise<OciProcess>): Promise<ExecUser> {
     const spec = req.user || c.config.user;
-    const [both, base] = await Promise.all([this.files(c).passwdAndGroup(), loadBundleProcess(c)]);
+    const [both, base] = await Promise.all([this.files(c).passwdAndGroup(), bundle]);
     const lines = (both ?? '').split('\n');
     const passwd = lines.filter((l) => l.split(':').length >= 7).join('\n');
     const group = lines.filter((l) => l.split(':').length === 4).join('\n');

@@ -1,5 +1,6 @@
 import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile } from '../../util/fs-async.js';
+import { readText } from '../../host/read-text.js';
 import os from 'node:os';
 import path from 'node:path';
 import { BackendUnavailableError } from '../../errors.js';
@@ -39,7 +40,7 @@ export async function loadBundleProcess(c: Container): Promise<OciProcess> {
     });
   }
   try {
-    const config = JSON.parse(await readFile(path.join(bundle, 'config.json'), 'utf8')) as { process?: OciProcess };
+    const config = JSON.parse(await readText(path.join(bundle, 'config.json'))) as { process?: OciProcess };
     if (!config.process) throw new Error('no process section');
     return config.process;
   } catch (err) {
