@@ -49,6 +49,8 @@ const FLOOR_WHAT = {
     "the docker path's floor: /_ping with the inspect, exec create, start (the hijacked stream to its end), exec inspect, over a plain unix socket, the join warmed",
   runc: "the runc path's floor: passwd/group through cx's helper query, the bundle's process spec, `runc exec --process`, the join warmed",
   ls: "a floor of `cx ls`: the container list over a plain unix socket and each container's config.v2.json (the PID), printed (no BACKENDS column)",
+  'ls+column':
+    "the same with cx's BACKENDS column and health check: the /_ping sent with the list and, per container, the checks the column makes (the task's options.json, runc's state.json, the owners of its directories, net/sockstat and sockstat6)",
 } as const;
 
 /** The init's pin (PID, start time, container id) and capability sets, as cx reads them. */
@@ -136,6 +138,13 @@ try {
     execVariants[`${backend} floor (node 20)`] = { argv: [...NOCERTS, 'node', FLOOR(backend), ...args] };
     execVariants[`${backend} floor (node 24)`] = { argv: [...NOCERTS, node24, FLOOR(backend), ...args] };
   }
+  // The listing's floor that also does what its BACKENDS column and health check need.
+  for (const [v, node] of [
+    ['20', 'node'],
+    ['24', node24],
+  ] as const) {
+    execVariants[`ls+column floor (node ${v})`] = { argv: [...NOCERTS, node, FLOOR('ls'), ...floorArgs.ls, '--backends', engine.execRoot] };
+  }
   for (const [shape, bin] of Object.entries(shapes)) {
     execVariants[`${shape} nsenter`] = { argv: [bin, 'exec', '--backend', 'nsenter', c, '--', 'true'] };
     execVariants[`${shape} auto`] = { argv: [bin, 'exec', c, '--', 'true'] };
@@ -204,7 +213,7 @@ try {
     // The same path's floor in this shape's Node (bench/floor-<backend>.cjs), and cx's time above it.
     const floorOf = (floor: string, base = docker, from = fast): string => {
       const f = m(from, `${floor} floor (node ${shape === 'npm' ? '20' : '24'})`);
-      const mine = m(from, `${shape} ${floor === 'docker' ? 'auto' : floor}`);
+      const mine = m(from, `${shape} ${floor === 'docker' ? 'auto' : floor === 'ls+column' ? 'ls' : floor}`);
       return `${fmt(f)} = ${(f / base).toFixed(2)}x (cx +${(mine - f).toFixed(1)} ms)`;
     };
     const ratio = (v: number, ref: number, max: number): string =>
@@ -214,7 +223,7 @@ try {
       `| ${shape} | \`cx exec c -- true\` (auto -> docker) | ${ratio(m(fast, `${shape} auto`), docker, 1.25)} | ${floorOf('docker')} |`,
       `| ${shape} | \`cx exec --backend runc c -- true\` | ${ratio(m(fast, `${shape} runc`), docker, 1.2)} | ${floorOf('runc')} |`,
       `| ${shape} | \`cx --version\` vs its Node's \`node -e 0\` ${fmt(nodeFloor)} | ${fmt(m(fast, `${shape} --version`))} | ${signed(m(fast, `${shape} --version`) - nodeFloor)} ms | <= +10 ms: ${verdict(m(fast, `${shape} --version`) - nodeFloor <= 10)} |`,
-      `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} | ${floorOf('ls', m(fast, 'docker ps'))} |`,
+      `| ${shape} | \`cx ls\`, ${COUNT} running, vs \`docker ps\` ${fmt(m(fast, 'docker ps'))} | ${ratio(m(fast, `${shape} ls`), m(fast, 'docker ps'), 2)} | ${floorOf('ls+column', m(fast, 'docker ps'))} with the column; ${floorOf('ls', m(fast, 'docker ps'))} without |`,
       `| ${shape} | 256 MiB \`exec -i --backend nsenter\` vs \`docker exec -i\` ${fmt(dockerBulk)} | ${ratio(m(bulk, `${shape} nsenter -i`), dockerBulk, 0.5)} |`,
       `| ${shape} | 256 MiB \`exec -i --backend runc\` | ${ratio(m(bulk, `${shape} runc -i`), dockerBulk, 0.5)} | ${floorOf('runc -i', dockerBulk, bulk)} |`,
       `| ${shape} | 256 MiB \`exec -i --backend docker\` | ${ratio(m(bulk, `${shape} docker -i`), dockerBulk, 1.1)} | ${floorOf('docker -i', dockerBulk, bulk)} |`,
@@ -226,10 +235,10 @@ try {
     `| \`node -e 0\`, Node 24 (the executable's Node) | ${fmt(m(fast, 'node -e 0 (node 24)'))} | ${(m(fast, 'node -e 0 (node 24)') / docker).toFixed(2)}x |`,
     `| \`nsenter -t PID -a true\` (raw, no parity) | ${fmt(m(fast, 'nsenter -a (raw, no parity)'))} | ${(m(fast, 'nsenter -a (raw, no parity)') / docker).toFixed(2)}x |`,
     `| bare \`runc exec <id> true\` | ${fmt(m(fast, 'runc exec (bare)'))} | ${(m(fast, 'runc exec (bare)') / docker).toFixed(2)}x |`,
-    ...(['nsenter', 'docker', 'runc', 'ls'] as const).flatMap((b) =>
+    ...(['nsenter', 'docker', 'runc', 'ls', 'ls+column'] as const).flatMap((b) =>
       (['20', '24'] as const).map(
         (v) =>
-          `| ${FLOOR_WHAT[b]}, Node ${v} (bench/floor-${b}.cjs) | ${fmt(m(fast, `${b} floor (node ${v})`))} | ${(m(fast, `${b} floor (node ${v})`) / docker).toFixed(2)}x${b === 'ls' ? ` (${(m(fast, `${b} floor (node ${v})`) / m(fast, 'docker ps')).toFixed(2)}x \`docker ps\`)` : ''} |`,
+          `| ${FLOOR_WHAT[b]}, Node ${v} (bench/floor-${b.replace('+column', '')}.cjs${b === 'ls+column' ? ' --backends' : ''}) | ${fmt(m(fast, `${b} floor (node ${v})`))} | ${(m(fast, `${b} floor (node ${v})`) / docker).toFixed(2)}x${b.startsWith('ls') ? ` (${(m(fast, `${b} floor (node ${v})`) / m(fast, 'docker ps')).toFixed(2)}x \`docker ps\`)` : ''} |`,
       ),
     ),
     ...(['runc', 'docker'] as const).flatMap((b) =>
