@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { startDialProxy, type DialProxy } from '../remote/dial.js';
 import { engineAnswers, engineForward, engineRuns, remoteEngineSocket } from '../remote/forward.js';
 import { listHosts, prepareHost, runRemote, type FallbackListing, type HostListing } from '../remote/run.js';
-import { masterAlive, RemoteError, sshSettings, type SshSettings } from '../remote/ssh.js';
+import { assertConnected, RemoteError, sshSettings, type SshSettings } from '../remote/ssh.js';
 import { hostsFile, selectHosts, takeHostArgs, type RemoteHost } from '../remote/target.js';
 import { Writable } from 'node:stream';
 import type { IO } from '../session/io.js';
@@ -151,9 +151,7 @@ async function viaForward(
     // A mistake in the command line is the same one line wherever it runs; anything else may be the
     // connection going away under the session.
     if (err instanceof UsageError) throw err;
-    if (!(await masterAlive(host, s))) {
-      throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
-    }
+    await assertConnected(host, s);
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ensureRemoteCx, guardedCommand, localExecutable, remotePath, type LocalExecutable } from './carry.js';
 import {
   capture,
+  assertConnected,
   controlSocket,
   masterAlive,
   RemoteError,
@@ -120,9 +121,7 @@ export async function runRemote(host: RemoteHost, args: readonly string[], io: I
   const code = await run();
   if (code !== 255) return code;
   // 255: ssh's own failure, the guard's refusal (nothing ran), or the command's own exit code.
-  if (!(await masterAlive(host, s))) {
-    throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
-  }
+  await assertConnected(host, s);
   const again = await ensureRemoteCx(host, s, version, exe);
   // The record matched at once: the guard passed, so the command ran and exited 255 itself.
   if (again.how === 'ready') return 255;

@@ -267,6 +267,13 @@ export function socketAnswers(socket: string, deadlineMs = 500): Promise<boolean
   });
 }
 
+/** After a command failed: the connection master gone means the ssh connection was lost (said so, with exit code 255). */
+export async function assertConnected(host: RemoteHost, s: SshSettings): Promise<void> {
+  if (!(await masterAlive(host, s))) {
+    throw new RemoteError(host, 'lost', 'the ssh connection was lost', 'run again; check the network and the remote sshd');
+  }
+}
+
 /** Whether the connection master for `host` is alive (after an exit 255: was it ssh's or the command's?). */
 export function masterAlive(host: RemoteHost, s: SshSettings): Promise<boolean> {
   const args = destinationArgs(host, s);
